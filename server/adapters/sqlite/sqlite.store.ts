@@ -1,0 +1,514 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { dimensionSchema, tagSchema, type Dimension, type Tag } from '../../../schemas/taxonomy.schema.js';
+import {
+  policyRecordSchema,
+  policyVersionSchema,
+  reviewRecordSchema,
+  type PolicyRecord,
+  type PolicyVersion,
+  type ReviewRecord,
+} from '../../../schemas/policy.schema.js';
+import { roleSchema, type User } from '../../../schemas/user.schema.js';
+import { conflict, DomainError } from '../../errors.js';
+import type {
+  PolicyChange,
+  PolicyRepository,
+  Store,
+  StoredUser,
+  TaxonomyRepository,
+  UserRepository,
+} from '../../ports/store.port.js';
+import { rewriteTagReferences } from '../../services/tag-references.js';
+import { MIGRATIONS } from './sqlite.migrations.js';
+
+type Db = Database.Database;
+
+/** Unique-index violations become domain conflicts naming what collided. */
+function mapConstraint<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
+      throw conflict({ code: constraintCode(error.message), message: constraintMessage(error.message), details: { constraint: error.message } });
+    }
+    throw error;
+  }
+}
+
+function constraintCode(message: string): string {
+  if (message.includes('policies.doc_number')) return 'doc_number_taken';
+  if (message.includes('policies.id')) return 'policy_exists';
+  if (message.includes('policy_versions')) return 'version_exists';
+  if (message.includes('tags.dimension, tags.label')) return 'tag_label_taken';
+  if (message.includes('tags.id')) return 'tag_exists';
+  if (message.includes('users.id')) return 'user_exists';
+  if (message.includes('users.token_hash')) return 'token_collision';
+  return 'conflict';
+}
+
+function constraintMessage(message: string): string {
+  if (message.includes('policies.doc_number')) return '该文号已被其他政策文件使用';
+  if (message.includes('policies.id')) return '政策编号已存在';
+  if (message.includes('policy_versions')) return '该版本已发布，请刷新后重试';
+  if (message.includes('tags.dimension, tags.label')) return '同一维度下已有同名标签';
+  if (message.includes('tags.id')) return '标签编号已存在';
+  if (message.includes('users.id')) return '用户编号已存在';
+  return '数据冲突，请刷新后重试';
+}
+
+const tagRowSchema = z.object({
+  id: z.string(),
+  dimension: z.string(),
+  label: z.string(),
+  synonyms: z.string(),
+  parent: z.string().nullable(),
+  deprecated: z.number(),
+  merged_into: z.string().nullable(),
+  updated_at: z.string(),
+});
+const docRowSchema = z.object({ doc: z.string() });
+const userRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  token_hash: z.string(),
+  disabled: z.number(),
+  created_at: z.string(),
+});
+const reviewRowSchema = z.object({
+  id: z.number(),
+  policy_id: z.string(),
+  round: z.number(),
+  kind: z.string(),
+  decision: z.string(),
+  comment: z.string(),
+  reviewer_id: z.string(),
+  reviewer_name: z.string(),
+  at: z.string(),
+});
+
+function tagFromRow(row: unknown): Tag {
+  const r = tagRowSchema.parse(row);
+  return tagSchema.parse({
+    id: r.id,
+    dimension: r.dimension,
+    label: r.label,
+    synonyms: JSON.parse(r.synonyms),
+    parent: r.parent,
+    deprecated: r.deprecated === 1,
+    mergedInto: r.merged_into,
+    updatedAt: r.updated_at,
+  });
+}
+
+function policyFromRow(row: unknown): PolicyRecord {
+  return policyRecordSchema.parse(JSON.parse(docRowSchema.parse(row).doc));
+}
+
+function versionFromRow(row: unknown): PolicyVersion {
+  return policyVersionSchema.parse(JSON.parse(docRowSchema.parse(row).doc));
+}
+
+function userFromRow(row: unknown): StoredUser {
+  const r = userRowSchema.parse(row);
+  return { id: r.id, name: r.name, role: r.role, tokenHash: r.token_hash, disabled: r.disabled === 1, createdAt: r.created_at };
+}
+
+function reviewFromRow(row: unknown): ReviewRecord {
+  const r = reviewRowSchema.parse(row);
+  return reviewRecordSchema.parse({
+    id: r.id,
+    round: r.round,
+    kind: r.kind,
+    decision: r.decision,
+    comment: r.comment,
+    reviewerId: r.reviewer_id,
+    reviewerName: r.reviewer_name,
+    at: r.at,
+  });
+}
+
+class SqliteTaxonomyRepository implements TaxonomyRepository {
+  constructor(private readonly db: Db) {}
+
+  async listDimensions(): Promise<Dimension[]> {
+    const rows = this.db.prepare('SELECT id, label, description FROM dimensions ORDER BY sort').all();
+    return rows.map((row) => dimensionSchema.parse(row));
+  }
+
+  async listTags(): Promise<Tag[]> {
+    return this.db.prepare('SELECT * FROM tags ORDER BY sort, id').all().map(tagFromRow);
+  }
+
+  async seed({ dimensions, tags }: { dimensions: Dimension[]; tags: Tag[] }): Promise<void> {
+    const insertDimension = this.db.prepare(
+      'INSERT OR IGNORE INTO dimensions (id, label, description, sort) VALUES (?, ?, ?, ?)',
+    );
+    const now = new Date().toISOString();
+    mapConstraint(() =>
+      this.db.transaction(() => {
+        dimensions.forEach((d, i) => insertDimension.run(d.id, d.label, d.description, i));
+        for (const tag of tags) {
+          const exists = this.db.prepare('SELECT 1 FROM tags WHERE id = ?').get(tag.id);
+          if (!exists) this.insertTagRow({ ...tag, updatedAt: tag.updatedAt ?? now });
+        }
+      })(),
+    );
+  }
+
+  async insertTag(tag: Tag): Promise<void> {
+    mapConstraint(() => this.insertTagRow(tag));
+  }
+
+  private insertTagRow(tag: Tag): void {
+    this.db
+      .prepare(
+        `INSERT INTO tags (id, dimension, label, synonyms, parent, deprecated, merged_into, sort, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(sort), 0) + 1 FROM tags), ?)`,
+      )
+      .run(
+        tag.id,
+        tag.dimension,
+        tag.label,
+        JSON.stringify(tag.synonyms),
+        tag.parent,
+        tag.deprecated ? 1 : 0,
+        tag.mergedInto,
+        tag.updatedAt ?? new Date().toISOString(),
+      );
+  }
+
+  async updateTag(tag: Tag): Promise<void> {
+    mapConstraint(() =>
+      this.db
+        .prepare(
+          `UPDATE tags SET label = ?, synonyms = ?, parent = ?, deprecated = ?, merged_into = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(
+          tag.label,
+          JSON.stringify(tag.synonyms),
+          tag.parent,
+          tag.deprecated ? 1 : 0,
+          tag.mergedInto,
+          tag.updatedAt ?? new Date().toISOString(),
+          tag.id,
+        ),
+    );
+  }
+
+  async mergeTag({ fromId, intoId, at }: { fromId: string; intoId: string; at: string }): Promise<{ policiesRewritten: number }> {
+    return mapConstraint(() =>
+      this.db.transaction(() => {
+        // Children of the merged tag move up to the surviving tag so the hierarchy stays whole.
+        this.db.prepare('UPDATE tags SET parent = ?, updated_at = ? WHERE parent = ?').run(intoId, at, fromId);
+        this.db
+          .prepare('UPDATE tags SET deprecated = 1, merged_into = ?, updated_at = ? WHERE id = ?')
+          .run(intoId, at, fromId);
+        const ids = this.db
+          .prepare(
+            `SELECT DISTINCT p.id FROM policies p, json_tree(p.doc) t
+             WHERE t.value = ? AND (t.path LIKE '$.criteria%' OR t.path = '$.tags' OR t.fullkey = '$.level')`,
+          )
+          .pluck()
+          .all(fromId)
+          .map((id) => z.string().parse(id));
+        const seq = nextChangeSeq(this.db, ids.length);
+        ids.forEach((id, i) => {
+          const policy = policyFromRow(this.db.prepare('SELECT doc FROM policies WHERE id = ?').get(id));
+          const rewritten = { ...policy, ...rewriteTagReferences({ content: policy, fromId, intoId }), updatedAt: at };
+          this.db
+            .prepare('UPDATE policies SET doc = ?, change_seq = ?, updated_at = ? WHERE id = ?')
+            .run(JSON.stringify(rewritten), seq + i, at, id);
+          const versions = this.db.prepare('SELECT doc FROM policy_versions WHERE policy_id = ?').all(id).map(versionFromRow);
+          for (const version of versions) {
+            const updated = { ...version, ...rewriteTagReferences({ content: version, fromId, intoId }) };
+            this.db
+              .prepare('UPDATE policy_versions SET doc = ? WHERE policy_id = ? AND version = ?')
+              .run(JSON.stringify(updated), id, version.version);
+          }
+        });
+        return { policiesRewritten: ids.length };
+      })(),
+    );
+  }
+}
+
+/** Reserves `count` consecutive change sequence numbers and returns the first. */
+function nextChangeSeq(db: Db, count = 1): number {
+  const current = Number(db.prepare("SELECT value FROM meta WHERE key = 'policy_change_seq'").pluck().get());
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'policy_change_seq'").run(String(current + count));
+  return current + 1;
+}
+
+class SqlitePolicyRepository implements PolicyRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(id: string): Promise<PolicyRecord | null> {
+    const row = this.db.prepare('SELECT doc FROM policies WHERE id = ?').get(id);
+    return row ? policyFromRow(row) : null;
+  }
+
+  async insert(policy: PolicyRecord): Promise<void> {
+    mapConstraint(() => this.db.transaction(() => this.insertRow(policy))());
+  }
+
+  private insertRow(policy: PolicyRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO policies (id, doc_number, status, revision, change_seq, created_at, updated_at, doc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        policy.id,
+        policy.docNumber,
+        policy.status,
+        policy.revision,
+        nextChangeSeq(this.db),
+        policy.createdAt,
+        policy.updatedAt,
+        JSON.stringify(policy),
+      );
+  }
+
+  async update({ policy, expectedRevision }: { policy: PolicyRecord; expectedRevision: number }): Promise<void> {
+    mapConstraint(() => this.db.transaction(() => this.updateRow({ policy, expectedRevision }))());
+  }
+
+  private updateRow({ policy, expectedRevision }: { policy: PolicyRecord; expectedRevision: number }): void {
+    const result = this.db
+      .prepare(
+        `UPDATE policies SET doc_number = ?, status = ?, revision = ?, change_seq = ?, updated_at = ?, doc = ?
+         WHERE id = ? AND revision = ?`,
+      )
+      .run(
+        policy.docNumber,
+        policy.status,
+        policy.revision,
+        nextChangeSeq(this.db),
+        policy.updatedAt,
+        JSON.stringify(policy),
+        policy.id,
+        expectedRevision,
+      );
+    if (result.changes === 0) {
+      throw new DomainError({
+        type: 'conflict',
+        code: 'stale_revision',
+        message: '该政策已被他人修改，请刷新后重试',
+        details: { id: policy.id, expectedRevision },
+      });
+    }
+  }
+
+  async publish(input: {
+    policy: PolicyRecord;
+    expectedRevision: number;
+    version: PolicyVersion;
+    predecessor?: { policy: PolicyRecord; expectedRevision: number };
+  }): Promise<void> {
+    mapConstraint(() =>
+      this.db.transaction(() => {
+        this.updateRow({ policy: input.policy, expectedRevision: input.expectedRevision });
+        this.insertVersionRow(input.version);
+        if (input.predecessor) this.updateRow(input.predecessor);
+      })(),
+    );
+  }
+
+  async importPolicy(input: {
+    policy: PolicyRecord;
+    versions: PolicyVersion[];
+    reviews: Omit<ReviewRecord, 'id'>[];
+    predecessor?: { policy: PolicyRecord; expectedRevision: number };
+  }): Promise<void> {
+    mapConstraint(() =>
+      this.db.transaction(() => {
+        this.insertRow(input.policy);
+        for (const version of input.versions) this.insertVersionRow(version);
+        for (const review of input.reviews) this.insertReviewRow({ policyId: input.policy.id, review });
+        if (input.predecessor) this.updateRow(input.predecessor);
+      })(),
+    );
+  }
+
+  private insertVersionRow(version: PolicyVersion): void {
+    this.db
+      .prepare('INSERT INTO policy_versions (policy_id, version, published_at, doc) VALUES (?, ?, ?, ?)')
+      .run(version.policyId, version.version, version.publishedAt, JSON.stringify(version));
+  }
+
+  private insertReviewRow({ policyId, review }: { policyId: string; review: Omit<ReviewRecord, 'id'> }): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO policy_reviews (policy_id, round, kind, decision, comment, reviewer_id, reviewer_name, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(policyId, review.round, review.kind, review.decision, review.comment, review.reviewerId, review.reviewerName, review.at);
+    return Number(result.lastInsertRowid);
+  }
+
+  async addReview({
+    policyId,
+    review,
+    policyUpdate,
+  }: {
+    policyId: string;
+    review: Omit<ReviewRecord, 'id'>;
+    policyUpdate?: { policy: PolicyRecord; expectedRevision: number };
+  }): Promise<ReviewRecord> {
+    return mapConstraint(() =>
+      this.db.transaction(() => {
+        if (policyUpdate) this.updateRow(policyUpdate);
+        return { ...review, id: this.insertReviewRow({ policyId, review }) };
+      })(),
+    );
+  }
+
+  async listReviews({ policyId, round }: { policyId: string; round?: number }): Promise<ReviewRecord[]> {
+    const rows =
+      round === undefined
+        ? this.db.prepare('SELECT * FROM policy_reviews WHERE policy_id = ? ORDER BY id').all(policyId)
+        : this.db.prepare('SELECT * FROM policy_reviews WHERE policy_id = ? AND round = ? ORDER BY id').all(policyId, round);
+    return rows.map(reviewFromRow);
+  }
+
+  async getVersion({ policyId, version }: { policyId: string; version: number }): Promise<PolicyVersion | null> {
+    const row = this.db.prepare('SELECT doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
+    return row ? versionFromRow(row) : null;
+  }
+
+  async listVersions({ policyId }: { policyId: string }): Promise<PolicyVersion[]> {
+    return this.db
+      .prepare('SELECT doc FROM policy_versions WHERE policy_id = ? ORDER BY version')
+      .all(policyId)
+      .map(versionFromRow);
+  }
+
+  async list({ status, limit, offset }: { status?: PolicyRecord['status']; limit: number; offset: number }) {
+    const where = status ? 'WHERE status = ?' : '';
+    const args = status ? [status] : [];
+    const total = Number(this.db.prepare(`SELECT COUNT(*) FROM policies ${where}`).pluck().get(...args));
+    const items = this.db
+      .prepare(`SELECT doc FROM policies ${where} ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`)
+      .all(...args, limit, offset)
+      .map(policyFromRow);
+    return { total, items };
+  }
+
+  async count(): Promise<number> {
+    return Number(this.db.prepare('SELECT COUNT(*) FROM policies').pluck().get());
+  }
+
+  async changesSince({ afterSeq, limit }: { afterSeq: number; limit: number }): Promise<PolicyChange[]> {
+    return this.db
+      .prepare('SELECT id, change_seq AS seq FROM policies WHERE change_seq > ? ORDER BY change_seq LIMIT ?')
+      .all(afterSeq, limit)
+      .map((row) => z.object({ id: z.string(), seq: z.number() }).parse(row));
+  }
+
+  async listPublishedIds(): Promise<string[]> {
+    return this.db
+      .prepare('SELECT DISTINCT policy_id FROM policy_versions ORDER BY policy_id')
+      .pluck()
+      .all()
+      .map((id) => z.string().parse(id));
+  }
+
+  async latestSeq(): Promise<number> {
+    return Number(this.db.prepare("SELECT value FROM meta WHERE key = 'policy_change_seq'").pluck().get());
+  }
+}
+
+class SqliteUserRepository implements UserRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(user: StoredUser): Promise<void> {
+    mapConstraint(() =>
+      this.db
+        .prepare('INSERT INTO users (id, name, role, token_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(user.id, user.name, user.role, user.tokenHash, user.disabled ? 1 : 0, user.createdAt),
+    );
+  }
+
+  async get(id: string): Promise<StoredUser | null> {
+    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id);
+    return row ? userFromRow(row) : null;
+  }
+
+  async findByTokenHash(tokenHash: string): Promise<StoredUser | null> {
+    const row = this.db.prepare('SELECT * FROM users WHERE token_hash = ?').get(tokenHash);
+    return row ? userFromRow(row) : null;
+  }
+
+  async list(): Promise<User[]> {
+    return this.db
+      .prepare('SELECT * FROM users ORDER BY created_at, id')
+      .all()
+      .map(userFromRow)
+      .map(({ tokenHash: _hash, ...user }) => user);
+  }
+
+  async upsertWithToken({ id, name, role, tokenHash, at }: { id: string; name: string; role: StoredUser['role']; tokenHash: string; at: string }) {
+    mapConstraint(() =>
+      this.db
+        .prepare(
+          `INSERT INTO users (id, name, role, token_hash, disabled, created_at) VALUES (?, ?, ?, ?, 0, ?)
+           ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, role = excluded.role, disabled = 0`,
+        )
+        .run(id, name, role, tokenHash, at),
+    );
+  }
+}
+
+/** The embedded default: one SQLite file in WAL mode. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly taxonomy: TaxonomyRepository;
+  readonly policies: PolicyRepository;
+  readonly users: UserRepository;
+  private readonly db: Db;
+
+  constructor({ file }: { file: string }) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode keeps committed transactions across process crashes; only power loss can drop the last ones.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.taxonomy = new SqliteTaxonomyRepository(this.db);
+    this.policies = new SqlitePolicyRepository(this.db);
+    this.users = new SqliteUserRepository(this.db);
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set(
+      this.db
+        .prepare('SELECT version FROM schema_migrations')
+        .pluck()
+        .all()
+        .map((v) => Number(v)),
+    );
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(migration.sql);
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(migration.version, migration.name, new Date().toISOString());
+      })();
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { configEnvSchema, type ConfigEnv } from '../schemas/config.schema.js';
+
+export interface Config extends ConfigEnv {
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置有误（configuration is invalid）:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and checks the environment once at start; a bad value stops the process with every problem listed. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (config.STORE === 'mongodb' && !config.MONGODB_URL) problems.push('STORE=mongodb 需要同时设置 MONGODB_URL');
+  if (config.SEARCH === 'elasticsearch' && !config.ELASTICSEARCH_URL) problems.push('SEARCH=elasticsearch 需要同时设置 ELASTICSEARCH_URL');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...config, dataDir: path.resolve(config.DATA_DIR) };
+}

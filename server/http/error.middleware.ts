@@ -1,0 +1,67 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorBody } from '../../schemas/common.schema.js';
+import { DomainError, type DomainErrorType } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+const STATUS_BY_TYPE: Record<DomainErrorType, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_state: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/** body-parser reports its failures with a `type`; each becomes a domain error with a clear message. */
+function fromBodyParser(error: unknown): DomainError | null {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return null;
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new DomainError({ type: 'invalid', code: 'malformed_json', message: '请求体不是合法的 JSON' });
+    case 'entity.too.large':
+      return new DomainError({ type: 'too_large', code: 'body_too_large', message: '请求体过大' });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new DomainError({ type: 'unsupported_media_type', code: 'unsupported_encoding', message: '请求体编码不受支持，请使用 UTF-8' });
+    default:
+      return null;
+  }
+}
+
+function send(res: Parameters<ErrorRequestHandler>[2], status: number, body: ErrorBody): void {
+  res.status(status).json(body);
+}
+
+export function errorMiddleware({ logger }: { logger: Logger }): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const domain = error instanceof DomainError ? error : fromBodyParser(error);
+    if (domain) {
+      send(res, STATUS_BY_TYPE[domain.type], {
+        error: { code: domain.code, message: domain.message, ...(domain.details === undefined ? {} : { details: domain.details }) },
+      });
+      return;
+    }
+    // Internals stay in the log; the client gets an id to quote when reporting the problem.
+    const requestId = res.getHeader('x-request-id');
+    logger.error('unhandled error', { requestId, method: req.method, path: req.path, error });
+    send(res, 500, { error: { code: 'internal_error', message: '服务器内部错误，请稍后重试', details: { requestId } } });
+  };
+}
+
+export const notFoundMiddleware: RequestHandler = (req, res) => {
+  send(res, 404, { error: { code: 'route_not_found', message: `接口不存在：${req.method} ${req.path}` } });
+};
+
+/** A write with a body must say it is JSON; anything else is refused before it is parsed. */
+export const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (['POST', 'PATCH', 'PUT'].includes(req.method) && hasBody && !req.is('application/json')) {
+    next(new DomainError({ type: 'unsupported_media_type', code: 'json_required', message: '请求体必须是 JSON（Content-Type: application/json）' }));
+    return;
+  }
+  next();
+};

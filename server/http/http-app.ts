@@ -1,0 +1,93 @@
+import crypto from 'node:crypto';
+import express, { type Request, type RequestHandler } from 'express';
+import { DomainError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Actor } from '../services/actor.js';
+import type { UserService } from '../services/user.service.js';
+import { errorMiddleware, notFoundMiddleware, requireJson } from './error.middleware.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { mountRoute, type Access, type AnyRouteSpec } from './route.js';
+
+export interface HealthCheck {
+  live(): Promise<Record<string, unknown>>;
+  ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
+}
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  next();
+};
+
+const requestId: RequestHandler = (req, res, next) => {
+  const incoming = req.headers['x-request-id'];
+  res.setHeader('x-request-id', typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID());
+  next();
+};
+
+function bearerToken(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) {
+    throw new DomainError({ type: 'unauthenticated', code: 'malformed_authorization', message: 'Authorization 头格式应为：Bearer <令牌>' });
+  }
+  return match[1];
+}
+
+export function createHttpApp({
+  routes,
+  users,
+  health,
+  logger,
+  bodyLimit,
+  version,
+}: {
+  routes: readonly AnyRouteSpec[];
+  users: UserService;
+  health: HealthCheck;
+  logger: Logger;
+  bodyLimit: string;
+  version: string;
+}) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use(requestId, securityHeaders, requireJson, express.json({ limit: bodyLimit, strict: true }));
+
+  const authorize = async (req: Request, access: Access): Promise<Actor | null> => {
+    const token = bearerToken(req);
+    const actor = token ? await users.authenticate({ token }) : null;
+    if (token && !actor) throw new DomainError({ type: 'unauthenticated', code: 'invalid_token', message: '令牌无效或已停用' });
+    if (access === 'public') return actor;
+    if (!actor) {
+      throw new DomainError({ type: 'unauthenticated', code: 'unauthenticated', message: '需要登录：请在 Authorization 头中提供 Bearer 令牌' });
+    }
+    if (!access.includes(actor.role)) {
+      throw new DomainError({ type: 'forbidden', code: 'role_forbidden', message: '当前角色无权执行此操作', details: { required: access, role: actor.role } });
+    }
+    return actor;
+  };
+
+  const router = express.Router();
+  for (const spec of routes) mountRoute({ router, spec, authorize });
+  app.use(router);
+
+  const openapi = buildOpenApiDocument({ routes, version });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/healthz', async (_req, res) => {
+    res.json({ status: 'ok', ...(await health.live()) });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const { ready, checks } = await health.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  app.use(notFoundMiddleware);
+  app.use(errorMiddleware({ logger }));
+  return app;
+}

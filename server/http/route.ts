@@ -1,0 +1,74 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { Role } from '../../schemas/user.schema.js';
+import { DomainError } from '../errors.js';
+import type { Actor } from '../services/actor.js';
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+/** Who may call a route: anyone, or staff holding one of the roles. */
+export type Access = 'public' | readonly Role[];
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response: R;
+  status?: number;
+  handler: (input: {
+    params: z.output<P>;
+    query: z.output<Q>;
+    body: z.output<B>;
+    actor: Actor | null;
+    req: Request;
+    res: Response;
+  }) => Promise<z.input<R>>;
+}
+
+export type AnyRouteSpec = RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
+
+export function defineRoute<
+  P extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  B extends z.ZodType = z.ZodUndefined,
+  R extends z.ZodType = z.ZodType,
+>(spec: RouteSpec<P, Q, B, R>): AnyRouteSpec {
+  return spec as unknown as AnyRouteSpec;
+}
+
+/** Zod issues as a flat list a client can show next to the offending field. */
+export function issuesOf(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+function parsePart({ schema, value, part }: { schema: z.ZodType | undefined; value: unknown; part: string }): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = issuesOf(result.error);
+  const first = issues[0];
+  throw new DomainError({
+    type: 'invalid',
+    code: 'validation_failed',
+    message: first ? `请求参数有误：${first.path ? `${first.path}：` : ''}${first.message}` : '请求参数有误',
+    details: { part, issues },
+  });
+}
+
+/** The one validation path: params, query and body each through their zod schema, before the handler. */
+export function mountRoute({ router, spec, authorize }: { router: Router; spec: AnyRouteSpec; authorize: (req: Request, access: Access) => Promise<Actor | null> }) {
+  router[spec.method](spec.path, async (req: Request, res: Response) => {
+    const actor = await authorize(req, spec.access);
+    const params = parsePart({ schema: spec.params, value: req.params, part: 'params' });
+    const query = parsePart({ schema: spec.query, value: req.query, part: 'query' });
+    const body = parsePart({ schema: spec.body, value: req.body ?? {}, part: 'body' });
+    const result = await spec.handler({ params, query, body, actor, req, res });
+    if (res.headersSent) return;
+    res.status(spec.status ?? 200).json(result);
+  });
+}

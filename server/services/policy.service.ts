@@ -1,0 +1,200 @@
+import crypto from 'node:crypto';
+import type {
+  CreatePolicyBody,
+  PolicyContent,
+  PolicyRecord,
+  PolicyStatus,
+  PublicPolicy,
+  RepealBody,
+  ReviewBody,
+  StaffPolicy,
+  UpdatePolicyBody,
+} from '../../schemas/policy.schema.js';
+import { VALIDITY_LABELS } from '../../schemas/policy.schema.js';
+import { invalid, notFound } from '../errors.js';
+import type { Store } from '../ports/store.port.js';
+import type { Actor } from './actor.js';
+import {
+  applyEdit,
+  newPolicyRecord,
+  publishTransition,
+  repealTransition,
+  reviewTransition,
+  reviseTransition,
+  submitTransition,
+} from './policy-workflow.js';
+import { effectiveValidity, shanghaiToday } from './validity.js';
+import type { TaxonomyService } from './taxonomy.service.js';
+
+type PolicyWritten = (policyId: string) => Promise<void>;
+
+export class PolicyService {
+  private readonly listeners: PolicyWritten[] = [];
+
+  constructor(private readonly deps: { store: Store; taxonomy: TaxonomyService; now: () => Date }) {}
+
+  /** Called after every committed write, so derived data (the search index) can follow. */
+  onWrite(listener: PolicyWritten): void {
+    this.listeners.push(listener);
+  }
+
+  private at(): string {
+    return this.deps.now().toISOString();
+  }
+
+  async create({ actor, body }: { actor: Actor; body: CreatePolicyBody }): Promise<StaffPolicy> {
+    const id = body.id ?? generatePolicyId();
+    await this.assertContent({ content: body, selfId: id });
+    const policy = newPolicyRecord({ id, body, actor, at: this.at() });
+    await this.deps.store.policies.insert(policy);
+    return this.written(policy);
+  }
+
+  async update({ id, body }: { actor: Actor; id: string; body: UpdatePolicyBody }): Promise<StaffPolicy> {
+    const policy = await this.require(id);
+    const updated = applyEdit({ policy, patch: body, at: this.at() });
+    await this.assertContent({ content: updated, selfId: id });
+    await this.deps.store.policies.update({ policy: updated, expectedRevision: policy.revision });
+    return this.written(updated);
+  }
+
+  async submit({ id }: { actor: Actor; id: string }): Promise<StaffPolicy> {
+    const policy = await this.require(id);
+    const updated = submitTransition({ policy, at: this.at() });
+    await this.deps.store.policies.update({ policy: updated, expectedRevision: policy.revision });
+    return this.written(updated);
+  }
+
+  async review({ actor, id, body }: { actor: Actor; id: string; body: ReviewBody }): Promise<StaffPolicy> {
+    const policy = await this.require(id);
+    const roundReviews = await this.deps.store.policies.listReviews({ policyId: id, round: policy.reviewRound });
+    const { policy: updated, record } = reviewTransition({ policy, actor, review: body, roundReviews, at: this.at() });
+    await this.deps.store.policies.addReview({
+      policyId: id,
+      review: record,
+      policyUpdate: { policy: updated, expectedRevision: policy.revision },
+    });
+    return this.written(updated);
+  }
+
+  async publish({ actor, id }: { actor: Actor; id: string }): Promise<StaffPolicy> {
+    const policy = await this.require(id);
+    const roundReviews = await this.deps.store.policies.listReviews({ policyId: id, round: policy.reviewRound });
+    const predecessor = policy.predecessorId ? await this.deps.store.policies.get(policy.predecessorId) : null;
+    const result = publishTransition({ policy, actor, roundReviews, predecessor, at: this.at() });
+    await this.deps.store.policies.publish({
+      policy: result.policy,
+      expectedRevision: policy.revision,
+      version: result.version,
+      ...(result.predecessor && predecessor
+        ? { predecessor: { policy: result.predecessor, expectedRevision: predecessor.revision } }
+        : {}),
+    });
+    if (result.predecessor) await this.notify(result.predecessor.id);
+    return this.written(result.policy);
+  }
+
+  async revise({ id }: { actor: Actor; id: string }): Promise<StaffPolicy> {
+    const policy = await this.require(id);
+    const updated = reviseTransition({ policy, at: this.at() });
+    await this.deps.store.policies.update({ policy: updated, expectedRevision: policy.revision });
+    return this.written(updated);
+  }
+
+  async repeal({ id, body }: { actor: Actor; id: string; body: RepealBody }): Promise<StaffPolicy> {
+    const policy = await this.require(id);
+    const updated = repealTransition({ policy, body, at: this.at() });
+    await this.deps.store.policies.update({ policy: updated, expectedRevision: policy.revision });
+    return this.written(updated);
+  }
+
+  async getStaffView({ id }: { id: string }): Promise<StaffPolicy> {
+    return this.staffView(await this.require(id));
+  }
+
+  async listStaff({ status, page, pageSize }: { status?: PolicyStatus; page: number; pageSize: number }) {
+    const { total, items } = await this.deps.store.policies.list({ status, limit: pageSize, offset: (page - 1) * pageSize });
+    return { total, page, pageSize, items: await Promise.all(items.map((p) => this.staffView(p))) };
+  }
+
+  /**
+   * The published face of a policy. Anything not 主动公开 or never published answers exactly like a
+   * missing id, so the endpoint cannot be used to probe for withheld documents.
+   */
+  async getPublicView({ id, version }: { id: string; version?: number }): Promise<PublicPolicy> {
+    const missing = notFound({ code: 'policy_not_found', message: '未找到该政策文件' });
+    const policy = await this.deps.store.policies.get(id);
+    if (!policy || policy.currentVersion === null) throw missing;
+    const published = await this.deps.store.policies.listVersions({ policyId: id });
+    const publicVersions = published.filter((v) => v.disclosure === 'public');
+    const chosen = version === undefined ? published.at(-1) : published.find((v) => v.version === version);
+    if (!chosen || chosen.disclosure !== 'public') throw missing;
+    const taxonomy = this.deps.taxonomy.current();
+    const validity = effectiveValidity({ validity: policy.validity, expiresAt: chosen.expiresAt, today: shanghaiToday(this.deps.now()) });
+    const { disclosureReason: _reason, reviews: _reviews, publishedBy: _by, policyId: _pid, ...content } = chosen;
+    const tagIds = [...new Set([...Object.values(chosen.criteria).flat(), ...chosen.tags, ...(chosen.level ? [chosen.level] : [])])];
+    return {
+      ...content,
+      id,
+      validity,
+      validityLabel: VALIDITY_LABELS[validity],
+      successorId: policy.successorId,
+      repeal: policy.repeal,
+      tagRefs: tagIds.flatMap((tagId) => {
+        const tag = taxonomy.get(tagId);
+        return tag ? [{ id: tag.id, label: tag.label, dimension: tag.dimension }] : [];
+      }),
+      versions: publicVersions.map((v) => ({ version: v.version, publishedAt: v.publishedAt })),
+    };
+  }
+
+  private async staffView(policy: PolicyRecord): Promise<StaffPolicy> {
+    const [reviews, versions] = await Promise.all([
+      this.deps.store.policies.listReviews({ policyId: policy.id }),
+      this.deps.store.policies.listVersions({ policyId: policy.id }),
+    ]);
+    return { ...policy, reviews, versions: versions.map((v) => ({ version: v.version, publishedAt: v.publishedAt })) };
+  }
+
+  private async require(id: string): Promise<PolicyRecord> {
+    const policy = await this.deps.store.policies.get(id);
+    if (!policy) throw notFound({ code: 'policy_not_found', message: `未找到政策：${id}` });
+    return policy;
+  }
+
+  /** Tag references and the predecessor link must point at things that exist and are still in use. */
+  async assertContent({ content, selfId }: { content: PolicyContent; selfId: string }): Promise<void> {
+    const taxonomy = this.deps.taxonomy.current();
+    taxonomy.assertCriteria({ criteria: content.criteria, field: 'criteria' });
+    taxonomy.assertUsable({ ids: content.tags, field: 'tags' });
+    if (content.level) taxonomy.assertUsable({ ids: [content.level], dimension: 'issuer_level', field: 'level' });
+    if (content.effectiveAt && content.expiresAt && content.expiresAt < content.effectiveAt) {
+      throw invalid({ code: 'dates_out_of_order', message: '失效日期不能早于施行日期', details: { field: 'expiresAt' } });
+    }
+    if (!content.predecessorId) return;
+    if (content.predecessorId === selfId) {
+      throw invalid({ code: 'predecessor_self', message: '前序政策不能是它自己', details: { field: 'predecessorId' } });
+    }
+    const predecessor = await this.deps.store.policies.get(content.predecessorId);
+    if (!predecessor || predecessor.currentVersion === null) {
+      throw invalid({
+        code: 'predecessor_unknown',
+        message: `前序政策不存在或尚未发布：${content.predecessorId}`,
+        details: { field: 'predecessorId' },
+      });
+    }
+  }
+
+  private async written(policy: PolicyRecord): Promise<StaffPolicy> {
+    await this.notify(policy.id);
+    return this.staffView(policy);
+  }
+
+  private async notify(policyId: string): Promise<void> {
+    for (const listener of this.listeners) await listener(policyId);
+  }
+}
+
+function generatePolicyId(): string {
+  return `p-${crypto.randomBytes(6).toString('hex')}`;
+}

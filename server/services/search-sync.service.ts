@@ -1,0 +1,112 @@
+import type { PolicyRecord, PolicyVersion } from '../../schemas/policy.schema.js';
+import type { PolicySearchDoc, SearchIndex } from '../ports/search-index.port.js';
+import type { Store } from '../ports/store.port.js';
+import type { TaxonomyService } from './taxonomy.service.js';
+
+const BATCH = 500;
+
+export type ProgressReporter = (progress: { done: number; total: number }) => void;
+
+/**
+ * Keeps the search index a function of the store. The index remembers the last store change it
+ * reflects (its watermark), so catching up after a crash, a restart or a missed notification is the
+ * same operation as following a single write.
+ */
+export class SearchSyncService {
+  private running: Promise<number> = Promise.resolve(0);
+
+  constructor(private readonly deps: { store: Store; index: SearchIndex; taxonomy: TaxonomyService }) {}
+
+  /** Serialised: concurrent callers wait for the same pass instead of racing on the watermark. */
+  catchUp({ onProgress }: { onProgress?: ProgressReporter } = {}): Promise<number> {
+    this.running = this.running.catch(() => 0).then(() => this.pass({ onProgress }));
+    return this.running;
+  }
+
+  /** Drops the index and rebuilds it from the store (the `reindex` command). */
+  async rebuild({ onProgress }: { onProgress?: ProgressReporter } = {}): Promise<number> {
+    const previous = this.running;
+    this.running = previous
+      .catch(() => 0)
+      .then(async () => {
+        await this.deps.index.clear();
+        return this.pass({ onProgress });
+      });
+    return this.running;
+  }
+
+  /** Re-applies every published policy, e.g. after a taxonomy move changed expanded tags. */
+  async refreshAll(): Promise<number> {
+    this.running = this.running
+      .catch(() => 0)
+      .then(async () => {
+        const ids = await this.deps.store.policies.listPublishedIds();
+        await this.apply(ids);
+        return ids.length;
+      });
+    return this.running;
+  }
+
+  private async pass({ onProgress }: { onProgress?: ProgressReporter }): Promise<number> {
+    let watermark = await this.deps.index.getWatermark();
+    const latest = await this.deps.store.policies.latestSeq();
+    const startedAt = watermark;
+    let applied = 0;
+    for (;;) {
+      const changes = await this.deps.store.policies.changesSince({ afterSeq: watermark, limit: BATCH });
+      const last = changes.at(-1);
+      if (!last) break;
+      await this.apply(changes.map((c) => c.id));
+      watermark = last.seq;
+      await this.deps.index.setWatermark(watermark);
+      applied += changes.length;
+      onProgress?.({ done: Math.min(watermark, latest) - startedAt, total: Math.max(latest - startedAt, 1) });
+    }
+    return applied;
+  }
+
+  private async apply(ids: string[]): Promise<void> {
+    const docs: PolicySearchDoc[] = [];
+    const removals: string[] = [];
+    for (const id of ids) {
+      const policy = await this.deps.store.policies.get(id);
+      const version =
+        policy?.currentVersion != null
+          ? await this.deps.store.policies.getVersion({ policyId: id, version: policy.currentVersion })
+          : null;
+      if (!policy || !version || version.disclosure !== 'public') {
+        removals.push(id);
+        continue;
+      }
+      docs.push(this.toDoc({ policy, version }));
+    }
+    if (removals.length > 0) await this.deps.index.removePolicies(removals);
+    if (docs.length > 0) await this.deps.index.upsertPolicies(docs);
+  }
+
+  private toDoc({ policy, version }: { policy: PolicyRecord; version: PolicyVersion }): PolicySearchDoc {
+    const taxonomy = this.deps.taxonomy.current();
+    const direct = [...new Set([...Object.values(version.criteria).flat(), ...version.tags, ...(version.level ? [version.level] : [])])];
+    const tagText = direct
+      .flatMap((id) => {
+        const tag = taxonomy.get(id);
+        return tag ? [tag.label, ...tag.synonyms] : [];
+      })
+      .join(' ');
+    return {
+      id: policy.id,
+      version: version.version,
+      title: version.title,
+      docNumber: version.docNumber,
+      issuer: version.issuer,
+      level: version.level,
+      issuedAt: version.issuedAt,
+      expiresAt: version.expiresAt,
+      validity: policy.validity,
+      applicationWindow: version.applicationWindow,
+      body: version.body,
+      tagText,
+      tagsByDimension: taxonomy.groupByDimension({ ids: direct, expand: true }),
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import type { Validity } from '../../schemas/policy.schema.js';
+
+/** Today's calendar date in Asia/Shanghai, where every policy date is written. */
+export function shanghaiToday(now: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/** A policy still marked effective has lapsed (失效) once its expiry date is behind us. */
+export function effectiveValidity({ validity, expiresAt, today }: { validity: Validity; expiresAt: string | null; today: string }): Validity {
+  if (validity === 'effective' && expiresAt !== null && expiresAt < today) return 'expired';
+  return validity;
+}

@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../server/config.js';
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).to.include({ PORT: 3000, STORE: 'sqlite', SEARCH: 'embedded', DEMO_DATA: true });
+    expect(config.ROLES).to.deep.equal(['web', 'workers']);
+    expect(config.dataDir).to.match(/\/data$/);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'eighty', STORE: 'oracle', ADMIN_TOKEN: 'short' });
+      expect.fail('should throw');
+    } catch (error) {
+      expect(error).to.be.instanceOf(ConfigError);
+      const { problems } = error as ConfigError;
+      expect(problems.join('\n')).to.include('PORT').and.include('STORE').and.include('ADMIN_TOKEN');
+    }
+  });
+
+  it('requires the URL of a scale-out engine that is selected', () => {
+    expect(() => loadConfig({ STORE: 'mongodb' })).to.throw(ConfigError, 'MONGODB_URL');
+    expect(() => loadConfig({ SEARCH: 'elasticsearch' })).to.throw(ConfigError, 'ELASTICSEARCH_URL');
+  });
+
+  it('reads roles and flags', () => {
+    const config = loadConfig({ ROLES: 'workers', DEMO_DATA: '0' });
+    expect(config.ROLES).to.deep.equal(['workers']);
+    expect(config.DEMO_DATA).to.equal(false);
+    expect(() => loadConfig({ ROLES: 'cron' })).to.throw(ConfigError);
+  });
+});

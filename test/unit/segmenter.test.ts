@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { addUserTerms, compoundParts, segmentForIndex, segmentQuery } from '../../server/text/segmenter.js';
+import { POLICY_TERMS } from '../../server/text/policy-terms.js';
+
+describe('segmenter', function () {
+  describe('policy terms', function () {
+    it('lists about forty domain terms without duplicates', function () {
+      expect(POLICY_TERMS.length).to.be.at.least(40);
+      expect(new Set(POLICY_TERMS).size).to.equal(POLICY_TERMS.length);
+    });
+
+    it('keeps domain terms whole', function () {
+      for (const term of ['专精特新', '小巨人', '知识产权质押融资', '专利资助', '首台套', '研发费用加计扣除', '统一社会信用代码']) {
+        expect(segmentQuery(`关于${term}的通知`)).to.include(term);
+      }
+    });
+
+    it('does not glue a short term across word boundaries', function () {
+      expect(segmentQuery('提高企业创新能力')).to.not.include('高企');
+      expect(segmentQuery('企业申报高企')).to.include('高企');
+    });
+  });
+
+  describe('segmentForIndex', function () {
+    it('emits a compound and its parts', function () {
+      const tokens = segmentForIndex('开展知识产权质押融资工作');
+      expect(tokens).to.include.members(['知识产权质押融资', '知识', '产权', '质押', '融资']);
+    });
+
+    it('drops punctuation and whitespace', function () {
+      const tokens = segmentForIndex('专精特新“小巨人”企业，认定！ \n 办法。');
+      for (const token of tokens) expect(token).to.match(/[\p{L}\p{N}]/u);
+      expect(tokens).to.include.members(['专精特新', '小巨人', '企业', '认定', '办法']);
+    });
+
+    it('normalises Traditional, full-width and upper-case text', function () {
+      expect(segmentForIndex('專利資助')).to.include('专利资助');
+      expect(segmentForIndex('ＰＣＴ ISO')).to.include.members(['pct', 'iso']);
+    });
+  });
+
+  describe('segmentQuery', function () {
+    it('keeps a compound whole rather than demanding its parts', function () {
+      expect(segmentQuery('知识产权质押融资')).to.deep.equal(['知识产权质押融资']);
+    });
+
+    it('drops the stop words of a plain question', function () {
+      expect(segmentQuery('我们公司能申请专利资助吗')).to.deep.equal(['专利资助']);
+      expect(segmentQuery('高企认定需要哪些申报条件？')).to.deep.equal(['高企', '认定', '申报条件']);
+    });
+
+    it('keeps stop words when nothing else is left', function () {
+      expect(segmentQuery('如何申请')).to.deep.equal(['如何', '申请']);
+    });
+
+    it('removes duplicates and syntax characters', function () {
+      expect(segmentQuery('专利 专利 "AND" *')).to.deep.equal(['专利', 'and']);
+      expect(segmentQuery('*（）')).to.deep.equal([]);
+    });
+
+    it('normalises the query like the documents', function () {
+      expect(segmentQuery('關於專利資助')).to.deep.equal(['专利资助']);
+    });
+  });
+
+  describe('compoundParts', function () {
+    it('covers a compound with the longest smaller words', function () {
+      expect(compoundParts('知识产权质押融资').join('')).to.equal('知识产权质押融资');
+      expect(compoundParts('知识产权质押融资')).to.include.members(['质押', '融资']);
+      // Taxonomy labels become dictionary words at start (浦东新区), so only the cover is order-independent.
+      expect(compoundParts('上海市浦东新区').join('')).to.equal('上海市浦东新区');
+      expect(compoundParts('上海市浦东新区')[0]).to.equal('上海市');
+    });
+
+    it('has no parts for short or unsplittable words', function () {
+      expect(compoundParts('专利')).to.deep.equal([]);
+      expect(compoundParts('pct')).to.deep.equal([]);
+    });
+  });
+
+  describe('addUserTerms', function () {
+    it('teaches new whole words, in Simplified form even when given in Traditional', function () {
+      expect(segmentQuery('量子点显示材料企业')).to.not.include('量子点显示材料');
+      addUserTerms(['量子點顯示材料', ' ', 'x']);
+      expect(segmentQuery('量子点显示材料企业')).to.include('量子点显示材料');
+    });
+  });
+});
