@@ -1,16 +1,37 @@
+/**
+ * One line of a benchmark table. Only `name` is required because sections mix kinds of rows
+ * (latencies, throughput, memory); a column that no row fills is left out of the printed table.
+ */
 export interface BenchRow {
   name: string;
-  p50Ms: number;
-  p99Ms: number;
-  n: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  n?: number;
+  reqPerSec?: number;
+  /** Throughput relative to a baseline row of the same section (e.g. search over a trivial endpoint). */
+  ratio?: number;
+  peakRssMb?: number;
   note?: string;
 }
 
-const HEADERS = ['benchmark', 'p50 ms', 'p99 ms', 'n', 'note'] as const;
-
-function cells(row: BenchRow): string[] {
-  return [row.name, row.p50Ms.toFixed(2), row.p99Ms.toFixed(2), String(row.n), row.note ?? ''];
+interface Column {
+  header: string;
+  numeric: boolean;
+  cell(row: BenchRow): string;
 }
+
+const fixed = (value: number | undefined, digits: number): string => (value === undefined ? '' : value.toFixed(digits));
+
+const COLUMNS: readonly Column[] = [
+  { header: 'benchmark', numeric: false, cell: (row) => row.name },
+  { header: 'p50 ms', numeric: true, cell: (row) => fixed(row.p50Ms, 2) },
+  { header: 'p99 ms', numeric: true, cell: (row) => fixed(row.p99Ms, 2) },
+  { header: 'n', numeric: true, cell: (row) => (row.n === undefined ? '' : String(row.n)) },
+  { header: 'req/s', numeric: true, cell: (row) => fixed(row.reqPerSec, 0) },
+  { header: 'ratio', numeric: true, cell: (row) => fixed(row.ratio, 2) },
+  { header: 'peak RSS MB', numeric: true, cell: (row) => fixed(row.peakRssMb, 0) },
+  { header: 'note', numeric: false, cell: (row) => row.note ?? '' },
+];
 
 /** Display width, counting CJK and full-width characters as two columns so notes line up. */
 function displayWidth(text: string): number {
@@ -26,11 +47,11 @@ function pad({ text, width, right }: { text: string; width: number; right: boole
 
 /** Numbers right-aligned, text left-aligned. */
 export function formatTable(rows: BenchRow[]): string {
-  const table = [HEADERS.slice(), ...rows.map(cells)];
-  const widths = HEADERS.map((_, column) => Math.max(...table.map((line) => displayWidth(line[column] ?? ''))));
-  const numeric = (column: number): boolean => column >= 1 && column <= 3;
+  const columns = COLUMNS.filter((column, at) => at === 0 || rows.some((row) => column.cell(row) !== ''));
+  const table = [columns.map((column) => column.header), ...rows.map((row) => columns.map((column) => column.cell(row)))];
+  const widths = columns.map((_, at) => Math.max(...table.map((line) => displayWidth(line[at] ?? ''))));
   const render = (line: string[]): string =>
-    line.map((cell, column) => pad({ text: cell, width: widths[column] ?? 0, right: numeric(column) })).join('  ').trimEnd();
+    line.map((cell, at) => pad({ text: cell, width: widths[at] ?? 0, right: columns[at]?.numeric ?? false })).join('  ').trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join('  ');
   return [render(table[0] ?? []), rule, ...table.slice(1).map(render)].join('\n');
 }

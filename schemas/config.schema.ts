@@ -19,10 +19,13 @@ export const configEnvSchema = z.object({
   MONGODB_URL: z.string().url().optional(),
   ELASTICSEARCH_URL: z.string().url().optional(),
   ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN 至少 24 个字符').optional(),
+  APP_SECRET: z.string().min(32, 'APP_SECRET 至少 32 个字符').optional(),
   DEMO_DATA: flag.default(true),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/).default('1mb'),
   SEARCH_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  MATCHER_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
+  MATCHER_BATCH_SIZE: z.coerce.number().int().min(10).max(100_000).default(5000),
 });
 export type ConfigEnv = z.infer<typeof configEnvSchema>;

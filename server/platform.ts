@@ -18,6 +18,19 @@ import { TaxonomyService } from './services/taxonomy.service.js';
 import { UserService } from './services/user.service.js';
 import { addUserTerms } from './text/segmenter.js';
 import { createSearchSyncWorker } from '../workers/search-sync.worker.js';
+import { createMatcherWorker } from '../workers/matcher.worker.js';
+import { createAudienceSyncWorker } from '../workers/audience-sync.worker.js';
+import { AudienceSyncService } from './services/audience-sync.service.js';
+import { MatchingService } from './services/matching.service.js';
+import { SubscriberService } from './services/subscriber.service.js';
+import { SubscriptionService } from './services/subscription.service.js';
+import { SubscriberImportService } from './services/subscriber-import.service.js';
+import { FeedService } from './services/feed.service.js';
+import { loadSecret, Signer } from './security/signer.js';
+import { subscriberRoutes } from './http/routes/subscriber.routes.js';
+import { matchingRoutes } from './http/routes/matching.routes.js';
+import { feedRouter } from './http/routes/feed.router.js';
+import { demoSubscribers } from './demo/demo-data.js';
 
 export const VERSION = '0.1.0';
 
@@ -30,6 +43,12 @@ export interface Services {
   searchSync: SearchSyncService;
   importer: PolicyImportService;
   users: UserService;
+  subscribers: SubscriberService;
+  subscriptions: SubscriptionService;
+  subscriberImporter: SubscriberImportService;
+  audienceSync: AudienceSyncService;
+  matching: MatchingService;
+  feeds: FeedService;
 }
 
 /** Wires ports, adapters and services. Used by the server, the command-line tools and the tests. */
@@ -52,15 +71,27 @@ export async function openServices({
   const taxonomy = new TaxonomyService({ store, now });
   const policies = new PolicyService({ store, taxonomy, now });
   const searchSync = new SearchSyncService({ store, index, taxonomy });
+  const signer = new Signer(loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir }));
+  const search = new PolicySearchService({ index, taxonomy, now });
+  const subscribers = new SubscriberService({ store, taxonomy, signer, now });
+  const subscriptions = new SubscriptionService({ store, taxonomy, signer, now });
+  const audienceSync = new AudienceSyncService({ store, index, taxonomy });
+  const matching = new MatchingService({ store, index, taxonomy, audienceSync, now, logger });
   const services: Services = {
     store,
     index,
     taxonomy,
     policies,
-    search: new PolicySearchService({ index, taxonomy, now }),
+    search,
     searchSync,
     importer: new PolicyImportService({ store, policies, now }),
     users: new UserService({ store, now }),
+    subscribers,
+    subscriptions,
+    subscriberImporter: new SubscriberImportService({ subscribers }),
+    audienceSync,
+    matching,
+    feeds: new FeedService({ store, taxonomy, search, matching, subscriptions, baseUrl: config.PUBLIC_BASE_URL, now }),
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
@@ -69,12 +100,15 @@ export async function openServices({
     addUserTerms(taxonomy.current().tags.map((t) => t.label));
     // Labels feed the searchable tag text and moves change expanded ancestors: re-derive every document.
     if (kind === 'updated' || kind === 'moved' || kind === 'merged') await searchSync.refreshAll();
+    // Profiles carry expanded ancestors; a move or merge changes them for every subscriber below.
+    if (kind === 'moved' || kind === 'merged') await audienceSync.rebuild();
   });
   await seedIfEmpty({ services, config, logger });
   const current = await taxonomy.load();
   addUserTerms(current.tags.map((t) => t.label));
   if (config.ADMIN_TOKEN) await services.users.bootstrapAdmin({ token: config.ADMIN_TOKEN });
   if (syncSearch) await searchSync.catchUp();
+  await audienceSync.catchUp();
   return services;
 }
 
@@ -87,7 +121,27 @@ async function seedIfEmpty({ services, config, logger }: { services: Services; c
   addUserTerms(demo.tags.map((t) => t.label));
   const report = await services.importer.importLines({ lines: demoPolicyLines() });
   if (report.failed > 0) logger.warn('demo policies with errors', { errors: report.errors });
-  logger.info('demo data loaded', { policies: report.imported, tags: demo.tags.length });
+  const subscribers = await loadDemoSubscribers({ services });
+  logger.info('demo data loaded', { policies: report.imported, tags: demo.tags.length, subscribers });
+}
+
+/** Demo parks, enterprises and their subscriptions, with confirmed contacts so previews show reach. */
+async function loadDemoSubscribers({ services }: { services: Services }): Promise<number> {
+  const demo = demoSubscribers();
+  const parkIds = new Map<string, string>();
+  let count = 0;
+  for (const entry of demo) {
+    const parkId = entry.parkKey ? parkIds.get(entry.parkKey) : undefined;
+    const { subscriber } = await services.subscribers.create({ body: entry.body, ...(parkId ? { parkId } : {}) });
+    if (entry.key && subscriber.kind === 'park') parkIds.set(entry.key, subscriber.id);
+    for (const contact of subscriber.contacts) {
+      if (!contact.confirmedAt) await services.subscribers.confirmContact({ token: services.subscribers.confirmationToken({ contactId: contact.id }) });
+    }
+    const fresh = await services.subscribers.get({ id: subscriber.id });
+    for (const body of entry.subscriptions) await services.subscriptions.create({ subscriber: fresh, body });
+    count += 1;
+  }
+  return count;
 }
 
 export interface RunningPlatform {
@@ -99,8 +153,12 @@ export interface RunningPlatform {
 export async function startPlatform({ config, logger, now }: { config: Config; logger: Logger; now?: () => Date }): Promise<RunningPlatform> {
   const services = await openServices({ config, logger, ...(now ? { now } : {}) });
   const workers = config.ROLES.includes('workers')
-    ? [createSearchSyncWorker({ searchSync: services.searchSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger })]
-    : [];
+    ? [
+        createSearchSyncWorker({ searchSync: services.searchSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger }),
+        createMatcherWorker({ matching: services.matching, intervalMs: config.MATCHER_INTERVAL_MS, batchSize: config.MATCHER_BATCH_SIZE, logger }),
+      ]
+    : // A web-only process still answers audience previews and feeds from its own engine copy.
+      [createAudienceSyncWorker({ audienceSync: services.audienceSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger })];
   for (const worker of workers) worker.start();
 
   let server: http.Server | null = null;
@@ -111,8 +169,17 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
         ...taxonomyRoutes({ taxonomy: services.taxonomy }),
         ...policyRoutes({ policies: services.policies, search: services.search }),
         ...userRoutes({ users: services.users }),
+        ...subscriberRoutes({
+          subscribers: services.subscribers,
+          subscriptions: services.subscriptions,
+          importer: services.subscriberImporter,
+          baseUrl: config.PUBLIC_BASE_URL,
+        }),
+        ...matchingRoutes({ matching: services.matching }),
       ],
       users: services.users,
+      subscribers: services.subscribers,
+      extraRouters: [feedRouter({ feeds: services.feeds })],
       health: healthCheck({ services, roles: config.ROLES }),
       logger,
       bodyLimit: config.BODY_LIMIT,

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { taxonomySchema, type TaxonomyData } from '../../schemas/taxonomy.schema.js';
+import { createSubscriberBodySchema } from '../../schemas/subscriber.schema.js';
+import { createSubscriptionBodySchema } from '../../schemas/subscription.schema.js';
 
 const here = (name: string) => fileURLToPath(new URL(`../../../server/demo/${name}`, import.meta.url));
 
@@ -19,4 +22,18 @@ export function loadDemoTaxonomy(): TaxonomyData {
 
 export function demoPolicyLines(): string[] {
   return fs.readFileSync(demoFile('policies.jsonl'), 'utf8').split('\n');
+}
+
+const demoSubscriberSchema = z.array(
+  z.object({
+    /** Lets enterprises name the demo park they belong to before its generated id exists. */
+    key: z.string().optional(),
+    parkKey: z.string().optional(),
+    body: createSubscriberBodySchema,
+    subscriptions: z.array(createSubscriptionBodySchema),
+  }),
+);
+
+export function demoSubscribers() {
+  return demoSubscriberSchema.parse(JSON.parse(fs.readFileSync(demoFile('subscribers.json'), 'utf8')));
 }

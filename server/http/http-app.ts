@@ -4,9 +4,10 @@ import { DomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Actor } from '../services/actor.js';
 import type { UserService } from '../services/user.service.js';
+import type { SubscriberService } from '../services/subscriber.service.js';
 import { errorMiddleware, notFoundMiddleware, requireJson } from './error.middleware.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { mountRoute, type Access, type AnyRouteSpec } from './route.js';
+import { mountRoute, type Access, type AnyRouteSpec, type Caller } from './route.js';
 
 export interface HealthCheck {
   live(): Promise<Record<string, unknown>>;
@@ -40,6 +41,8 @@ function bearerToken(req: Request): string | null {
 export function createHttpApp({
   routes,
   users,
+  subscribers,
+  extraRouters = [],
   health,
   logger,
   bodyLimit,
@@ -47,6 +50,9 @@ export function createHttpApp({
 }: {
   routes: readonly AnyRouteSpec[];
   users: UserService;
+  subscribers: SubscriberService;
+  /** Non-JSON endpoints (Atom feeds) mounted beside the API. */
+  extraRouters?: express.Router[];
   health: HealthCheck;
   logger: Logger;
   bodyLimit: string;
@@ -57,23 +63,34 @@ export function createHttpApp({
   app.set('query parser', 'extended');
   app.use(requestId, securityHeaders, requireJson, express.json({ limit: bodyLimit, strict: true }));
 
-  const authorize = async (req: Request, access: Access): Promise<Actor | null> => {
+  const authorize = async (req: Request, access: Access): Promise<Caller> => {
     const token = bearerToken(req);
+    // Staff and subscriber tokens have distinct prefixes, so one header can carry either.
+    if (token?.startsWith('pps_')) {
+      const subscriber = await subscribers.authenticate({ token });
+      if (!subscriber) throw new DomainError({ type: 'unauthenticated', code: 'invalid_token', message: '令牌无效或已停用' });
+      if (access === 'public' || access === 'subscriber') return { actor: null, subscriber };
+      throw new DomainError({ type: 'forbidden', code: 'role_forbidden', message: '订阅用户无权执行此操作' });
+    }
     const actor = token ? await users.authenticate({ token }) : null;
     if (token && !actor) throw new DomainError({ type: 'unauthenticated', code: 'invalid_token', message: '令牌无效或已停用' });
-    if (access === 'public') return actor;
+    if (access === 'public') return { actor, subscriber: null };
+    if (access === 'subscriber') {
+      throw new DomainError({ type: 'unauthenticated', code: 'unauthenticated', message: '需要订阅用户令牌：请在 Authorization 头中提供 Bearer 令牌' });
+    }
     if (!actor) {
       throw new DomainError({ type: 'unauthenticated', code: 'unauthenticated', message: '需要登录：请在 Authorization 头中提供 Bearer 令牌' });
     }
     if (!access.includes(actor.role)) {
       throw new DomainError({ type: 'forbidden', code: 'role_forbidden', message: '当前角色无权执行此操作', details: { required: access, role: actor.role } });
     }
-    return actor;
+    return { actor, subscriber: null };
   };
 
   const router = express.Router();
   for (const spec of routes) mountRoute({ router, spec, authorize });
   app.use(router);
+  for (const extra of extraRouters) app.use(extra);
 
   const openapi = buildOpenApiDocument({ routes, version });
   app.get('/api/openapi.json', (_req, res) => {

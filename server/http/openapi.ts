@@ -74,7 +74,7 @@ export function buildOpenApiDocument({ routes, version }: { routes: readonly Any
             .map(([status, description]) => [status, { description, content: { 'application/json': { schema: errorRef } } }]),
         ),
       },
-      ...(secured ? { security: [{ bearerToken: [] }], 'x-roles': route.access } : {}),
+      ...(secured ? { security: [{ bearerToken: [] }], 'x-access': route.access } : {}),
     };
     paths[path] = { ...(paths[path] ?? {}), [route.method]: operation };
   }

@@ -3,11 +3,17 @@ import { z } from 'zod';
 import type { Role } from '../../schemas/user.schema.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../services/actor.js';
+import type { Subscriber } from '../../schemas/subscriber.schema.js';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
-/** Who may call a route: anyone, or staff holding one of the roles. */
-export type Access = 'public' | readonly Role[];
+/** Who may call a route: anyone, a subscriber with their own token, or staff holding one of the roles. */
+export type Access = 'public' | 'subscriber' | readonly Role[];
+
+export interface Caller {
+  actor: Actor | null;
+  subscriber: Subscriber | null;
+}
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
   method: Method;
@@ -25,6 +31,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
     query: z.output<Q>;
     body: z.output<B>;
     actor: Actor | null;
+    subscriber: Subscriber | null;
     req: Request;
     res: Response;
   }) => Promise<z.input<R>>;
@@ -61,13 +68,13 @@ function parsePart({ schema, value, part }: { schema: z.ZodType | undefined; val
 }
 
 /** The one validation path: params, query and body each through their zod schema, before the handler. */
-export function mountRoute({ router, spec, authorize }: { router: Router; spec: AnyRouteSpec; authorize: (req: Request, access: Access) => Promise<Actor | null> }) {
+export function mountRoute({ router, spec, authorize }: { router: Router; spec: AnyRouteSpec; authorize: (req: Request, access: Access) => Promise<Caller> }) {
   router[spec.method](spec.path, async (req: Request, res: Response) => {
-    const actor = await authorize(req, spec.access);
+    const { actor, subscriber } = await authorize(req, spec.access);
     const params = parsePart({ schema: spec.params, value: req.params, part: 'params' });
     const query = parsePart({ schema: spec.query, value: req.query, part: 'query' });
     const body = parsePart({ schema: spec.body, value: req.body ?? {}, part: 'body' });
-    const result = await spec.handler({ params, query, body, actor, req, res });
+    const result = await spec.handler({ params, query, body, actor, subscriber, req, res });
     if (res.headersSent) return;
     res.status(spec.status ?? 200).json(result);
   });

@@ -1,5 +1,6 @@
 import type { DimensionId } from '../../schemas/taxonomy.schema.js';
 import type { PolicySort, Validity } from '../../schemas/policy.schema.js';
+import type { AudienceIndex } from './audience-index.port.js';
 
 /**
  * A published, public policy as the search engine sees it. The core builds it: tags are already
@@ -70,7 +71,8 @@ export interface PolicySearchResult {
   facets: PolicySearchFacets | null;
 }
 
-export interface SearchIndex {
+/** Full-text policy search plus audience matching over subscriber profiles (see AudienceIndex). */
+export interface SearchIndex extends AudienceIndex {
   readonly kind: string;
   open(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,9 @@
 import type { Dimension, Tag } from '../../schemas/taxonomy.schema.js';
 import type { PolicyRecord, PolicyVersion, ReviewRecord } from '../../schemas/policy.schema.js';
 import type { Role, User } from '../../schemas/user.schema.js';
+import type { Contact, Subscriber } from '../../schemas/subscriber.schema.js';
+import type { Subscription } from '../../schemas/subscription.schema.js';
+import type { Delivery, MatchingJob, NewDelivery } from '../../schemas/delivery.schema.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -12,6 +15,10 @@ export interface Store {
   readonly taxonomy: TaxonomyRepository;
   readonly policies: PolicyRepository;
   readonly users: UserRepository;
+  readonly subscribers: SubscriberRepository;
+  readonly subscriptions: SubscriptionRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly matchingJobs: MatchingJobRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */
@@ -27,10 +34,10 @@ export interface TaxonomyRepository {
   insertTag(tag: Tag): Promise<void>;
   updateTag(tag: Tag): Promise<void>;
   /**
-   * Marks `fromId` merged into `intoId` and rewrites every policy working copy and version that
-   * referenced it, in one transaction. Returns how many policies changed.
+   * Marks `fromId` merged into `intoId` and rewrites every policy working copy and version, every
+   * subscriber profile and every subscription that referenced it, in one transaction.
    */
-  mergeTag(input: { fromId: string; intoId: string; at: string }): Promise<{ policiesRewritten: number }>;
+  mergeTag(input: { fromId: string; intoId: string; at: string }): Promise<{ policiesRewritten: number; subscribersRewritten: number; subscriptionsRewritten: number }>;
 }
 
 export interface PolicyChange {
@@ -87,6 +94,8 @@ export interface PolicyRepository {
   /** Ids of every policy with at least one published version, for full rebuilds. */
   listPublishedIds(): Promise<string[]>;
   latestSeq(): Promise<number>;
+  /** The current published version of every policy, with the policy's validity (feeds, catalogs). */
+  listCurrentVersions(): Promise<{ version: PolicyVersion; validity: PolicyRecord['validity'] }[]>;
 }
 
 export interface StoredUser extends User {
@@ -100,4 +109,61 @@ export interface UserRepository {
   list(): Promise<User[]>;
   /** Creates or re-keys a user, used to bootstrap the first admin from ADMIN_TOKEN. */
   upsertWithToken(input: { id: string; name: string; role: Role; tokenHash: string; at: string }): Promise<void>;
+}
+
+export interface ChangedId {
+  id: string;
+  seq: number;
+}
+
+export interface SubscriberRepository {
+  /** Inserts the subscriber with its contacts and first token, atomically. Conflicts: credit code, email. */
+  insert(input: { subscriber: Subscriber; tokenHash: string }): Promise<void>;
+  get(id: string): Promise<Subscriber | null>;
+  findByTokenHash(tokenHash: string): Promise<Subscriber | null>;
+  findByCreditCode(creditCode: string): Promise<Subscriber | null>;
+  /** Replaces profile, name, park and contacts; optimistic on `revision` like policies. */
+  update(input: { subscriber: Subscriber; expectedRevision: number }): Promise<void>;
+  addToken(input: { subscriberId: string; tokenHash: string; at: string }): Promise<void>;
+  list(input: { kind?: Subscriber['kind']; parkId?: string; limit: number; offset: number }): Promise<{ total: number; items: Subscriber[] }>;
+  count(): Promise<number>;
+  /** Subscribers whose profile, contacts or subscriptions changed after `afterSeq`, in change order. */
+  changesSince(input: { afterSeq: number; limit: number }): Promise<ChangedId[]>;
+  latestSeq(): Promise<number>;
+  /** Loads many at once (audience rebuilds, outbox explanations). Missing ids are left out. */
+  getMany(ids: string[]): Promise<Subscriber[]>;
+  setContactState(input: { contactId: string; confirmedAt?: string | null; invalidAt?: string | null; at: string }): Promise<Contact | null>;
+}
+
+export interface SubscriptionRepository {
+  insert(subscription: Subscription): Promise<void>;
+  get(id: string): Promise<Subscription | null>;
+  /** Updates a live subscription in place (criteria, keywords, channels, name). */
+  update(subscription: Subscription): Promise<void>;
+  /** Ends one row and starts its successor in one transaction (a frequency change keeps history). */
+  replace(input: { ended: Subscription; started: Subscription }): Promise<void>;
+  listBySubscriber(input: { subscriberId: string; includeEnded: boolean }): Promise<Subscription[]>;
+  /** Many subscribers' subscriptions at once (audience rebuilds). */
+  listBySubscribers(input: { subscriberIds: string[]; includeEnded: boolean }): Promise<Subscription[]>;
+}
+
+export interface DeliveryRepository {
+  /**
+   * Inserts outbox rows in one transaction, skipping any (policy version, subscriber, channel) that
+   * exists already: re-running a match writes nothing twice. Returns how many rows were new.
+   */
+  enqueue(rows: NewDelivery[], at: string): Promise<{ inserted: number }>;
+  listForPolicy(input: { policyId: string; version?: number; limit: number; offset: number }): Promise<{ total: number; items: Delivery[] }>;
+  listForSubscriber(input: { subscriberId: string; limit: number }): Promise<Delivery[]>;
+  countForPolicy(input: { policyId: string; version: number }): Promise<number>;
+}
+
+export interface MatchingJobRepository {
+  /** Published versions with no finished job whose lease (if any) has expired, oldest first. */
+  listDue(input: { now: string; limit: number }): Promise<{ policyId: string; version: number }[]>;
+  /** Takes the job if nobody holds a live lease on it and it is not finished. */
+  claim(input: { policyId: string; version: number; now: string; leaseUntil: string }): Promise<boolean>;
+  extendLease(input: { policyId: string; version: number; leaseUntil: string }): Promise<void>;
+  finish(input: { policyId: string; version: number; status: 'done' | 'skipped'; reason: string | null; matched: number; written: number; at: string }): Promise<void>;
+  get(input: { policyId: string; version: number }): Promise<MatchingJob | null>;
 }

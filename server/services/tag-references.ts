@@ -1,4 +1,6 @@
 import type { Criteria, DimensionId } from '../../schemas/taxonomy.schema.js';
+import type { Profile, ProfileDimension } from '../../schemas/subscriber.schema.js';
+import type { SubscriptionCriteria } from '../../schemas/subscription.schema.js';
 
 interface TagReferences {
   criteria: Criteria;
@@ -24,4 +26,20 @@ export function rewriteTagReferences({ content, fromId, intoId }: { content: Tag
     tags: replaceAll(content.tags, fromId, intoId),
     level: content.level === fromId ? intoId : content.level,
   };
+}
+
+export function rewriteProfile({ profile, fromId, intoId }: { profile: Profile; fromId: string; intoId: string }): Profile {
+  const out: Profile = {};
+  for (const [dimension, ids] of Object.entries(profile) as [ProfileDimension, string[] | undefined][]) {
+    if (ids) out[dimension] = replaceAll(ids, fromId, intoId);
+  }
+  return out;
+}
+
+export function rewriteCriteria({ criteria, fromId, intoId }: { criteria: SubscriptionCriteria; fromId: string; intoId: string }): SubscriptionCriteria {
+  const out: SubscriptionCriteria = {};
+  for (const [dimension, criterion] of Object.entries(criteria) as [DimensionId, SubscriptionCriteria[DimensionId]][]) {
+    if (criterion) out[dimension] = { ...criterion, tags: replaceAll(criterion.tags, fromId, intoId) };
+  }
+  return out;
 }

@@ -73,7 +73,7 @@ export class TaxonomyService {
     return updated;
   }
 
-  async mergeTag({ tagId, into }: { tagId: string; into: string }): Promise<{ tag: Tag; policiesRewritten: number }> {
+  async mergeTag({ tagId, into }: { tagId: string; into: string }): Promise<{ tag: Tag; policiesRewritten: number; subscribersRewritten: number; subscriptionsRewritten: number }> {
     const taxonomy = this.current();
     const from = this.requireLiveTag({ taxonomy, tagId });
     const target = this.requireLiveTag({ taxonomy, tagId: into });
@@ -84,7 +84,7 @@ export class TaxonomyService {
     if (taxonomy.withDescendants(from.id).includes(target.id)) {
       throw invalid({ code: 'tag_cycle', message: '不能把标签合并到它的下级标签，请先移动下级标签' });
     }
-    const { policiesRewritten } = await this.deps.store.taxonomy.mergeTag({
+    const rewritten = await this.deps.store.taxonomy.mergeTag({
       fromId: from.id,
       intoId: target.id,
       at: this.deps.now().toISOString(),
@@ -92,7 +92,7 @@ export class TaxonomyService {
     await this.changed({ kind: 'merged', tagId });
     const merged = this.current().get(tagId);
     if (!merged) throw notFound({ code: 'tag_not_found', message: `标签不存在：${tagId}` });
-    return { tag: merged, policiesRewritten };
+    return { tag: merged, ...rewritten };
   }
 
   private requireLiveTag({ taxonomy, tagId }: { taxonomy: Taxonomy; tagId: string }): Tag {

@@ -1,8 +1,11 @@
 import type { Validity } from '../../schemas/policy.schema.js';
 
+// Building a DateTimeFormat costs about as much as a whole trivial request; searches ask for today every time.
+const SHANGHAI_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
+
 /** Today's calendar date in Asia/Shanghai, where every policy date is written. */
 export function shanghaiToday(now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return SHANGHAI_DATE.format(now);
 }
 
 /** A policy still marked effective has lapsed (失效) once its expiry date is behind us. */

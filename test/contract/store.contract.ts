@@ -4,6 +4,10 @@ import { DomainError } from '../../server/errors.js';
 import type { Store } from '../../server/ports/store.port.js';
 import { newPolicyRecord, publishTransition } from '../../server/services/policy-workflow.js';
 import { TEST_TAXONOMY_TAGS } from '../support/fixtures.js';
+import type { Subscriber } from '../../schemas/subscriber.schema.js';
+import type { Subscription } from '../../schemas/subscription.schema.js';
+import type { NewDelivery } from '../../schemas/delivery.schema.js';
+import { syntheticCreditCode } from '../../server/subscribers/credit-code.js';
 
 const DIMENSIONS = [
   { id: 'region', label: '地区/园区', description: '' },
@@ -45,6 +49,53 @@ async function expectConflict(promise: Promise<unknown>, code: string): Promise<
     return;
   }
   expect.fail(`expected a ${code} conflict`);
+}
+
+function subscriber(id: string, overrides: Partial<Subscriber> = {}): Subscriber {
+  return {
+    id,
+    kind: 'enterprise',
+    name: `企业${id}`,
+    creditCode: null,
+    profile: { region: ['region-pudong'] },
+    parkId: null,
+    contacts: [],
+    createdAt: AT,
+    updatedAt: AT,
+    revision: 1,
+    ...overrides,
+  };
+}
+
+function subscription(id: string, subscriberId: string, overrides: Partial<Subscription> = {}): Subscription {
+  return {
+    id,
+    subscriberId,
+    name: '订阅',
+    criteria: { need: { mode: 'any', tags: ['need-pledge'] } },
+    keywords: [],
+    channels: ['email'],
+    frequency: 'immediate',
+    eligibleOnly: true,
+    createdAt: AT,
+    endedAt: null,
+    endReason: null,
+    replaces: null,
+    ...overrides,
+  };
+}
+
+function delivery(subscriberId: string, channel: 'email' | 'wechat' = 'email'): NewDelivery {
+  return {
+    policyId: 'p-x',
+    version: 1,
+    subscriberId,
+    channel,
+    frequency: 'immediate',
+    subscriptionIds: ['s-1'],
+    explanation: { eligible: true, eligibility: {}, unknown: [], subscriptions: [] },
+    urgent: false,
+  };
 }
 
 /** Behaviour every `Store` adapter must have. Each case gets a fresh, migrated store. */
@@ -189,6 +240,92 @@ export function storeContract({ name, create }: { name: string; create: () => Pr
       );
       expect(await store.policies.get('p-broken')).to.equal(null);
       expect(await store.policies.listReviews({ policyId: 'p-broken' })).to.have.length(0);
+    });
+
+    it('rejects a second subscriber with the same credit code or email', async () => {
+      const code = syntheticCreditCode(7);
+      const email = { id: 'c-1', channel: 'email' as const, address: 'ip@example.cn', label: null, confirmedAt: null, invalidAt: null };
+      await store.subscribers.insert({ subscriber: subscriber('sub-1', { creditCode: code, contacts: [email] }), tokenHash: 'tok-1' });
+      await expectConflict(store.subscribers.insert({ subscriber: subscriber('sub-2', { creditCode: code }), tokenHash: 'tok-2' }), 'credit_code_taken');
+      await expectConflict(
+        store.subscribers.insert({ subscriber: subscriber('sub-3', { contacts: [{ ...email, id: 'c-3' }] }), tokenHash: 'tok-3' }),
+        'email_taken',
+      );
+      // Nothing of the refused subscribers remains, not even their tokens.
+      expect(await store.subscribers.findByTokenHash('tok-2')).to.equal(null);
+      expect(await store.subscribers.findByTokenHash('tok-3')).to.equal(null);
+      expect((await store.subscribers.findByTokenHash('tok-1'))?.contacts.map((c) => c.address)).to.deep.equal(['ip@example.cn']);
+      expect(await store.subscribers.count()).to.equal(1);
+    });
+
+    it('updates profiles and contacts optimistically and reports subscriber changes', async () => {
+      const start = await store.subscribers.latestSeq();
+      await store.subscribers.insert({ subscriber: subscriber('sub-a'), tokenHash: 'a' });
+      await store.subscribers.insert({ subscriber: subscriber('sub-b'), tokenHash: 'b' });
+      const contact = { id: 'c-a', channel: 'wechat' as const, address: '张三', label: null, confirmedAt: AT, invalidAt: null };
+      await store.subscribers.update({ subscriber: subscriber('sub-a', { revision: 2, contacts: [contact], profile: { size: ['size-small'] } }), expectedRevision: 1 });
+      await expectConflict(store.subscribers.update({ subscriber: subscriber('sub-a', { revision: 2 }), expectedRevision: 1 }), 'stale_revision');
+      const a = await store.subscribers.get('sub-a');
+      expect(a?.profile).to.deep.equal({ size: ['size-small'] });
+      expect(a?.contacts).to.deep.equal([contact]);
+      expect((await store.subscribers.changesSince({ afterSeq: start, limit: 10 })).map((c) => c.id)).to.deep.equal(['sub-b', 'sub-a']);
+      const invalid = await store.subscribers.setContactState({ contactId: 'c-a', invalidAt: AT, at: AT });
+      expect(invalid?.invalidAt).to.equal(AT);
+      expect((await store.subscribers.changesSince({ afterSeq: start, limit: 10 })).at(-1)?.id).to.equal('sub-a');
+    });
+
+    it('keeps subscription history: replace ends one row and starts another atomically', async () => {
+      await store.subscribers.insert({ subscriber: subscriber('sub-h'), tokenHash: 'h' });
+      const first = subscription('s-1', 'sub-h');
+      await store.subscriptions.insert(first);
+      await store.subscriptions.replace({ ended: { ...first, endedAt: AT, endReason: '修改推送频率' }, started: subscription('s-2', 'sub-h', { frequency: 'daily', replaces: 's-1' }) });
+      expect((await store.subscriptions.listBySubscriber({ subscriberId: 'sub-h', includeEnded: false })).map((x) => x.id)).to.deep.equal(['s-2']);
+      expect((await store.subscriptions.listBySubscriber({ subscriberId: 'sub-h', includeEnded: true })).map((x) => x.id)).to.have.members(['s-1', 's-2']);
+      await expectConflict(
+        store.subscriptions.replace({ ended: { ...first, endedAt: AT }, started: subscription('s-2', 'sub-h') }),
+        'subscription_exists',
+      );
+      expect((await store.subscriptions.get('s-1'))?.endReason).to.equal('修改推送频率');
+      expect(await store.subscriptions.listBySubscribers({ subscriberIds: ['sub-h'], includeEnded: false })).to.have.length(1);
+    });
+
+    it('enqueues each (version, subscriber, channel) once however often it is written', async () => {
+      const first = await store.deliveries.enqueue([delivery('sub-1'), delivery('sub-1', 'wechat'), delivery('sub-2')], AT);
+      expect(first.inserted).to.equal(3);
+      const again = await store.deliveries.enqueue([delivery('sub-1'), delivery('sub-2'), delivery('sub-3')], AT);
+      expect(again.inserted).to.equal(1);
+      expect(await store.deliveries.countForPolicy({ policyId: 'p-x', version: 1 })).to.equal(4);
+      const rows = await store.deliveries.listForPolicy({ policyId: 'p-x', limit: 10, offset: 0 });
+      expect(rows.items.every((d) => d.status === 'pending')).to.equal(true);
+    });
+
+    it('leases matching jobs to one worker at a time and lets an expired lease be taken over', async () => {
+      const policy = draft('p-job');
+      await store.policies.insert(policy);
+      const pub = published(policy);
+      await store.policies.publish({ policy: pub.policy, expectedRevision: policy.revision, version: pub.version });
+      const t0 = '2026-05-01T00:00:00.000Z';
+      expect(await store.matchingJobs.listDue({ now: t0, limit: 10 })).to.deep.equal([{ policyId: 'p-job', version: 1 }]);
+      expect(await store.matchingJobs.claim({ policyId: 'p-job', version: 1, now: t0, leaseUntil: '2026-05-01T00:05:00.000Z' })).to.equal(true);
+      expect(await store.matchingJobs.claim({ policyId: 'p-job', version: 1, now: t0, leaseUntil: '2026-05-01T00:05:00.000Z' })).to.equal(false);
+      expect(await store.matchingJobs.listDue({ now: t0, limit: 10 })).to.deep.equal([]);
+      const later = '2026-05-01T00:06:00.000Z';
+      expect(await store.matchingJobs.listDue({ now: later, limit: 10 })).to.have.length(1);
+      expect(await store.matchingJobs.claim({ policyId: 'p-job', version: 1, now: later, leaseUntil: '2026-05-01T00:11:00.000Z' })).to.equal(true);
+      await store.matchingJobs.finish({ policyId: 'p-job', version: 1, status: 'done', reason: null, matched: 3, written: 4, at: later });
+      expect(await store.matchingJobs.claim({ policyId: 'p-job', version: 1, now: '2026-06-01T00:00:00.000Z', leaseUntil: '2026-06-01T00:05:00.000Z' })).to.equal(false);
+      expect(await store.matchingJobs.get({ policyId: 'p-job', version: 1 })).to.include({ status: 'done', attempts: 2, written: 4 });
+    });
+
+    it('migrates profiles and subscriptions in the same merge', async () => {
+      await store.subscribers.insert({ subscriber: subscriber('sub-m', { profile: { need: ['need-pledge', 'need-funding'] } }), tokenHash: 'm' });
+      await store.subscriptions.insert(subscription('s-m', 'sub-m', { criteria: { need: { mode: 'all', tags: ['need-pledge', 'need-funding'] } } }));
+      const before = await store.subscribers.latestSeq();
+      const result = await store.taxonomy.mergeTag({ fromId: 'need-pledge', intoId: 'need-funding', at: AT });
+      expect(result).to.include({ subscribersRewritten: 1, subscriptionsRewritten: 1 });
+      expect((await store.subscribers.get('sub-m'))?.profile.need).to.deep.equal(['need-funding']);
+      expect((await store.subscriptions.get('s-m'))?.criteria.need?.tags).to.deep.equal(['need-funding']);
+      expect(await store.subscribers.latestSeq()).to.be.greaterThan(before);
     });
 
     it('stores users by token hash and re-keys the bootstrap admin', async () => {

@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
 import type { Validity } from '../../../schemas/policy.schema.js';
 import { DomainError } from '../../errors.js';
+import type { AudienceMatch, AudiencePolicy, AudienceSummary, ProfileDoc, SubscriptionDoc } from '../../ports/audience-index.port.js';
 import type {
   PolicySearchDoc,
   PolicySearchFacets,
@@ -28,6 +29,7 @@ import type {
 } from '../../ports/search-index.port.js';
 import { compoundParts, segmentForIndex, segmentQuery } from '../../text/segmenter.js';
 import { normalizeText } from '../../text/text-normalizer.js';
+import { EmbeddedAudienceIndex } from './embedded.audience-index.js';
 
 /** Bump when the stored layout or the tokenisation changes: the index is then emptied and rebuilt. */
 const SCHEMA_VERSION = '1';
@@ -596,6 +598,12 @@ export class EmbeddedSearchIndex implements SearchIndex {
   private db: SqliteDatabase | null = null;
   private statements: Statements | null = null;
   private readonly memory = new MemoryState();
+  /**
+   * Profiles live in memory only: the store is their source of truth and rebuilding a million of
+   * them takes seconds, so persisting them here would only add a second copy to keep in step.
+   * Opening therefore starts from watermark 0 and the core reloads them.
+   */
+  private readonly audience = new EmbeddedAudienceIndex();
 
   constructor({ file }: { file: string }) {
     this.file = file;
@@ -625,6 +633,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     this.db = null;
     this.statements = null;
     this.memory.reset();
+    await this.audience.clearAudience();
   }
 
   async ping(): Promise<void> {
@@ -700,6 +709,58 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const hits = slots.map((slot) => this.hit({ slot, terms, scores, validity, statements }));
     const facets = request.facets ? this.facets({ masks, request, validity }) : null;
     return { total, hits, facets };
+  }
+
+  // Audience matching, delegated to the in-memory engine.
+
+  async upsertProfiles(profiles: ProfileDoc[]): Promise<void> {
+    this.connection();
+    await this.audience.upsertProfiles(profiles);
+  }
+
+  async removeProfiles(subscriberIds: string[]): Promise<void> {
+    this.connection();
+    await this.audience.removeProfiles(subscriberIds);
+  }
+
+  async upsertSubscriptions(subscriptions: SubscriptionDoc[]): Promise<void> {
+    this.connection();
+    await this.audience.upsertSubscriptions(subscriptions);
+  }
+
+  async removeSubscriptions(subscriptionIds: string[]): Promise<void> {
+    this.connection();
+    await this.audience.removeSubscriptions(subscriptionIds);
+  }
+
+  async clearAudience(): Promise<void> {
+    this.connection();
+    await this.audience.clearAudience();
+  }
+
+  async getAudienceWatermark(): Promise<number> {
+    this.connection();
+    return this.audience.getAudienceWatermark();
+  }
+
+  async setAudienceWatermark(seq: number): Promise<void> {
+    this.connection();
+    await this.audience.setAudienceWatermark(seq);
+  }
+
+  async audienceSummary(input: { policy: AudiencePolicy; sampleSize: number }): Promise<AudienceSummary> {
+    this.connection();
+    return this.audience.audienceSummary(input);
+  }
+
+  async *audienceBatches(input: { policy: AudiencePolicy; batchSize: number }): AsyncIterable<AudienceMatch[]> {
+    this.connection();
+    yield* this.audience.audienceBatches(input);
+  }
+
+  async matchSubscriber(input: { subscriberId: string; policies: { key: string; policy: AudiencePolicy }[] }): Promise<{ key: string; match: AudienceMatch }[]> {
+    this.connection();
+    return this.audience.matchSubscriber(input);
   }
 
   private connection(): { db: SqliteDatabase; statements: Statements } {

@@ -7,13 +7,22 @@ import {
   policyRecordSchema,
   policyVersionSchema,
   reviewRecordSchema,
+  validitySchema,
   type PolicyRecord,
   type PolicyVersion,
   type ReviewRecord,
 } from '../../../schemas/policy.schema.js';
 import { roleSchema, type User } from '../../../schemas/user.schema.js';
-import { conflict, DomainError } from '../../errors.js';
+import { DomainError } from '../../errors.js';
+import { SqliteDeliveryRepository, SqliteMatchingJobRepository } from './sqlite-delivery.repository.js';
+import { SqliteSubscriberRepository, SqliteSubscriptionRepository, touchSubscriber } from './sqlite-subscriber.repository.js';
+import { subscriberSchema } from '../../../schemas/subscriber.schema.js';
+import { subscriptionSchema } from '../../../schemas/subscription.schema.js';
 import type {
+  DeliveryRepository,
+  MatchingJobRepository,
+  SubscriberRepository,
+  SubscriptionRepository,
   PolicyChange,
   PolicyRepository,
   Store,
@@ -21,43 +30,10 @@ import type {
   TaxonomyRepository,
   UserRepository,
 } from '../../ports/store.port.js';
-import { rewriteTagReferences } from '../../services/tag-references.js';
+import { rewriteCriteria, rewriteProfile, rewriteTagReferences } from '../../services/tag-references.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
+import { mapConstraint, nextChangeSeq, readSeq, type Db } from './sqlite.support.js';
 
-type Db = Database.Database;
-
-/** Unique-index violations become domain conflicts naming what collided. */
-function mapConstraint<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
-      throw conflict({ code: constraintCode(error.message), message: constraintMessage(error.message), details: { constraint: error.message } });
-    }
-    throw error;
-  }
-}
-
-function constraintCode(message: string): string {
-  if (message.includes('policies.doc_number')) return 'doc_number_taken';
-  if (message.includes('policies.id')) return 'policy_exists';
-  if (message.includes('policy_versions')) return 'version_exists';
-  if (message.includes('tags.dimension, tags.label')) return 'tag_label_taken';
-  if (message.includes('tags.id')) return 'tag_exists';
-  if (message.includes('users.id')) return 'user_exists';
-  if (message.includes('users.token_hash')) return 'token_collision';
-  return 'conflict';
-}
-
-function constraintMessage(message: string): string {
-  if (message.includes('policies.doc_number')) return '该文号已被其他政策文件使用';
-  if (message.includes('policies.id')) return '政策编号已存在';
-  if (message.includes('policy_versions')) return '该版本已发布，请刷新后重试';
-  if (message.includes('tags.dimension, tags.label')) return '同一维度下已有同名标签';
-  if (message.includes('tags.id')) return '标签编号已存在';
-  if (message.includes('users.id')) return '用户编号已存在';
-  return '数据冲突，请刷新后重试';
-}
 
 const tagRowSchema = z.object({
   id: z.string(),
@@ -199,7 +175,33 @@ class SqliteTaxonomyRepository implements TaxonomyRepository {
     );
   }
 
-  async mergeTag({ fromId, intoId, at }: { fromId: string; intoId: string; at: string }): Promise<{ policiesRewritten: number }> {
+  /** Runs inside the merge transaction: profiles and subscription criteria follow the merged tag. */
+  private mergeIntoSubscribers({ fromId, intoId, at }: { fromId: string; intoId: string; at: string }) {
+    const subscriberIds = this.db
+      .prepare(`SELECT DISTINCT s.id FROM subscribers s, json_tree(s.doc, '$.profile') t WHERE t.value = ?`)
+      .pluck()
+      .all(fromId)
+      .map((id) => z.string().parse(id));
+    for (const id of subscriberIds) {
+      const doc = subscriberSchema.omit({ contacts: true }).parse(JSON.parse(z.string().parse(this.db.prepare('SELECT doc FROM subscribers WHERE id = ?').pluck().get(id))));
+      const updated = { ...doc, profile: rewriteProfile({ profile: doc.profile, fromId, intoId }), updatedAt: at };
+      this.db.prepare('UPDATE subscribers SET doc = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(updated), at, id);
+      touchSubscriber(this.db, id);
+    }
+    const subscriptionRows = this.db
+      .prepare(`SELECT DISTINCT s.id, s.doc FROM subscriptions s, json_tree(s.doc, '$.criteria') t WHERE t.value = ?`)
+      .all(fromId)
+      .map((row) => z.object({ id: z.string(), doc: z.string() }).parse(row));
+    for (const row of subscriptionRows) {
+      const subscription = subscriptionSchema.parse(JSON.parse(row.doc));
+      const updated = { ...subscription, criteria: rewriteCriteria({ criteria: subscription.criteria, fromId, intoId }) };
+      this.db.prepare('UPDATE subscriptions SET doc = ? WHERE id = ?').run(JSON.stringify(updated), row.id);
+      touchSubscriber(this.db, subscription.subscriberId);
+    }
+    return { subscribersRewritten: subscriberIds.length, subscriptionsRewritten: subscriptionRows.length };
+  }
+
+  async mergeTag({ fromId, intoId, at }: { fromId: string; intoId: string; at: string }) {
     return mapConstraint(() =>
       this.db.transaction(() => {
         // Children of the merged tag move up to the surviving tag so the hierarchy stays whole.
@@ -230,17 +232,10 @@ class SqliteTaxonomyRepository implements TaxonomyRepository {
               .run(JSON.stringify(updated), id, version.version);
           }
         });
-        return { policiesRewritten: ids.length };
+        return { policiesRewritten: ids.length, ...this.mergeIntoSubscribers({ fromId, intoId, at }) };
       })(),
     );
   }
-}
-
-/** Reserves `count` consecutive change sequence numbers and returns the first. */
-function nextChangeSeq(db: Db, count = 1): number {
-  const current = Number(db.prepare("SELECT value FROM meta WHERE key = 'policy_change_seq'").pluck().get());
-  db.prepare("UPDATE meta SET value = ? WHERE key = 'policy_change_seq'").run(String(current + count));
-  return current + 1;
 }
 
 class SqlitePolicyRepository implements PolicyRepository {
@@ -418,7 +413,21 @@ class SqlitePolicyRepository implements PolicyRepository {
   }
 
   async latestSeq(): Promise<number> {
-    return Number(this.db.prepare("SELECT value FROM meta WHERE key = 'policy_change_seq'").pluck().get());
+    return readSeq(this.db, 'policy_change_seq');
+  }
+
+  async listCurrentVersions() {
+    return this.db
+      .prepare(
+        `SELECT v.doc AS doc, json_extract(p.doc, '$.validity') AS validity FROM policies p
+         JOIN policy_versions v ON v.policy_id = p.id AND v.version = json_extract(p.doc, '$.currentVersion')
+         ORDER BY v.published_at DESC, p.id`,
+      )
+      .all()
+      .map((row) => {
+        const r = z.object({ doc: z.string(), validity: validitySchema }).parse(row);
+        return { version: versionFromRow({ doc: r.doc }), validity: r.validity };
+      });
   }
 }
 
@@ -469,6 +478,10 @@ export class SqliteStore implements Store {
   readonly taxonomy: TaxonomyRepository;
   readonly policies: PolicyRepository;
   readonly users: UserRepository;
+  readonly subscribers: SubscriberRepository;
+  readonly subscriptions: SubscriptionRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly matchingJobs: MatchingJobRepository;
   private readonly db: Db;
 
   constructor({ file }: { file: string }) {
@@ -482,6 +495,10 @@ export class SqliteStore implements Store {
     this.taxonomy = new SqliteTaxonomyRepository(this.db);
     this.policies = new SqlitePolicyRepository(this.db);
     this.users = new SqliteUserRepository(this.db);
+    this.subscribers = new SqliteSubscriberRepository(this.db);
+    this.subscriptions = new SqliteSubscriptionRepository(this.db);
+    this.deliveries = new SqliteDeliveryRepository(this.db);
+    this.matchingJobs = new SqliteMatchingJobRepository(this.db);
   }
 
   async migrate(): Promise<void> {

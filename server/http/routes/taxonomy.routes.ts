@@ -62,11 +62,16 @@ export function taxonomyRoutes({ taxonomy }: { taxonomy: TaxonomyService }) {
       method: 'post',
       path: '/api/v1/taxonomy/tags/:tagId/merge',
       tag: 'taxonomy',
-      summary: '合并标签：在同一事务中改写所有引用该标签的政策',
+      summary: '合并标签：在同一事务中改写所有引用该标签的政策、订阅用户画像和订阅条件',
       access: ['admin'],
       params: tagIdParamsSchema,
       body: mergeTagBodySchema,
-      response: z.object({ tag: tagSchema, policiesRewritten: z.number().int() }),
+      response: z.object({
+        tag: tagSchema,
+        policiesRewritten: z.number().int(),
+        subscribersRewritten: z.number().int(),
+        subscriptionsRewritten: z.number().int(),
+      }),
       handler: async ({ params, body }) => taxonomy.mergeTag({ tagId: params.tagId, into: body.into }),
     }),
   ];

@@ -1,0 +1,236 @@
+/**
+ * HTTP throughput of the search endpoint against the trivial `/healthz`, on the real platform with
+ * 10,000 synthetic policies in its index. The server runs in a child process so the load generator
+ * and the server do not take turns on one event loop.
+ * Target: search requests/s ≥ 0.5 × trivial requests/s.
+ *
+ * Run alone with `npx tsx bench/search-http.bench.ts`.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { DimensionId } from '../schemas/taxonomy.schema.js';
+import { type BenchRow, printTable } from './bench-table.js';
+import type { ChildMessage, ParentMessage, TagsByDimension } from './support/bench-server.js';
+import { checkPaths, cpuSeconds, type LoadOptions, type LoadResult, type LoadTarget, percentile, procMemoryMb, runLoad } from './support/http-load.js';
+
+const POLICY_COUNT = 10_000;
+const LOAD: LoadOptions = { concurrency: 32, warmUpMs: 1_000, durationMs: 5_000 };
+const SINGLE: LoadOptions = { concurrency: 1, warmUpMs: 500, durationMs: 2_000 };
+const TARGET_RATIO = 0.5;
+const SERVER_START_TIMEOUT_MS = 180_000;
+const SERVER_ENTRY = fileURLToPath(new URL('./support/bench-server.ts', import.meta.url));
+
+// ---------------------------------------------------------------------------------------------
+// The server child
+
+interface BenchServer {
+  child: ChildProcess;
+  host: string;
+  port: number;
+  policies: number;
+  loadMs: number;
+  tags: TagsByDimension;
+}
+
+/** Settings a developer's shell or .env might carry are overridden so every run measures the same setup. */
+function serverEnv(dataDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.ADMIN_TOKEN;
+  delete env.MONGODB_URL;
+  delete env.ELASTICSEARCH_URL;
+  return {
+    ...env,
+    DATA_DIR: dataDir,
+    DEMO_DATA: '0',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ROLES: 'web,workers',
+    STORE: 'sqlite',
+    SEARCH: 'embedded',
+    LOG_LEVEL: 'silent',
+    BENCH_POLICIES: String(POLICY_COUNT),
+  };
+}
+
+async function startServer(dataDir: string): Promise<BenchServer> {
+  // fork() passes this process's execArgv on, so the child loads TypeScript the same way the bench does.
+  const child = fork(SERVER_ENTRY, [], { env: serverEnv(dataDir), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise<BenchServer>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`bench server not ready after ${SERVER_START_TIMEOUT_MS / 1000} s`));
+    }, SERVER_START_TIMEOUT_MS);
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`bench server exited with code ${code} before it was ready`));
+    };
+    child.once('exit', onExit);
+    child.on('message', (message: ChildMessage) => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      if (message.type === 'failed') {
+        reject(new Error(`bench server failed to start:\n${message.message}`));
+        return;
+      }
+      const url = new URL(message.url);
+      resolve({ child, host: '127.0.0.1', port: Number(url.port), policies: message.policies, loadMs: message.loadMs, tags: message.tags });
+    });
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop: ParentMessage = { type: 'stop' };
+  if (child.connected) child.send(stop);
+  else child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests, as the search page sends them: facets on, first page mostly.
+
+const KEYWORDS = [
+  '专利资助', '知识产权质押融资', '小巨人', '高新技术企业', '研发费用加计扣除', '数据知识产权', '地理标志', '首台套',
+  '我们公司能申请专利资助吗', '關於申請專利資助的通知', 'PCT 国际专利申请', '申报材料 营业执照', '发明专利授权 五千元',
+  '知识产权保险', '商业秘密', '揭榜挂帅',
+];
+
+/** Dimensions a user is most likely to narrow by. */
+const FILTER_DIMENSIONS: readonly DimensionId[] = ['region', 'industry', 'need', 'qualification', 'size', 'ip_type'];
+
+type Kind = 'keyword' | 'keyword + tag filter' | 'facets only';
+
+function searchPath(params: Record<string, string>): string {
+  return `/api/v1/policies?${new URLSearchParams(params).toString()}`;
+}
+
+function tagAt({ tags, dimension, at }: { tags: TagsByDimension; dimension: DimensionId; at: number }): string[] {
+  const ids = tags[dimension] ?? [];
+  const id = ids[at % Math.max(ids.length, 1)];
+  return id === undefined ? [] : [id];
+}
+
+/** One or two tags from different dimensions, varying with `i` so the URLs cover the taxonomy. */
+function tagFilter({ tags, i }: { tags: TagsByDimension; i: number }): string[] {
+  const first = FILTER_DIMENSIONS[i % FILTER_DIMENSIONS.length] ?? 'region';
+  const second = FILTER_DIMENSIONS[(i + 2) % FILTER_DIMENSIONS.length] ?? 'industry';
+  return [...tagAt({ tags, dimension: first, at: i }), ...(i % 2 === 0 ? tagAt({ tags, dimension: second, at: i * 3 }) : [])];
+}
+
+function searchPathsByKind(tags: TagsByDimension): Record<Kind, string[]> {
+  const paths: Record<Kind, string[]> = { keyword: [], 'keyword + tag filter': [], 'facets only': [] };
+  KEYWORDS.forEach((q, i) => {
+    const filter = tagFilter({ tags, i });
+    paths.keyword.push(searchPath({ q, ...(i % 5 === 4 ? { page: '2' } : {}) }));
+    paths['keyword + tag filter'].push(searchPath({ q, tags: filter.join(',') }));
+    paths['facets only'].push(searchPath({ ...(i % 2 === 1 ? { tags: filter.slice(0, 1).join(',') } : {}), ...(i % 3 === 0 ? { validity: 'effective' } : {}) }));
+  });
+  return paths;
+}
+
+/** Kinds alternate, so any stretch of the run sees the same mix. */
+function interleave(byKind: Record<Kind, string[]>): string[] {
+  const lists = Object.values(byKind);
+  const longest = Math.max(...lists.map((list) => list.length));
+  return Array.from({ length: longest }, (_, i) => lists.flatMap((list) => list[i] ?? [])).flat();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs and rows
+
+interface Measured {
+  result: LoadResult;
+  /** Server CPU time per successful request, warm-up included. */
+  cpuMsPerRequest: number | null;
+  /**
+   * Server CPU time over wall time. Near 1 or above (GC and libuv threads add to the main thread) means
+   * the server, not the load generator, was the limit.
+   */
+  busy: number | null;
+}
+
+async function measure({ server, target, options }: { server: BenchServer; target: LoadTarget; options: LoadOptions }): Promise<Measured> {
+  const pid = server.child.pid ?? -1;
+  const cpuBefore = cpuSeconds(pid);
+  const started = performance.now();
+  const result = await runLoad({ target, options });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSeconds(pid);
+  if (cpuBefore === null || cpuAfter === null || result.completedOverall === 0) return { result, cpuMsPerRequest: null, busy: null };
+  const cpu = cpuAfter - cpuBefore;
+  return { result, cpuMsPerRequest: (cpu * 1000) / result.completedOverall, busy: cpu / wallSeconds };
+}
+
+function latencyRow({ name, sorted }: { name: string; sorted: number[] }): BenchRow {
+  return { name, p50Ms: percentile({ sorted, fraction: 0.5 }), p99Ms: percentile({ sorted, fraction: 0.99 }), n: sorted.length };
+}
+
+function note({ measured, options }: { measured: Measured; options: LoadOptions }): string {
+  const { result, cpuMsPerRequest, busy } = measured;
+  const parts = [`${options.concurrency} in flight, ${options.durationMs / 1000} s after ${options.warmUpMs / 1000} s warm-up`];
+  if (cpuMsPerRequest !== null && busy !== null) parts.push(`server CPU ${cpuMsPerRequest.toFixed(2)} ms/req (${Math.round(busy * 100)}% of one core)`);
+  if (result.failures > 0) parts.push(`${result.failures} failed, first: ${result.firstFailure}`);
+  return parts.join('; ');
+}
+
+function throughputRow({ name, measured, options }: { name: string; measured: Measured; options: LoadOptions }): BenchRow {
+  return { ...latencyRow({ name, sorted: measured.result.latenciesMs }), reqPerSec: measured.result.reqPerSec, note: note({ measured, options }) };
+}
+
+export async function benchSearchHttp(): Promise<BenchRow[]> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-http-bench-'));
+  let server: BenchServer | null = null;
+  try {
+    server = await startServer(dataDir);
+    const { host, port } = server;
+    const trivialTarget: LoadTarget = { host, port, paths: ['/healthz'] };
+    const byKind = searchPathsByKind(server.tags);
+    const searchTarget: LoadTarget = { host, port, paths: interleave(byKind) };
+    await checkPaths(trivialTarget);
+    await checkPaths(searchTarget);
+
+    const trivial = await measure({ server, target: trivialTarget, options: LOAD });
+    const search = await measure({ server, target: searchTarget, options: LOAD });
+    const ratio = trivial.result.reqPerSec > 0 ? search.result.reqPerSec / trivial.result.reqPerSec : 0;
+    const verdict = ratio >= TARGET_RATIO ? 'met' : 'NOT met';
+
+    // Under saturation every request mostly waits in one queue, so per-kind cost shows only one at a time.
+    const single: BenchRow[] = [];
+    for (const [kind, paths] of Object.entries(byKind)) {
+      const measured = await measure({ server, target: { host, port, paths }, options: SINGLE });
+      single.push({ ...latencyRow({ name: `http, 1 in flight: ${kind}`, sorted: measured.result.latenciesMs }), note: note({ measured, options: SINGLE }) });
+    }
+    const serverPeak = procMemoryMb({ pid: server.child.pid ?? -1, field: 'VmHWM' });
+    const serverNow = procMemoryMb({ pid: server.child.pid ?? -1, field: 'VmRSS' });
+
+    return [
+      throughputRow({ name: 'http: GET /healthz', measured: trivial, options: LOAD }),
+      throughputRow({ name: `http: search, ${searchTarget.paths.length} URLs in turn`, measured: search, options: LOAD }),
+      { name: 'http: ratio search / healthz req/s', ratio, note: `target ≥ ${TARGET_RATIO}: ${verdict}` },
+      ...single,
+      {
+        name: 'peak RSS: server child',
+        ...(serverPeak === null ? {} : { peakRssMb: serverPeak }),
+        // The peak includes generating and bulk-loading the documents; the current RSS is what serving holds.
+        note: [
+          `VmHWM; ${server.policies} policies loaded and ready in ${(server.loadMs / 1000).toFixed(1)} s`,
+          ...(serverNow === null ? [] : [`VmRSS after the runs ${Math.round(serverNow)} MB`]),
+        ].join('; '),
+      },
+    ];
+  } finally {
+    if (server) await stopServer(server.child);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  printTable(await benchSearchHttp());
+}

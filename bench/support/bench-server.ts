@@ -1,0 +1,106 @@
+/**
+ * The real platform, run as a child of the HTTP benchmark so the load generator does not share an
+ * event loop with the server. Configuration comes from the environment as in production; the
+ * parent points DATA_DIR at a fresh temporary directory and sets DEMO_DATA=0.
+ *
+ * Synthetic policies go straight into the search index: the search endpoint only reads the index,
+ * and importing 10,000 policies through the store and the workflow would measure the importer.
+ * The index is filled through `openServices` and closed again before `startPlatform` opens the same
+ * data directory, so the server starts exactly as it would on a data directory with a built index.
+ *
+ * Alone (`npx tsx bench/support/bench-server.ts` with DATA_DIR set) it prints its address and
+ * serves until interrupted.
+ */
+import type { DimensionId } from '../../schemas/taxonomy.schema.js';
+import { loadConfig } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import { closeServices, openServices, startPlatform, type Services } from '../../server/platform.js';
+import type { PolicySearchDoc } from '../../server/ports/search-index.port.js';
+import { syntheticPolicies } from '../search-index.bench.js';
+
+const BATCH_SIZE = 500;
+
+export type TagsByDimension = Partial<Record<DimensionId, string[]>>;
+
+export type ParentMessage = { type: 'stop' };
+export type ChildMessage =
+  | { type: 'ready'; url: string; policies: number; loadMs: number; tags: TagsByDimension }
+  | { type: 'failed'; message: string };
+
+function tagsOf(docs: PolicySearchDoc[]): TagsByDimension {
+  const byDimension = new Map<DimensionId, Set<string>>();
+  for (const doc of docs) {
+    for (const [dimension, ids] of Object.entries(doc.tagsByDimension) as [DimensionId, string[]][]) {
+      const known = byDimension.get(dimension) ?? new Set<string>();
+      for (const id of ids) known.add(id);
+      byDimension.set(dimension, known);
+    }
+  }
+  const tags: TagsByDimension = {};
+  for (const [dimension, ids] of byDimension) tags[dimension] = [...ids].sort();
+  return tags;
+}
+
+/**
+ * The search endpoint rejects tag filters the taxonomy does not know, so the synthetic tags must
+ * exist. They are created flat: documents already carry expanded ancestors, which is all a filter
+ * or a facet reads, and the hierarchy only matters when the sync service builds documents.
+ */
+async function registerTags({ services, tags }: { services: Services; tags: TagsByDimension }): Promise<void> {
+  for (const [dimension, ids] of Object.entries(tags) as [DimensionId, string[]][]) {
+    for (const id of ids) await services.taxonomy.createTag({ body: { id, dimension, label: id, synonyms: [], parent: null } });
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: 'silent' });
+  const count = Number(process.env.BENCH_POLICIES ?? 10_000);
+  const loadStarted = performance.now();
+  const docs = syntheticPolicies({ count });
+  const tags = tagsOf(docs);
+
+  const services = await openServices({ config, logger });
+  try {
+    await registerTags({ services, tags });
+    for (let at = 0; at < docs.length; at += BATCH_SIZE) await services.index.upsertPolicies(docs.slice(at, at + BATCH_SIZE));
+  } finally {
+    await closeServices(services);
+  }
+
+  const platform = await startPlatform({ config, logger });
+  const loadMs = performance.now() - loadStarted;
+  if (!platform.url) throw new Error('ROLES must include web for the HTTP benchmark');
+  const ready: ChildMessage = { type: 'ready', url: platform.url, policies: await platform.services.index.countPolicies(), loadMs, tags };
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await platform.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
+  if (process.send) {
+    process.on('message', (message: ParentMessage) => {
+      if (message.type === 'stop') void stop();
+    });
+    // A parent that dies without saying goodbye must not leave a server behind.
+    process.on('disconnect', () => void stop());
+    process.send(ready);
+  } else {
+    process.stdout.write(`${ready.url} (${ready.policies} policies, loaded in ${(loadMs / 1000).toFixed(1)} s)\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const failed: ChildMessage = { type: 'failed', message };
+  if (process.send) process.send(failed, () => process.exit(1));
+  else {
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
+});

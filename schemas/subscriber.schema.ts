@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { isoDateTimeSchema, slugSchema } from './common.schema.js';
+import { dimensionIdSchema, type DimensionId } from './taxonomy.schema.js';
+
+/** Dimensions that describe a subscriber (the demand side); the rest describe policies only. */
+export const PROFILE_DIMENSIONS = ['subject_type', 'industry', 'region', 'size', 'qualification', 'stage', 'need'] as const satisfies readonly DimensionId[];
+export const profileDimensionSchema = z.enum(PROFILE_DIMENSIONS);
+export type ProfileDimension = z.infer<typeof profileDimensionSchema>;
+
+/** Stated attributes per dimension; a dimension left out is unknown (待确认), never "none". */
+export const profileSchema = z.partialRecord(profileDimensionSchema, z.array(slugSchema).max(50)).meta({ id: 'Profile' });
+export type Profile = z.infer<typeof profileSchema>;
+
+export const subscriberKindSchema = z.enum(['enterprise', 'park', 'individual']);
+export type SubscriberKind = z.infer<typeof subscriberKindSchema>;
+export const SUBSCRIBER_KIND_LABELS = { enterprise: '企业', park: '园区', individual: '个人' } as const;
+
+export const channelSchema = z.enum(['email', 'wechat']);
+export type Channel = z.infer<typeof channelSchema>;
+export const CHANNEL_LABELS = { email: '电子邮件', wechat: '微信' } as const;
+
+export const contactSchema = z
+  .object({
+    id: z.string(),
+    channel: channelSchema,
+    /** Email: lower-cased address. WeChat: contact name or alias (enterprise) or group name (park). */
+    address: z.string(),
+    label: z.string().nullable(),
+    confirmedAt: isoDateTimeSchema.nullable(),
+    invalidAt: isoDateTimeSchema.nullable(),
+  })
+  .meta({ id: 'Contact' });
+export type Contact = z.infer<typeof contactSchema>;
+
+export const subscriberSchema = z
+  .object({
+    id: z.string(),
+    kind: subscriberKindSchema,
+    name: z.string(),
+    creditCode: z.string().nullable(),
+    profile: profileSchema,
+    parkId: z.string().nullable(),
+    contacts: z.array(contactSchema),
+    createdAt: isoDateTimeSchema,
+    updatedAt: isoDateTimeSchema,
+    revision: z.number().int(),
+  })
+  .meta({ id: 'Subscriber' });
+export type Subscriber = z.infer<typeof subscriberSchema>;
+
+const emailInput = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ error: '邮箱地址格式不正确' }));
+
+export const contactInputSchema = z.discriminatedUnion('channel', [
+  z.strictObject({ channel: z.literal('email'), address: emailInput, label: z.string().trim().max(60).nullable().default(null) }),
+  z.strictObject({ channel: z.literal('wechat'), address: z.string().trim().min(1).max(64), label: z.string().trim().max(60).nullable().default(null) }),
+]);
+export type ContactInput = z.infer<typeof contactInputSchema>;
+
+const subscriberFields = {
+  name: z.string().trim().min(2).max(100),
+  creditCode: z.string().trim().toUpperCase().nullable().default(null),
+  profile: profileSchema.default({}),
+  parkId: z.string().nullable().default(null),
+  contacts: z.array(contactInputSchema).max(20).default([]),
+};
+
+export const createSubscriberBodySchema = z
+  .strictObject({ kind: subscriberKindSchema, ...subscriberFields })
+  .superRefine((body, ctx) => {
+    if (body.kind === 'enterprise' && !body.creditCode) {
+      ctx.addIssue({ code: 'custom', path: ['creditCode'], message: '企业必须填写统一社会信用代码' });
+    }
+  })
+  .meta({ id: 'CreateSubscriberBody' });
+export type CreateSubscriberBody = z.infer<typeof createSubscriberBodySchema>;
+
+export const updateProfileBodySchema = z
+  .strictObject({
+    name: subscriberFields.name.optional(),
+    profile: profileSchema.optional(),
+    parkId: z.string().nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: '至少需要修改一个字段' })
+  .meta({ id: 'UpdateProfileBody' });
+export type UpdateProfileBody = z.infer<typeof updateProfileBodySchema>;
+
+export const subscriberIdParamsSchema = z.strictObject({ subscriberId: z.string().min(1).max(64) });
+export const contactIdParamsSchema = z.strictObject({ contactId: z.string().min(1).max(64) });
+
+export const subscriberTokenResponseSchema = z
+  .object({ subscriber: subscriberSchema, token: z.string().describe('Subscriber token; shown once, stored only as a hash') })
+  .meta({ id: 'SubscriberWithToken' });
+
+export { dimensionIdSchema };

@@ -1,0 +1,44 @@
+import type { Explanation } from '../../schemas/delivery.schema.js';
+import type { DimensionId } from '../../schemas/taxonomy.schema.js';
+import type { AudienceMatch } from '../ports/audience-index.port.js';
+import type { Taxonomy } from '../services/taxonomy.js';
+
+export function explanationOf(match: AudienceMatch): Explanation {
+  return {
+    eligible: match.eligible,
+    eligibility: match.eligibility,
+    unknown: match.unknown,
+    subscriptions: match.subscriptions.map((s) => ({ subscriptionId: s.subscriptionId, matchedTags: s.matchedTags, matchedKeywords: s.matchedKeywords })),
+  };
+}
+
+function tagPhrases({ taxonomy, tags }: { taxonomy: Taxonomy; tags: Partial<Record<DimensionId, string[]>> }): string[] {
+  return (Object.entries(tags) as [DimensionId, string[] | undefined][])
+    .filter(([, ids]) => ids && ids.length > 0)
+    .map(([dimension, ids]) => `${taxonomy.dimensionLabel(dimension)}“${(ids ?? []).map((id) => taxonomy.label(id)).join('、')}”`);
+}
+
+/** “为什么推送给您”: the stored explanation as short Chinese sentences. */
+export function describeExplanation({
+  explanation,
+  taxonomy,
+  subscriptionNames,
+}: {
+  explanation: Explanation;
+  taxonomy: Taxonomy;
+  subscriptionNames: ReadonlyMap<string, string>;
+}): string[] {
+  const reasons: string[] = [];
+  for (const hit of explanation.subscriptions) {
+    const parts = [...tagPhrases({ taxonomy, tags: hit.matchedTags }), ...(hit.matchedKeywords.length > 0 ? [`关键词“${hit.matchedKeywords.join('、')}”`] : [])];
+    const name = subscriptionNames.get(hit.subscriptionId) ?? '订阅';
+    reasons.push(`您的订阅“${name}”匹配：${parts.join('；') || '全部政策'}`);
+  }
+  const eligibility = tagPhrases({ taxonomy, tags: explanation.eligibility });
+  if (explanation.eligible && eligibility.length > 0) reasons.push(`符合适用条件：${eligibility.join('；')}`);
+  if (!explanation.eligible) reasons.push('您的资料与该政策的适用条件不完全相符（您选择了接收全部相关政策）');
+  if (explanation.unknown.length > 0) {
+    reasons.push(`待确认：${explanation.unknown.map((d) => taxonomy.dimensionLabel(d)).join('、')}（您的资料未填写，完善后推送更精准）`);
+  }
+  return reasons;
+}

@@ -1,0 +1,66 @@
+import type { SearchIndex } from '../ports/search-index.port.js';
+import type { Store } from '../ports/store.port.js';
+import { buildProfileDoc, buildSubscriptionDoc } from '../matching/match-semantics.js';
+import type { ProgressReporter } from './search-sync.service.js';
+import type { TaxonomyService } from './taxonomy.service.js';
+
+const BATCH = 2000;
+
+/**
+ * Keeps the matching engine's profiles and subscriptions a function of the store, following the
+ * subscriber change sequence the way the search sync follows policy changes. Every process that
+ * matches (web for previews, workers for the outbox) runs it, so each engine copy stays current.
+ */
+export class AudienceSyncService {
+  private running: Promise<number> = Promise.resolve(0);
+
+  constructor(private readonly deps: { store: Store; index: SearchIndex; taxonomy: TaxonomyService }) {}
+
+  catchUp({ onProgress }: { onProgress?: ProgressReporter } = {}): Promise<number> {
+    this.running = this.running.catch(() => 0).then(() => this.pass({ onProgress }));
+    return this.running;
+  }
+
+  /** After a taxonomy move every expanded attribute may change: reload everything. */
+  rebuild({ onProgress }: { onProgress?: ProgressReporter } = {}): Promise<number> {
+    this.running = this.running
+      .catch(() => 0)
+      .then(async () => {
+        await this.deps.index.clearAudience();
+        return this.pass({ onProgress });
+      });
+    return this.running;
+  }
+
+  private async pass({ onProgress }: { onProgress?: ProgressReporter }): Promise<number> {
+    let watermark = await this.deps.index.getAudienceWatermark();
+    const latest = await this.deps.store.subscribers.latestSeq();
+    const startedAt = watermark;
+    let applied = 0;
+    for (;;) {
+      const changes = await this.deps.store.subscribers.changesSince({ afterSeq: watermark, limit: BATCH });
+      const last = changes.at(-1);
+      if (!last) break;
+      await this.apply(changes.map((c) => c.id));
+      watermark = last.seq;
+      await this.deps.index.setAudienceWatermark(watermark);
+      applied += changes.length;
+      onProgress?.({ done: Math.min(watermark, latest) - startedAt, total: Math.max(latest - startedAt, 1) });
+    }
+    return applied;
+  }
+
+  private async apply(ids: string[]): Promise<void> {
+    const taxonomy = this.deps.taxonomy.current();
+    const subscribers = await this.deps.store.subscribers.getMany(ids);
+    const found = new Set(subscribers.map((s) => s.id));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) await this.deps.index.removeProfiles(missing);
+    await this.deps.index.upsertProfiles(subscribers.map((subscriber) => buildProfileDoc({ subscriber, taxonomy })));
+    const flat = await this.deps.store.subscriptions.listBySubscribers({ subscriberIds: ids, includeEnded: true });
+    const ended = flat.filter((s) => s.endedAt !== null).map((s) => s.id);
+    if (ended.length > 0) await this.deps.index.removeSubscriptions(ended);
+    const live = flat.filter((s) => found.has(s.subscriberId)).flatMap((subscription) => buildSubscriptionDoc({ subscription }) ?? []);
+    if (live.length > 0) await this.deps.index.upsertSubscriptions(live);
+  }
+}
