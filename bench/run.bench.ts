@@ -8,6 +8,8 @@ import os from 'node:os';
 import { type BenchRow, printTable } from './bench-table.js';
 import { benchSearchHttp } from './search-http.bench.js';
 import { benchSearchIndex } from './search-index.bench.js';
+import { benchMatching } from './matching.bench.js';
+import { benchOutbox } from './outbox.bench.js';
 import { ownPeakRssMb } from './support/http-load.js';
 
 export interface BenchSection {
@@ -31,6 +33,11 @@ const SECTIONS: readonly BenchSection[] = [
         { name: 'peak RSS: bench process', peakRssMb: ownPeakRssMb(), note: 'VmHWM; in-process index + load generator' },
       ];
     },
+  },
+  {
+    name: 'matching',
+    title: 'Audience matching: 1,000,000 profiles, embedded engine vs naive scan; outbox writes',
+    run: async () => [...(await benchMatching()), ...(await benchOutbox())],
   },
 ];
 

@@ -492,6 +492,8 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // 64 MB of page cache keeps the outbox indexes in memory during large fan-outs.
+    this.db.pragma('cache_size = -65536');
     this.taxonomy = new SqliteTaxonomyRepository(this.db);
     this.policies = new SqlitePolicyRepository(this.db);
     this.users = new SqliteUserRepository(this.db);
