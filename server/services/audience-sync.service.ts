@@ -1,7 +1,7 @@
 import type { SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import { buildProfileDoc, buildSubscriptionDoc } from '../matching/match-semantics.js';
-import type { ProgressReporter } from './search-sync.service.js';
+import { followChanges, type ProgressReporter } from './change-follower.js';
 import type { TaxonomyService } from './taxonomy.service.js';
 
 const BATCH = 2000;
@@ -32,22 +32,17 @@ export class AudienceSyncService {
     return this.running;
   }
 
-  private async pass({ onProgress }: { onProgress?: ProgressReporter }): Promise<number> {
-    let watermark = await this.deps.index.getAudienceWatermark();
-    const latest = await this.deps.store.subscribers.latestSeq();
-    const startedAt = watermark;
-    let applied = 0;
-    for (;;) {
-      const changes = await this.deps.store.subscribers.changesSince({ afterSeq: watermark, limit: BATCH });
-      const last = changes.at(-1);
-      if (!last) break;
-      await this.apply(changes.map((c) => c.id));
-      watermark = last.seq;
-      await this.deps.index.setAudienceWatermark(watermark);
-      applied += changes.length;
-      onProgress?.({ done: Math.min(watermark, latest) - startedAt, total: Math.max(latest - startedAt, 1) });
-    }
-    return applied;
+  private pass({ onProgress }: { onProgress?: ProgressReporter }): Promise<number> {
+    const { store, index } = this.deps;
+    return followChanges({
+      readWatermark: () => index.getAudienceWatermark(),
+      writeWatermark: (seq) => index.setAudienceWatermark(seq),
+      changesSince: (input) => store.subscribers.changesSince(input),
+      latestSeq: () => store.subscribers.latestSeq(),
+      apply: (ids) => this.apply(ids),
+      batchSize: BATCH,
+      ...(onProgress ? { onProgress } : {}),
+    });
   }
 
   private async apply(ids: string[]): Promise<void> {

@@ -2,10 +2,10 @@ import type { PolicyRecord, PolicyVersion } from '../../schemas/policy.schema.js
 import type { PolicySearchDoc, SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { TaxonomyService } from './taxonomy.service.js';
+import { followChanges, type ProgressReporter } from './change-follower.js';
 
 const BATCH = 500;
 
-export type ProgressReporter = (progress: { done: number; total: number }) => void;
 
 /**
  * Keeps the search index a function of the store. The index remembers the last store change it
@@ -47,22 +47,17 @@ export class SearchSyncService {
     return this.running;
   }
 
-  private async pass({ onProgress }: { onProgress?: ProgressReporter }): Promise<number> {
-    let watermark = await this.deps.index.getWatermark();
-    const latest = await this.deps.store.policies.latestSeq();
-    const startedAt = watermark;
-    let applied = 0;
-    for (;;) {
-      const changes = await this.deps.store.policies.changesSince({ afterSeq: watermark, limit: BATCH });
-      const last = changes.at(-1);
-      if (!last) break;
-      await this.apply(changes.map((c) => c.id));
-      watermark = last.seq;
-      await this.deps.index.setWatermark(watermark);
-      applied += changes.length;
-      onProgress?.({ done: Math.min(watermark, latest) - startedAt, total: Math.max(latest - startedAt, 1) });
-    }
-    return applied;
+  private pass({ onProgress }: { onProgress?: ProgressReporter }): Promise<number> {
+    const { store, index } = this.deps;
+    return followChanges({
+      readWatermark: () => index.getWatermark(),
+      writeWatermark: (seq) => index.setWatermark(seq),
+      changesSince: (input) => store.policies.changesSince(input),
+      latestSeq: () => store.policies.latestSeq(),
+      apply: (ids) => this.apply(ids),
+      batchSize: BATCH,
+      ...(onProgress ? { onProgress } : {}),
+    });
   }
 
   private async apply(ids: string[]): Promise<void> {
