@@ -10,6 +10,7 @@ import { benchSearchHttp } from './search-http.bench.js';
 import { benchSearchIndex } from './search-index.bench.js';
 import { benchMatching } from './matching.bench.js';
 import { benchOutbox } from './outbox.bench.js';
+import { benchDelivery } from './delivery.bench.js';
 import { ownPeakRssMb } from './support/http-load.js';
 
 export interface BenchSection {
@@ -38,6 +39,11 @@ const SECTIONS: readonly BenchSection[] = [
     name: 'matching',
     title: 'Audience matching: 1,000,000 profiles, embedded engine vs naive scan; outbox writes',
     run: async () => [...(await benchMatching()), ...(await benchOutbox())],
+  },
+  {
+    name: 'delivery',
+    title: 'Delivery: emails/s from the dispatcher vs a bare nodemailer loop, same local SMTP server, same run',
+    run: () => benchDelivery(),
   },
 ];
 

@@ -27,5 +27,45 @@ export const configEnvSchema = z.object({
   SEARCH_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   MATCHER_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
   MATCHER_BATCH_SIZE: z.coerce.number().int().min(10).max(100_000).default(5000),
+  // Interpretation packages, graphics and public questions; see docs/interpretation.md.
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  IMAGE_MAX_PIXELS: z.coerce.number().int().min(10_000).max(268_402_689).default(40_000_000),
+  QUESTION_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(5),
+  QUESTION_RATE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
+  QUESTION_DAILY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(20),
+  // Push (dispatcher, email, WeChat, digests, reminders); see docs/push.md.
+  PUSH_CHANNELS: z
+    .string()
+    .default('email,wechat')
+    .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['email', 'wechat']))),
+  PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  PUSH_RETRY_BASE_MS: z.coerce.number().int().min(1).default(30_000),
+  PUSH_RETRY_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
+  PUSH_LEASE_MS: z.coerce.number().int().min(500).default(120_000),
+  PUSH_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  PUSH_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL 应以 smtp:// 或 smtps:// 开头').optional(),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  MAIL_FROM: z.string().min(3).default('政策推送平台 <noreply@policy-push.local>'),
+  EMAIL_RATE_PER_SECOND: z.coerce.number().min(0.01).default(2000),
+  EMAIL_ACCOUNT_RATE_PER_SECOND: z.coerce.number().min(0.01).default(2000),
+  WECHATY_PUPPET: z
+    .string()
+    .regex(/^(@[a-z0-9-]+\/)?wechaty-puppet-[a-z0-9-]+$/, 'WECHATY_PUPPET 应为 wechaty-puppet-* 包名')
+    .default('wechaty-puppet-mock'),
+  WECHATY_PUPPET_TOKEN: z.string().min(1).optional(),
+  WECHAT_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  WECHAT_JITTER_MS: z.coerce.number().int().min(0).default(400),
+  WECHAT_DAILY_BUDGET: z.coerce.number().int().min(0).default(500),
+  WECHAT_KILL_SWITCH: flag.default(false),
+  WECHAT_DRY_RUN: flag.default(false),
+  DIGEST_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'DIGEST_TIME 格式应为 HH:MM').default('08:30'),
+  REMINDER_DAYS: z
+    .string()
+    .default('7,1')
+    .transform((v) => v.split(',').map((d) => Number(d.trim())))
+    .pipe(z.array(z.number().int().min(1).max(60)).min(1)),
+  SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
 });
 export type ConfigEnv = z.infer<typeof configEnvSchema>;

@@ -1,5 +1,6 @@
+import { pino } from 'pino';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -8,23 +9,27 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-function serialise(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  return value;
-}
-
-/** One JSON object per line on stderr, so logs can be shipped and queried as they are. */
+/**
+ * pino behind the platform's own interface: one JSON object per line on stderr (time, level,
+ * message, fields), so logs can be shipped and queried as they are, and callers never import pino.
+ */
 export function createLogger({ level }: { level: Level | 'silent' }): Logger {
-  const write = (at: Level, message: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: at, message };
-    for (const [key, value] of Object.entries(fields)) entry[key] = serialise(value);
-    process.stderr.write(`${JSON.stringify(entry)}\n`);
-  };
+  const base = pino(
+    {
+      level,
+      base: undefined,
+      messageKey: 'message',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Errors passed as `error` (the convention here) keep their name, message and stack.
+      serializers: { error: pino.stdSerializers.err, err: pino.stdSerializers.err },
+    },
+    pino.destination({ dest: 2, sync: true }),
+  );
   return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
+    debug: (m, f) => base.debug(f ?? {}, m),
+    info: (m, f) => base.info(f ?? {}, m),
+    warn: (m, f) => base.warn(f ?? {}, m),
+    error: (m, f) => base.error(f ?? {}, m),
   };
 }

@@ -31,6 +31,23 @@ import { subscriberRoutes } from './http/routes/subscriber.routes.js';
 import { matchingRoutes } from './http/routes/matching.routes.js';
 import { feedRouter } from './http/routes/feed.router.js';
 import { demoSubscribers } from './demo/demo-data.js';
+import {
+  createInterpretationServices,
+  interpretationRoutesFor,
+  seedDemoInterpretations,
+  type InterpretationServices,
+} from './interpretation/interpretation-platform.js';
+import { createFaqSyncWorker } from '../workers/faq-sync.worker.js';
+import { publishDemoPushes } from './demo/demo-pushes.js';
+import { createPushServices, type PushDispatcher, type PushServices } from './push/push-platform.js';
+import { metricsRouter, pushRoutes, unsubscribeRouter } from './push/push.routes.js';
+import { shanghaiToday } from './services/validity.js';
+import { createDispatcherWorker } from '../workers/dispatcher.worker.js';
+import { createSweeperWorker } from '../workers/sweeper.worker.js';
+import { createDigestWorker } from '../workers/digest.worker.js';
+import { createReminderWorker } from '../workers/reminder.worker.js';
+import { createConfirmationWorker } from '../workers/confirmation.worker.js';
+import { createWebPortal } from './web/portal.js';
 
 export const VERSION = '0.1.0';
 
@@ -49,6 +66,9 @@ export interface Services {
   audienceSync: AudienceSyncService;
   matching: MatchingService;
   feeds: FeedService;
+  push: PushServices;
+  /** Interpretation packages (解读), graphics, FAQ lists, public questions, new-vs-old comparison. */
+  interpretation: InterpretationServices;
 }
 
 /** Wires ports, adapters and services. Used by the server, the command-line tools and the tests. */
@@ -69,9 +89,10 @@ export async function openServices({
   const index = createSearchIndex({ config });
   await index.open();
   const taxonomy = new TaxonomyService({ store, now });
-  const policies = new PolicyService({ store, taxonomy, now });
-  const searchSync = new SearchSyncService({ store, index, taxonomy });
   const signer = new Signer(loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir }));
+  const interpretation = createInterpretationServices({ config, store, index, taxonomy, signer, now, syncSearch });
+  const policies = new PolicyService({ store, taxonomy, now, interpretation: interpretation.packages });
+  const searchSync = new SearchSyncService({ store, index, taxonomy });
   const search = new PolicySearchService({ index, taxonomy, now });
   const subscribers = new SubscriberService({ store, taxonomy, signer, now });
   const subscriptions = new SubscriptionService({ store, taxonomy, signer, now });
@@ -92,27 +113,32 @@ export async function openServices({
     audienceSync,
     matching,
     feeds: new FeedService({ store, taxonomy, search, matching, subscriptions, baseUrl: config.PUBLIC_BASE_URL, now }),
+    interpretation,
+    push: createPushServices({ config, logger, now, store, index, signer, taxonomy, subscribers, subscriptions, matching, audienceSync }),
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
+    if (syncSearch) await interpretation.faqSync.catchUp();
   });
   taxonomy.onChange(async ({ kind }) => {
     addUserTerms(taxonomy.current().tags.map((t) => t.label));
     // Labels feed the searchable tag text and moves change expanded ancestors: re-derive every document.
     if (kind === 'updated' || kind === 'moved' || kind === 'merged') await searchSync.refreshAll();
+    if (kind === 'updated' || kind === 'moved' || kind === 'merged') await interpretation.faqSync.refreshAll();
     // Profiles carry expanded ancestors; a move or merge changes them for every subscriber below.
     if (kind === 'moved' || kind === 'merged') await audienceSync.rebuild();
   });
-  await seedIfEmpty({ services, config, logger });
+  await seedIfEmpty({ services, config, logger, now });
   const current = await taxonomy.load();
   addUserTerms(current.tags.map((t) => t.label));
   if (config.ADMIN_TOKEN) await services.users.bootstrapAdmin({ token: config.ADMIN_TOKEN });
   if (syncSearch) await searchSync.catchUp();
+  if (syncSearch) await interpretation.faqSync.catchUp();
   await audienceSync.catchUp();
   return services;
 }
 
-async function seedIfEmpty({ services, config, logger }: { services: Services; config: Config; logger: Logger }): Promise<void> {
+async function seedIfEmpty({ services, config, logger, now }: { services: Services; config: Config; logger: Logger; now: () => Date }): Promise<void> {
   if ((await services.store.taxonomy.listDimensions()).length > 0) return;
   const demo = loadDemoTaxonomy();
   // Dimensions are part of the product; demo tags and policies only when asked for.
@@ -121,8 +147,16 @@ async function seedIfEmpty({ services, config, logger }: { services: Services; c
   addUserTerms(demo.tags.map((t) => t.label));
   const report = await services.importer.importLines({ lines: demoPolicyLines() });
   if (report.failed > 0) logger.warn('demo policies with errors', { errors: report.errors });
+  const interpretations = await seedDemoInterpretations({ services: services.interpretation });
   const subscribers = await loadDemoSubscribers({ services });
-  logger.info('demo data loaded', { policies: report.imported, tags: demo.tags.length, subscribers });
+  logger.info('demo data loaded', { policies: report.imported, tags: demo.tags.length, subscribers, interpretations: interpretations.loaded });
+  try {
+    // Published through the workflow after the subscribers exist, so a fresh start shows real pushes.
+    const pushed = await publishDemoPushes({ policies: services.policies, today: shanghaiToday(now()), beforeSubmit: interpretations.beforeSubmit });
+    logger.info('demo push policies published', { policies: pushed });
+  } catch (error) {
+    logger.warn('demo push policies not published', { error });
+  }
 }
 
 /** Demo parks, enterprises and their subscriptions, with confirmed contacts so previews show reach. */
@@ -146,16 +180,26 @@ async function loadDemoSubscribers({ services }: { services: Services }): Promis
 
 export interface RunningPlatform {
   services: Services;
+  /** This process's dispatcher (workers role), for tests and diagnostics. */
+  dispatcher: PushDispatcher | null;
   url: string | null;
   close(): Promise<void>;
 }
 
 export async function startPlatform({ config, logger, now }: { config: Config; logger: Logger; now?: () => Date }): Promise<RunningPlatform> {
   const services = await openServices({ config, logger, ...(now ? { now } : {}) });
+  const clock = now ?? (() => new Date());
+  const dispatcher = config.ROLES.includes('workers') ? createDispatcherWorker({ config, store: services.store, push: services.push, logger, now: clock }) : null;
   const workers = config.ROLES.includes('workers')
     ? [
         createSearchSyncWorker({ searchSync: services.searchSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger }),
+        createFaqSyncWorker({ faqSync: services.interpretation.faqSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger }),
         createMatcherWorker({ matching: services.matching, intervalMs: config.MATCHER_INTERVAL_MS, batchSize: config.MATCHER_BATCH_SIZE, logger }),
+        ...(dispatcher ? [dispatcher] : []),
+        createSweeperWorker({ store: services.store, intervalMs: config.PUSH_SWEEP_INTERVAL_MS, maxAttempts: config.PUSH_MAX_ATTEMPTS, now: clock, logger }),
+        createDigestWorker({ scheduler: services.push.scheduler, intervalMs: config.SCHEDULER_INTERVAL_MS, logger }),
+        createReminderWorker({ scheduler: services.push.scheduler, intervalMs: config.SCHEDULER_INTERVAL_MS, logger }),
+        createConfirmationWorker({ scheduler: services.push.scheduler, intervalMs: config.PUSH_POLL_MS * 5, logger }),
       ]
     : // A web-only process still answers audience previews and feeds from its own engine copy.
       [createAudienceSyncWorker({ audienceSync: services.audienceSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger })];
@@ -176,16 +220,20 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
           baseUrl: config.PUBLIC_BASE_URL,
         }),
         ...matchingRoutes({ matching: services.matching }),
+        ...interpretationRoutesFor({ services: services.interpretation, config }),
+        ...pushRoutes({ store: services.store, log: services.push.log, unsubscribe: services.push.unsubscribe, now: clock }),
       ],
       users: services.users,
       subscribers: services.subscribers,
-      extraRouters: [feedRouter({ feeds: services.feeds })],
-      health: healthCheck({ services, roles: config.ROLES }),
+      extraRouters: [feedRouter({ feeds: services.feeds }), metricsRouter({ metrics: services.push.metrics })],
+      formRouters: [unsubscribeRouter({ unsubscribe: services.push.unsubscribe })],
+      health: healthCheck({ services, roles: config.ROLES, dispatcher, now: clock }),
       logger,
       bodyLimit: config.BODY_LIMIT,
       version: VERSION,
     });
-    server = http.createServer(app);
+    // The server-rendered portal answers its own pages and hands every other request to the API app.
+    server = http.createServer(createWebPortal({ services, config, logger, api: app }));
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
@@ -198,6 +246,7 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
 
   return {
     services,
+    dispatcher,
     url,
     close: async () => {
       if (server) {
@@ -218,7 +267,7 @@ export async function closeServices(services: Services): Promise<void> {
   await services.store.close();
 }
 
-function healthCheck({ services, roles }: { services: Services; roles: string[] }): HealthCheck {
+function healthCheck({ services, roles, dispatcher, now }: { services: Services; roles: string[]; dispatcher: PushDispatcher | null; now: () => Date }): HealthCheck {
   return {
     live: async () => ({ version: VERSION, roles }),
     ready: async () => {
@@ -239,8 +288,19 @@ function healthCheck({ services, roles }: { services: Services; roles: string[] 
       if (ready) {
         const [latest, indexed] = await Promise.all([services.store.policies.latestSeq(), services.index.getWatermark()]);
         checks.searchLag = latest - indexed;
+        // Visible, not fatal: a logged-out bot pauses the WeChat queue but the platform still serves.
+        checks.push = await pushHealth({ services, dispatcher, now });
       }
       return { ready, checks };
     },
+  };
+}
+
+/** Lanes of every worker process (from their reports) and, in a worker process, its WeChat login. */
+async function pushHealth({ services, dispatcher, now }: { services: Services; dispatcher: PushDispatcher | null; now: () => Date }) {
+  const lanes = await services.store.deliveries.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() });
+  return {
+    lanes: lanes.map(({ owner, channel, state, reason, account, dryRun }) => ({ owner, channel, state, reason, account, dryRun })),
+    ...(dispatcher?.gateway ? { wechat: dispatcher.gateway.status() } : {}),
   };
 }

@@ -8,10 +8,14 @@
  * The index is filled through `openServices` and closed again before `startPlatform` opens the same
  * data directory, so the server starts exactly as it would on a data directory with a built index.
  *
+ * The parent can resize the index's result cache (0 turns it off) to measure uncached requests;
+ * the child answers once the new size applies, so no measured request runs under the old one.
+ *
  * Alone (`npx tsx bench/support/bench-server.ts` with DATA_DIR set) it prints its address and
  * serves until interrupted.
  */
 import type { DimensionId } from '../../schemas/taxonomy.schema.js';
+import { EmbeddedSearchIndex } from '../../server/adapters/embedded-search/embedded.search-index.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { closeServices, openServices, startPlatform, type Services } from '../../server/platform.js';
@@ -22,10 +26,12 @@ const BATCH_SIZE = 500;
 
 export type TagsByDimension = Partial<Record<DimensionId, string[]>>;
 
-export type ParentMessage = { type: 'stop' };
+export type ParentMessage = { type: 'stop' } | { type: 'result-cache'; size: number };
 export type ChildMessage =
   | { type: 'ready'; url: string; policies: number; loadMs: number; tags: TagsByDimension }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  /** `applied` is false when the configured index has no result cache to resize. */
+  | { type: 'result-cache'; size: number; applied: boolean };
 
 function tagsOf(docs: PolicySearchDoc[]): TagsByDimension {
   const byDimension = new Map<DimensionId, Set<string>>();
@@ -84,8 +90,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   if (process.send) {
+    const send = process.send.bind(process);
     process.on('message', (message: ParentMessage) => {
       if (message.type === 'stop') void stop();
+      if (message.type === 'result-cache') {
+        const { index } = platform.services;
+        const applied = index instanceof EmbeddedSearchIndex;
+        if (applied) index.setResultCacheSize(message.size);
+        const reply: ChildMessage = { type: 'result-cache', size: message.size, applied };
+        send(reply);
+      }
     });
     // A parent that dies without saying goodbye must not leave a server behind.
     process.on('disconnect', () => void stop());

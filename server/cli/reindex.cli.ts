@@ -12,7 +12,9 @@ async function main(): Promise<void> {
     const total = await services.store.policies.count();
     const applied = await services.searchSync.rebuild({ onProgress: ({ done, total: seqTotal }) => bar.update({ done, total: seqTotal }) });
     bar.finish({ done: applied, total: applied });
+    await services.interpretation.faqSync.rebuild();
     process.stdout.write(`重建完成：${total} 个政策中有 ${await services.index.countPolicies()} 个公开文件已编入索引。\n`);
+    process.stdout.write(`常见问题索引：${await services.index.countFaqs()} 条。\n`);
   } finally {
     await closeServices(services);
   }

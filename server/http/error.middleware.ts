@@ -59,7 +59,8 @@ export const notFoundMiddleware: RequestHandler = (req, res) => {
 /** A write with a body must say it is JSON; anything else is refused before it is parsed. */
 export const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (['POST', 'PATCH', 'PUT'].includes(req.method) && hasBody && !req.is('application/json')) {
+  // Uploads are multipart; routes that take a file say so and every other route refuses it (route.ts).
+  if (['POST', 'PATCH', 'PUT'].includes(req.method) && hasBody && !req.is(['application/json', 'multipart/form-data'])) {
     next(new DomainError({ type: 'unsupported_media_type', code: 'json_required', message: '请求体必须是 JSON（Content-Type: application/json）' }));
     return;
   }

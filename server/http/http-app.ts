@@ -43,6 +43,7 @@ export function createHttpApp({
   users,
   subscribers,
   extraRouters = [],
+  formRouters = [],
   health,
   logger,
   bodyLimit,
@@ -53,6 +54,8 @@ export function createHttpApp({
   subscribers: SubscriberService;
   /** Non-JSON endpoints (Atom feeds) mounted beside the API. */
   extraRouters?: express.Router[];
+  /** Endpoints that take form posts (RFC 8058 one-click unsubscribe), mounted before the JSON-only guard. */
+  formRouters?: express.Router[];
   health: HealthCheck;
   logger: Logger;
   bodyLimit: string;
@@ -61,7 +64,9 @@ export function createHttpApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
-  app.use(requestId, securityHeaders, requireJson, express.json({ limit: bodyLimit, strict: true }));
+  app.use(requestId, securityHeaders);
+  for (const form of formRouters) app.use(form);
+  app.use(requireJson, express.json({ limit: bodyLimit, strict: true }));
 
   const authorize = async (req: Request, access: Access): Promise<Caller> => {
     const token = bearerToken(req);

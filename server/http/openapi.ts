@@ -44,6 +44,15 @@ const ERROR_RESPONSES: Record<string, string> = {
   '415': '请求体不是 JSON',
 };
 
+/** JSON, or for upload routes a form whose file field is binary beside the validated fields. */
+function requestContent({ route, body, components }: { route: AnyRouteSpec; body: z.ZodType; components: JsonObject }): JsonObject {
+  const schema = toSchema({ schema: body, io: 'input', components });
+  if (!route.upload) return { 'application/json': { schema } };
+  const properties = { ...((schema.properties as JsonObject | undefined) ?? {}), [route.upload.field]: { type: 'string', format: 'binary' } };
+  const required = [...((schema.required as string[] | undefined) ?? []), route.upload.field];
+  return { 'multipart/form-data': { schema: { ...schema, properties, required } } };
+}
+
 export function buildOpenApiDocument({ routes, version }: { routes: readonly AnyRouteSpec[]; version: string }): JsonObject {
   const components: JsonObject = {};
   const errorRef = { $ref: '#/components/schemas/Error' };
@@ -61,12 +70,14 @@ export function buildOpenApiDocument({ routes, version }: { routes: readonly Any
         ...parameters({ schema: route.query, location: 'query', components }),
       ],
       ...(route.body && route.method !== 'get'
-        ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema({ schema: route.body, io: 'input', components }) } } } }
+        ? { requestBody: { required: true, content: requestContent({ route, body: route.body, components }) } }
         : {}),
       responses: {
         [String(route.status ?? 200)]: {
           description: '成功',
-          content: { 'application/json': { schema: toSchema({ schema: route.response, io: 'output', components }) } },
+          content: route.produces
+            ? { [route.produces]: { schema: { type: 'string', format: 'binary' } } }
+            : { 'application/json': { schema: toSchema({ schema: route.response, io: 'output', components }) } },
         },
         ...Object.fromEntries(
           Object.entries(ERROR_RESPONSES)

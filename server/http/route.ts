@@ -4,6 +4,7 @@ import type { Role } from '../../schemas/user.schema.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../services/actor.js';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
+import { readMultipart, type UploadedFile } from './multipart.js';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -26,12 +27,20 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   response: R;
   status?: number;
+  /**
+   * A multipart/form-data route: the named file field (at most `maxBytes`) reaches the handler as
+   * `file`, the other form fields are validated by `body`.
+   */
+  upload?: { field: string; maxBytes: number };
+  /** Content type of a non-JSON response (images), for the OpenAPI document. */
+  produces?: string;
   handler: (input: {
     params: z.output<P>;
     query: z.output<Q>;
     body: z.output<B>;
     actor: Actor | null;
     subscriber: Subscriber | null;
+    file: UploadedFile | null;
     req: Request;
     res: Response;
   }) => Promise<z.input<R>>;
@@ -73,8 +82,17 @@ export function mountRoute({ router, spec, authorize }: { router: Router; spec: 
     const { actor, subscriber } = await authorize(req, spec.access);
     const params = parsePart({ schema: spec.params, value: req.params, part: 'params' });
     const query = parsePart({ schema: spec.query, value: req.query, part: 'query' });
-    const body = parsePart({ schema: spec.body, value: req.body ?? {}, part: 'body' });
-    const result = await spec.handler({ params, query, body, actor, subscriber, req, res });
+    const multipart = typeof req.is('multipart/form-data') === 'string';
+    if (multipart !== Boolean(spec.upload) && ['POST', 'PATCH', 'PUT'].includes(req.method)) {
+      throw new DomainError(
+        spec.upload
+          ? { type: 'unsupported_media_type', code: 'multipart_required', message: '请以 multipart/form-data 上传文件' }
+          : { type: 'unsupported_media_type', code: 'json_required', message: '请求体必须是 JSON（Content-Type: application/json）' },
+      );
+    }
+    const form = spec.upload ? await readMultipart({ req, fileField: spec.upload.field, maxBytes: spec.upload.maxBytes }) : null;
+    const body = parsePart({ schema: spec.body, value: form ? form.fields : (req.body ?? {}), part: 'body' });
+    const result = await spec.handler({ params, query, body, actor, subscriber, file: form?.file ?? null, req, res });
     if (res.headersSent) return;
     res.status(spec.status ?? 200).json(result);
   });

@@ -1,6 +1,7 @@
 import type { DimensionId } from '../../schemas/taxonomy.schema.js';
 import type { PolicySort, Validity } from '../../schemas/policy.schema.js';
 import type { AudienceIndex } from './audience-index.port.js';
+import type { FaqIndex } from './faq-index.port.js';
 
 /**
  * A published, public policy as the search engine sees it. The core builds it: tags are already
@@ -72,7 +73,7 @@ export interface PolicySearchResult {
 }
 
 /** Full-text policy search plus audience matching over subscriber profiles (see AudienceIndex). */
-export interface SearchIndex extends AudienceIndex {
+export interface SearchIndex extends AudienceIndex, FaqIndex {
   readonly kind: string;
   open(): Promise<void>;
   close(): Promise<void>;

@@ -4,6 +4,9 @@ import type { Role, User } from '../../schemas/user.schema.js';
 import type { Contact, Subscriber } from '../../schemas/subscriber.schema.js';
 import type { Subscription } from '../../schemas/subscription.schema.js';
 import type { Delivery, MatchingJob, NewDelivery } from '../../schemas/delivery.schema.js';
+import type { PushQueueRepository } from './push-queue.port.js';
+import type { WebAccountRepository } from './web-account.port.js';
+import type { InterpretationPublication, InterpretationRepository } from './interpretation.port.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -19,6 +22,10 @@ export interface Store {
   readonly subscriptions: SubscriptionRepository;
   readonly deliveries: DeliveryRepository;
   readonly matchingJobs: MatchingJobRepository;
+  /** Web portal sign-in accounts and browser sessions. */
+  readonly webAccounts: WebAccountRepository;
+  /** Interpretation packages, images, FAQ lists and public questions. */
+  readonly interpretation: InterpretationRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */
@@ -63,6 +70,8 @@ export interface PolicyRepository {
     expectedRevision: number;
     version: PolicyVersion;
     predecessor?: { policy: PolicyRecord; expectedRevision: number };
+    /** The interpretation package frozen with the version; its draft FAQs become public. */
+    interpretation?: InterpretationPublication;
   }): Promise<void>;
   /** Records a review and, when the decision moves the workflow, the updated working copy, atomically. */
   /**
@@ -79,6 +88,8 @@ export interface PolicyRepository {
     policyId: string;
     review: Omit<ReviewRecord, 'id'>;
     policyUpdate?: { policy: PolicyRecord; expectedRevision: number };
+    /** The interpretation package digest the reviewer saw (null: the policy had no package). */
+    interpretationDigest?: string | null;
   }): Promise<ReviewRecord>;
   listReviews(input: { policyId: string; round?: number }): Promise<ReviewRecord[]>;
   getVersion(input: { policyId: string; version: number }): Promise<PolicyVersion | null>;
@@ -147,7 +158,7 @@ export interface SubscriptionRepository {
   listBySubscribers(input: { subscriberIds: string[]; includeEnded: boolean }): Promise<Subscription[]>;
 }
 
-export interface DeliveryRepository {
+export interface DeliveryRepository extends PushQueueRepository {
   /**
    * Inserts outbox rows in one transaction, skipping any (policy version, subscriber, channel) that
    * exists already: re-running a match writes nothing twice. Returns how many rows were new.

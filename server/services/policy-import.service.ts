@@ -3,10 +3,22 @@ import { policyImportLineSchema, reviewKindSchema } from '../../schemas/policy.s
 import { conflict, invalid } from '../errors.js';
 import type { Store } from '../ports/store.port.js';
 import { SYSTEM_IMPORTER, SYSTEM_REVIEWER } from './actor.js';
-import { applyEdit, newPolicyRecord, publishTransition, repealTransition, reviewTransition, reviseTransition, submitTransition } from './policy-workflow.js';
+import {
+  applyEdit,
+  newPolicyRecord,
+  publishTransition,
+  repealTransition,
+  reviewTransition,
+  reviseTransition,
+  submitTransition,
+  type InterpretationGate,
+} from './policy-workflow.js';
 import type { PolicyService } from './policy.service.js';
 import { issuesOf } from '../http/route.js';
 import { DomainError } from '../errors.js';
+
+/** Imported documents arrive with their history; their interpretation, if any, was published elsewhere. */
+const HISTORICAL: InterpretationGate = { status: 'historical' };
 
 export interface ImportLineError {
   line: number;
@@ -83,7 +95,7 @@ export class PolicyImportService {
     let predecessorUpdate: { policy: PolicyRecord; expectedRevision: number } | undefined;
 
     const publishAt = async (at: string) => {
-      policy = submitTransition({ policy, at });
+      policy = submitTransition({ policy, at, interpretation: HISTORICAL });
       const round: Omit<ReviewRecord, 'id'>[] = [];
       for (const kind of reviewKindSchema.options) {
         const step = reviewTransition({
@@ -98,7 +110,7 @@ export class PolicyImportService {
       }
       reviews.push(...round);
       const predecessor = policy.predecessorId && versions.length === 0 ? await this.deps.store.policies.get(policy.predecessorId) : null;
-      const result = publishTransition({ policy, actor: SYSTEM_IMPORTER, roundReviews: round, predecessor, at });
+      const result = publishTransition({ policy, actor: SYSTEM_IMPORTER, roundReviews: round, predecessor, at, interpretation: HISTORICAL });
       policy = result.policy;
       versions.push(result.version);
       if (result.predecessor && predecessor) predecessorUpdate = { policy: result.predecessor, expectedRevision: predecessor.revision };

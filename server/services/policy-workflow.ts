@@ -82,13 +82,30 @@ export function applyEdit({ policy, patch, at }: { policy: PolicyRecord; patch: 
   return merged;
 }
 
-export function submitTransition({ policy, at }: { policy: PolicyRecord; at: string }): PolicyRecord {
+/**
+ * 三同步 (interpretation drafted, reviewed and published with the policy): what the interpretation
+ * package says about submitting or publishing now. `historical` is for documents imported with their
+ * history, whose interpretation, if any, was published elsewhere.
+ */
+export type InterpretationGate =
+  | { status: 'ready' }
+  | { status: 'exempt'; reason: string }
+  | { status: 'blocked'; code: string; message: string; details: unknown }
+  | { status: 'historical' };
+
+function assertInterpretation(gate: InterpretationGate): void {
+  if (gate.status === 'blocked') throw invalidState({ code: gate.code, message: gate.message, details: gate.details });
+}
+
+export function submitTransition({ policy, at, interpretation }: { policy: PolicyRecord; at: string; interpretation: InterpretationGate }): PolicyRecord {
   if (policy.status !== 'draft') {
     throw invalidState({ code: 'policy_not_draft', message: '只有草稿可以送审', details: { status: policy.status } });
   }
   if (policy.body.trim().length === 0) {
     throw invalidState({ code: 'policy_body_empty', message: '正文为空，不能送审' });
   }
+  // Reviewers must see the package they are approving, so an incomplete one is stopped here.
+  assertInterpretation(interpretation);
   return { ...policy, status: 'in_review', reviewRound: policy.reviewRound + 1, ...touch(policy, at) };
 }
 
@@ -144,12 +161,14 @@ export function publishTransition({
   roundReviews,
   predecessor,
   at,
+  interpretation,
 }: {
   policy: PolicyRecord;
   actor: Actor;
   roundReviews: readonly Omit<ReviewRecord, 'id'>[];
   predecessor: PolicyRecord | null;
   at: string;
+  interpretation: InterpretationGate;
 }): { policy: PolicyRecord; version: PolicyVersion; predecessor: PolicyRecord | null } {
   if (policy.status !== 'approved') {
     const missing = missingReviewKinds(roundReviews);
@@ -159,6 +178,7 @@ export function publishTransition({
       details: { status: policy.status, missing },
     });
   }
+  assertInterpretation(interpretation);
   const versionNumber = (policy.currentVersion ?? 0) + 1;
   const version: PolicyVersion = {
     ...contentOf(policy),
@@ -186,9 +206,13 @@ export function publishTransition({
   return { policy: published, version, predecessor: updatedPredecessor };
 }
 
+/**
+ * Back to draft: a published policy starts its next version; an approved one that has not been
+ * published yet is withdrawn (for instance to complete its interpretation) and needs a new review round.
+ */
 export function reviseTransition({ policy, at }: { policy: PolicyRecord; at: string }): PolicyRecord {
-  if (policy.status !== 'published') {
-    throw invalidState({ code: 'policy_not_published', message: '只有已发布的政策可以发起修订', details: { status: policy.status } });
+  if (policy.status !== 'published' && policy.status !== 'approved') {
+    throw invalidState({ code: 'policy_not_published', message: '只有已发布或已通过审查的政策可以发起修订', details: { status: policy.status } });
   }
   return { ...policy, status: 'draft', ...touch(policy, at) };
 }

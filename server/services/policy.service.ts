@@ -25,13 +25,22 @@ import {
 } from './policy-workflow.js';
 import { effectiveValidity, shanghaiToday } from './validity.js';
 import type { TaxonomyService } from './taxonomy.service.js';
+import type { InterpretationPublisher } from '../interpretation/interpretation.service.js';
 
 type PolicyWritten = (policyId: string) => Promise<void>;
 
 export class PolicyService {
   private readonly listeners: PolicyWritten[] = [];
 
-  constructor(private readonly deps: { store: Store; taxonomy: TaxonomyService; now: () => Date }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      taxonomy: TaxonomyService;
+      now: () => Date;
+      /** 三同步: the interpretation package is submitted, reviewed and published with the policy. */
+      interpretation: InterpretationPublisher;
+    },
+  ) {}
 
   /** Called after every committed write, so derived data (the search index) can follow. */
   onWrite(listener: PolicyWritten): void {
@@ -60,7 +69,8 @@ export class PolicyService {
 
   async submit({ id }: { actor: Actor; id: string }): Promise<StaffPolicy> {
     const policy = await this.require(id);
-    const updated = submitTransition({ policy, at: this.at() });
+    const interpretation = await this.deps.interpretation.submitGate({ policy });
+    const updated = submitTransition({ policy, at: this.at(), interpretation });
     await this.deps.store.policies.update({ policy: updated, expectedRevision: policy.revision });
     return this.written(updated);
   }
@@ -73,6 +83,8 @@ export class PolicyService {
       policyId: id,
       review: record,
       policyUpdate: { policy: updated, expectedRevision: policy.revision },
+      // The review record covers the package too: it keeps the digest of what the reviewer saw.
+      interpretationDigest: await this.deps.interpretation.reviewDigest({ policyId: id }),
     });
     return this.written(updated);
   }
@@ -81,7 +93,9 @@ export class PolicyService {
     const policy = await this.require(id);
     const roundReviews = await this.deps.store.policies.listReviews({ policyId: id, round: policy.reviewRound });
     const predecessor = policy.predecessorId ? await this.deps.store.policies.get(policy.predecessorId) : null;
-    const result = publishTransition({ policy, actor, roundReviews, predecessor, at: this.at() });
+    const at = this.at();
+    const release = await this.deps.interpretation.prepareRelease({ policy, roundReviews, at });
+    const result = publishTransition({ policy, actor, roundReviews, predecessor, at, interpretation: release.gate });
     await this.deps.store.policies.publish({
       policy: result.policy,
       expectedRevision: policy.revision,
@@ -89,6 +103,7 @@ export class PolicyService {
       ...(result.predecessor && predecessor
         ? { predecessor: { policy: result.predecessor, expectedRevision: predecessor.revision } }
         : {}),
+      ...(release.publication ? { interpretation: release.publication } : {}),
     });
     if (result.predecessor) await this.notify(result.predecessor.id);
     return this.written(result.policy);

@@ -37,7 +37,11 @@ function loadTerms({ instance, terms }: { instance: Jieba; terms: readonly strin
     loadedTerms.add(word);
     lines.push(`${word} ${USER_TERM_FREQUENCY} n`);
   }
-  if (lines.length > 0) instance.loadDict(Buffer.from(lines.join('\n'), 'utf8'));
+  if (lines.length > 0) {
+    instance.loadDict(Buffer.from(lines.join('\n'), 'utf8'));
+    // What a word holds depends on the dictionary.
+    longWordTerms.clear();
+  }
 }
 
 function segmenter(): Jieba {
@@ -61,15 +65,114 @@ function isMeaningful(token: string): boolean {
   return MEANINGFUL.test(token);
 }
 
+const HAN = /\p{Script=Han}/u;
+
+/** A one-character token between two words' bigrams: no query bigram can match it. */
+const GRAM_BOUNDARY = '0';
+
+/** What the index stores for a text: words for matching and ranking, bigrams for recall. */
+export interface IndexTerms {
+  words: string[];
+  grams: string[];
+}
+
+/** Adjacent pairs of letters and digits, e.g. 张江科学城 → 张江/江科/科学/学城. */
+function charBigrams(word: string): string[] {
+  const chars = [...word];
+  const grams: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) {
+    const pair = `${chars[i] ?? ''}${chars[i + 1] ?? ''}`;
+    if (/^[\p{L}\p{N}]{2}$/u.test(pair)) grams.push(pair);
+  }
+  return grams;
+}
+
+/** What a word of three or more characters holding Chinese adds to the index. */
+interface LongWordTerms {
+  /** Every dictionary word inside it, shorter than it, one per occurrence. */
+  inner: string[];
+  grams: string[];
+  /** The first character of the first bigram and the last of the last one. */
+  firstChar: string;
+  lastChar: string;
+}
+
 /**
- * Tokens to index for a text: jieba's search mode emits a compound and its parts
- * (知识产权质押融资 → 知识/产权/知识产权/质押/融资/知识产权质押融资), so both find the document.
+ * Per word rather than per occurrence: long words recur throughout a library far more often than
+ * new ones appear, and working them out again at every occurrence made analysing a text two and a
+ * half times slower. Bounded, because the words come from whatever text is indexed.
  */
+const longWordTerms = new Map<string, LongWordTerms | null>();
+const LONG_WORD_MEMO_LIMIT = 50_000;
+
+/**
+ * jieba's search mode gives only the two- and three-character words inside a word, so a title
+ * holding 专精特新中小企业 (a taxonomy label, hence one word) was never found as 专精特新; the full
+ * scan gives them all. Scanning the word alone, not the whole text, keeps out words that straddle
+ * two words (高企 is not inside 提高/企业).
+ */
+function termsOfLongWord({ instance, token }: { instance: Jieba; token: string }): LongWordTerms | null {
+  const known = longWordTerms.get(token);
+  if (known !== undefined) return known;
+  let terms: LongWordTerms | null = null;
+  if ([...token].length >= 3 && HAN.test(token)) {
+    const inner = instance.cutAll(token).filter((word) => word !== token && [...word].length >= 2 && HAN.test(word) && isMeaningful(word));
+    const grams = charBigrams(token);
+    terms = { inner, grams, firstChar: [...(grams[0] ?? '')][0] ?? '', lastChar: [...(grams.at(-1) ?? '')][1] ?? '' };
+  }
+  if (longWordTerms.size >= LONG_WORD_MEMO_LIMIT) longWordTerms.clear();
+  longWordTerms.set(token, terms);
+  return terms;
+}
+
+/**
+ * Terms to index for a text. Words: each word of jieba's precise mode, preceded by every dictionary
+ * word inside it (知识产权质押融资 → 知识/知识产权/产权/质押/质押融资/融资/知识产权质押融资), so a
+ * search for any of them finds the document. Grams: the character bigrams inside each word of three
+ * or more characters holding Chinese, which let a word the dictionary does not know still be found
+ * inside a longer word that it does (张江 in the taxonomy label 张江科学城); see {@link recallGrams}.
+ */
+export function analyzeForIndex(text: string): IndexTerms {
+  const instance = segmenter();
+  const words: string[] = [];
+  const grams: string[] = [];
+  let lastChar = '';
+  for (const raw of instance.cut(normalizeText(text), true)) {
+    if (!isMeaningful(raw)) continue;
+    const token = raw.toLowerCase();
+    // Fewer than three UTF-16 units is fewer than three characters: no need to look further.
+    const long = token.length >= 3 ? termsOfLongWord({ instance, token }) : null;
+    if (long) {
+      words.push(...long.inner);
+      if (long.grams.length > 0) {
+        // Bigrams of neighbouring words sit next to each other; when one word ends with the
+        // character the next begins with, a phrase could run across both (产业园 then 园艺场
+        // would hold 业园艺), so a token no bigram equals goes between them.
+        if (long.firstChar === lastChar) grams.push(GRAM_BOUNDARY);
+        grams.push(...long.grams);
+        lastChar = long.lastChar;
+      }
+    }
+    words.push(token);
+  }
+  return { words, grams };
+}
+
+/** The words {@link analyzeForIndex} indexes for a text. */
 export function segmentForIndex(text: string): string[] {
-  return segmenter()
-    .cutForSearch(normalizeText(text), true)
-    .filter(isMeaningful)
-    .map((token) => token.toLowerCase());
+  return analyzeForIndex(text).words;
+}
+
+/**
+ * The bigram phrase that finds a query word inside longer indexed words, or nothing when the word
+ * index alone finds it everywhere: a dictionary word is indexed wherever it stands inside another
+ * word, but a word jieba only guessed (张江, when 张江科学城 is a word) or one mixing letters and
+ * Chinese is not.
+ */
+export function recallGrams(word: string): string[] {
+  if ([...word].length < 2) return [];
+  if (HAN.test(word) && segmenter().cutAll(word).includes(word)) return [];
+  return charBigrams(word);
 }
 
 function withoutStopWords(tokens: string[]): string[] {
@@ -81,7 +184,8 @@ function withoutStopWords(tokens: string[]): string[] {
 /**
  * The words of a query, whole (precise mode, so 知识产权质押融资 stays one word), normalised, with
  * punctuation and stop words removed and duplicates dropped. The index matches each word either
- * whole or through its {@link compoundParts}, so a compound never demands more than its parts.
+ * whole or through its {@link compoundParts}, so a compound never demands more than its parts, and
+ * a word the dictionary does not know also through its {@link recallGrams}.
  */
 export function segmentQuery(text: string): string[] {
   const tokens = segmenter()

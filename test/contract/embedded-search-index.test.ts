@@ -4,7 +4,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { EmbeddedSearchIndex } from '../../server/adapters/embedded-search/embedded.search-index.js';
-import type { PolicySearchRequest } from '../../server/ports/search-index.port.js';
+import type { PolicySearchDoc, PolicySearchRequest } from '../../server/ports/search-index.port.js';
+import { addUserTerms } from '../../server/text/segmenter.js';
 import { CONTRACT_POLICIES, CONTRACT_TODAY, searchIndexContract } from './search-index.contract.js';
 
 function request(overrides: Partial<PolicySearchRequest> = {}): PolicySearchRequest {
@@ -117,6 +118,170 @@ describe('EmbeddedSearchIndex', function () {
       } finally {
         await index.close();
       }
+    });
+
+    describe('words inside longer words', function () {
+      let index: EmbeddedSearchIndex;
+
+      function doc(id: string, title: string, body: string): PolicySearchDoc {
+        const base = CONTRACT_POLICIES[0];
+        if (!base) throw new Error('fixture missing');
+        return { ...base, id, title, body, tagText: '', docNumber: null, tagsByDimension: {} };
+      }
+
+      before(async function () {
+        // Taxonomy labels become whole words at start; these two hide shorter words inside them.
+        addUserTerms(['专精特新中小企业', '张江科学城']);
+        index = new EmbeddedSearchIndex({ file: ':memory:' });
+        await index.open();
+        await index.upsertPolicies([
+          doc('label-in-title', '上海市专精特新中小企业认定管理办法', '认定工作每年组织一次。'),
+          doc('word-in-title', '关于支持专精特新企业发展的若干措施', '支持企业提升创新能力。'),
+          doc('label-in-body', '中小企业服务指南', '已认定的专精特新中小企业可优先推荐。'),
+          doc('place-in-title', '张江科学城知识产权服务办法', '设立服务窗口。'),
+          doc('place-in-body', '浦东新区科技服务通知', '服务范围覆盖张江科学城及周边园区。'),
+          doc('across-words', '关于提高企业创新能力的通知', '提高企业研发投入。'),
+        ]);
+      });
+
+      after(async function () {
+        await index.close();
+      });
+
+      it('finds a dictionary word inside a longer one, title matches first', async function () {
+        const found = (await index.searchPolicies(request({ q: '专精特新' }))).hits.map((hit) => hit.id);
+        expect(found.slice(0, 2).sort()).to.deep.equal(['label-in-title', 'word-in-title']);
+        expect(found.slice(2)).to.deep.equal(['label-in-body']);
+      });
+
+      it('finds a word the dictionary does not know inside a longer one, title matches first', async function () {
+        const found = (await index.searchPolicies(request({ q: '张江' }))).hits.map((hit) => hit.id);
+        expect(found).to.deep.equal(['place-in-title', 'place-in-body']);
+        const snippet = (await index.searchPolicies(request({ q: '张江' }))).hits[1]?.snippet ?? '';
+        expect(snippet).to.contain('<mark>张江</mark>科学城');
+      });
+
+      it('does not join the end of one word to the start of the next', async function () {
+        const found = (await index.searchPolicies(request({ q: '高企' }))).hits.map((hit) => hit.id);
+        expect(found).to.not.include('across-words');
+      });
+    });
+
+    describe('result cache', function () {
+      const probes: Partial<PolicySearchRequest>[] = [
+        { q: '专利资助', facets: true },
+        { q: '知识产权', tagFilters: { region: ['reg-shanghai'], need: ['need-funding', 'need-financing'] }, facets: true },
+        { facets: true, validity: ['expired', 'effective'] },
+        { q: '专利', sort: 'issued_asc', offset: 1, limit: 3 },
+      ];
+
+      async function loaded(options: { resultCacheSize?: number } = {}): Promise<EmbeddedSearchIndex> {
+        const index = new EmbeddedSearchIndex({ file: ':memory:', ...options });
+        await index.open();
+        await index.upsertPolicies(CONTRACT_POLICIES);
+        return index;
+      }
+
+      it('answers a repeated request exactly as an index without a cache does', async function () {
+        const cached = await loaded();
+        const uncached = await loaded({ resultCacheSize: 0 });
+        try {
+          for (const probe of probes) {
+            const expected = await uncached.searchPolicies(request(probe));
+            expect(await cached.searchPolicies(request(probe)), JSON.stringify(probe)).to.deep.equal(expected);
+            expect(await cached.searchPolicies(request(probe)), JSON.stringify(probe)).to.deep.equal(expected);
+            expect(await uncached.searchPolicies(request(probe)), JSON.stringify(probe)).to.deep.equal(expected);
+          }
+          // The same request written differently shares the answer.
+          const reordered = await cached.searchPolicies(
+            request({ q: ' 知识产权 ', tagFilters: { need: ['need-funding', 'need-financing'], region: ['reg-shanghai'] }, facets: true }),
+          );
+          expect(reordered).to.deep.equal(await uncached.searchPolicies(request(probes[1])));
+        } finally {
+          await cached.close();
+          await uncached.close();
+        }
+      });
+
+      it('hands out copies: changing a result does not change the next answer', async function () {
+        const index = await loaded();
+        try {
+          const first = await index.searchPolicies(request({ q: '专利资助', facets: true }));
+          const pristine = structuredClone(first);
+          const hit = first.hits[0];
+          if (!hit || !first.facets) throw new Error('expected hits and facets');
+          hit.title = 'changed';
+          first.hits.pop();
+          first.facets.validity.effective = -1;
+          const region = first.facets.tags.region;
+          if (region) region['reg-shanghai'] = -1;
+          expect(await index.searchPolicies(request({ q: '专利资助', facets: true }))).to.deep.equal(pristine);
+        } finally {
+          await index.close();
+        }
+      });
+
+      it('forgets every answer on upsert, remove, clear and reopen', async function () {
+        const file = nextFile();
+        const index = new EmbeddedSearchIndex({ file });
+        await index.open();
+        try {
+          await index.upsertPolicies(CONTRACT_POLICIES);
+          const base = CONTRACT_POLICIES[0];
+          if (!base) throw new Error('fixture missing');
+          const navigation = request({ q: '专利导航', facets: true });
+          expect((await index.searchPolicies(navigation)).total).to.equal(0);
+          await index.upsertPolicies([{ ...base, id: 'navigation', title: '专利导航项目管理办法' }]);
+          expect((await index.searchPolicies(navigation)).hits.map((hit) => hit.id)).to.deep.equal(['navigation']);
+          await index.upsertPolicies([{ ...base, id: 'navigation', title: '专利导航项目管理办法（修订）', version: 2 }]);
+          expect((await index.searchPolicies(navigation)).hits[0]).to.include({ version: 2 });
+          await index.removePolicies(['navigation']);
+          expect((await index.searchPolicies(navigation)).total).to.equal(0);
+          await index.upsertPolicies([{ ...base, id: 'navigation', title: '专利导航项目管理办法' }]);
+          expect((await index.searchPolicies(navigation)).total).to.equal(1);
+          await index.close();
+
+          // Another writer changes the file while this index is closed.
+          const other = new EmbeddedSearchIndex({ file });
+          await other.open();
+          await other.removePolicies(['navigation']);
+          await other.close();
+          await index.open();
+          expect((await index.searchPolicies(navigation)).total).to.equal(0);
+
+          await index.clear();
+          expect((await index.searchPolicies(request({ q: '专利资助' }))).total).to.equal(0);
+        } finally {
+          await index.close();
+        }
+      });
+
+      it('keeps results per day, so a policy expires on its date', async function () {
+        const index = await loaded();
+        try {
+          const on = (today: string) => index.searchPolicies(request({ q: '专利资助', tagFilters: { region: ['reg-pudong'] }, today }));
+          const validityOn = async (today: string) => (await on(today)).hits.find((hit) => hit.id === 'pd-patent-subsidy-2022')?.validity;
+          expect(await validityOn('2024-12-31')).to.equal('effective');
+          expect(await validityOn('2025-01-01')).to.equal('expired');
+          expect(await validityOn('2024-12-31')).to.equal('effective');
+        } finally {
+          await index.close();
+        }
+      });
+
+      it('can be turned off and on again', async function () {
+        const index = await loaded();
+        try {
+          const expected = await index.searchPolicies(request({ q: '专利资助' }));
+          index.setResultCacheSize(0);
+          expect(await index.searchPolicies(request({ q: '专利资助' }))).to.deep.equal(expected);
+          index.setResultCacheSize(8);
+          expect(await index.searchPolicies(request({ q: '专利资助' }))).to.deep.equal(expected);
+          expect(await index.searchPolicies(request({ q: '专利资助' }))).to.deep.equal(expected);
+        } finally {
+          await index.close();
+        }
+      });
     });
 
     it('snippets a long body around the densest window of query words', async function () {

@@ -525,6 +525,52 @@ export function searchIndexContract({ name, create }: { name: string; create: ()
         expect(facets.facets?.validity.expired ?? 0).to.equal(0);
       });
 
+      describe('re-applying documents the index already holds', function () {
+        /** Relevance-ranked and filtered searches whose whole results, scores included, must not move. */
+        const PROBES: Partial<PolicySearchRequest>[] = [
+          { q: '专利资助', facets: true },
+          { q: '知识产权', facets: true },
+          { q: '专利 资助 张江' },
+          { q: '知识产权质押融资' },
+          { q: '專利資助', tagFilters: { region: ['reg-shanghai'] }, facets: true },
+          { q: '专利', offset: 2, limit: 3 },
+          { facets: true, validity: ['effective', 'expired'] },
+        ];
+
+        const snapshot = async (): Promise<PolicySearchResult[]> => Promise.all(PROBES.map((probe) => search(probe)));
+
+        it('changes no result and no score when the same documents are upserted again', async function () {
+          const before = await snapshot();
+          await index.upsertPolicies(CONTRACT_POLICIES);
+          await index.upsertPolicies([...CONTRACT_POLICIES].reverse());
+          expect(await index.countPolicies()).to.equal(CONTRACT_POLICIES.length);
+          const after = await snapshot();
+          PROBES.forEach((probe, i) => {
+            expect(after[i]?.hits.map((hit) => hit.score), `scores of ${JSON.stringify(probe)}`).to.deep.equal(before[i]?.hits.map((hit) => hit.score));
+          });
+          expect(after).to.deep.equal(before);
+        });
+
+        it('changes no result and no score after removing documents and upserting them back', async function () {
+          const before = await snapshot();
+          const churned = CONTRACT_POLICIES.filter((doc) => ['pd-patent-subsidy-2022', 'sh-ip-pledge-2024', 'gba-ip-insurance-2023'].includes(doc.id));
+          const base = CONTRACT_POLICIES[0];
+          if (!base) throw new Error('fixture missing');
+          for (let round = 0; round < 3; round++) {
+            await index.removePolicies(churned.map((doc) => doc.id));
+            await index.upsertPolicies([{ ...base, id: `passing-${round}`, title: '专利资助临时通知' }]);
+            await index.upsertPolicies(churned);
+            await index.removePolicies([`passing-${round}`]);
+          }
+          expect(await index.countPolicies()).to.equal(CONTRACT_POLICIES.length);
+          const after = await snapshot();
+          PROBES.forEach((probe, i) => {
+            expect(after[i]?.hits.map((hit) => hit.score), `scores of ${JSON.stringify(probe)}`).to.deep.equal(before[i]?.hits.map((hit) => hit.score));
+          });
+          expect(after).to.deep.equal(before);
+        });
+      });
+
       it('accepts new policies after removals', async function () {
         await index.removePolicies(['sh-trade-secret-guide', 'cnipa-open-licensing']);
         const base = CONTRACT_POLICIES[0];

@@ -35,7 +35,7 @@ function approved(policy: PolicyRecord): PolicyRecord {
 }
 
 function published(policy: PolicyRecord): { policy: PolicyRecord; version: PolicyVersion } {
-  const result = publishTransition({ policy: approved(policy), actor: ACTOR, roundReviews: [], predecessor: null, at: AT });
+  const result = publishTransition({ policy: approved(policy), actor: ACTOR, roundReviews: [], predecessor: null, at: AT, interpretation: { status: 'historical' } });
   return { policy: result.policy, version: result.version };
 }
 

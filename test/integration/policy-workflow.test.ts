@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { startTestPlatform, TEST_ADMIN_TOKEN, type TestPlatform } from '../support/test-platform.js';
 import { policyBody } from '../support/fixtures.js';
+import { recordExemption } from '../support/interpretation.js';
 
 interface StaffPolicy {
   id: string;
@@ -44,6 +45,7 @@ describe('policy workflow over HTTP', () => {
     const created = await t.api<StaffPolicy>({ method: 'POST', path: '/api/v1/policies', token: drafter, body: policyBody(overrides) });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     const id = created.body.id;
+    await recordExemption({ t, id, token: drafter });
     expect((await t.api({ method: 'POST', path: `/api/v1/policies/${id}/submit`, token: drafter })).status).to.equal(200);
     await approve(id);
     const published = await t.api<StaffPolicy>({ method: 'POST', path: `/api/v1/policies/${id}/publish`, token: drafter });
@@ -63,6 +65,7 @@ describe('policy workflow over HTTP', () => {
     expect(early.status).to.equal(409);
     expect(early.body).to.have.nested.property('error.code', 'review_required');
 
+    await recordExemption({ t, id: 'pd-pledge-2026', token: drafter });
     expect((await t.api({ method: 'POST', path: '/api/v1/policies/pd-pledge-2026/submit', token: drafter })).status).to.equal(200);
     const halfway = await t.api<StaffPolicy>({
       method: 'POST',
@@ -100,6 +103,7 @@ describe('policy workflow over HTTP', () => {
       token: TEST_ADMIN_TOKEN,
       body: policyBody({ docNumber: '浦知规〔2026〕9号' }),
     });
+    await recordExemption({ t, id: adminDraft.body.id, token: TEST_ADMIN_TOKEN });
     await t.api({ method: 'POST', path: `/api/v1/policies/${adminDraft.body.id}/submit`, token: TEST_ADMIN_TOKEN });
     const self = await t.api({
       method: 'POST',
@@ -114,6 +118,7 @@ describe('policy workflow over HTTP', () => {
   it('sends a rejected policy back to draft with the reviewer comment on record', async () => {
     const created = await t.api<StaffPolicy>({ method: 'POST', path: '/api/v1/policies', token: drafter, body: policyBody({ docNumber: null }) });
     const id = created.body.id;
+    await recordExemption({ t, id, token: drafter });
     await t.api({ method: 'POST', path: `/api/v1/policies/${id}/submit`, token: drafter });
     const noComment = await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewer, body: { kind: 'legality', decision: 'rejected' } });
     expect(noComment.status).to.equal(400);

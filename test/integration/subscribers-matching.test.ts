@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { recordExemption } from '../support/interpretation.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { syntheticCreditCode } from '../../server/subscribers/credit-code.js';
 import { policyBody } from '../support/fixtures.js';
@@ -58,6 +59,7 @@ describe('subscribers, subscriptions and audience matching over HTTP', () => {
   }
 
   async function publish(id: string): Promise<void> {
+    await recordExemption({ t, id, token: drafter });
     await t.api({ method: 'POST', path: `/api/v1/policies/${id}/submit`, token: drafter });
     for (const kind of ['confidentiality', 'legality']) {
       await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewer, body: { kind, decision: 'approved' } });

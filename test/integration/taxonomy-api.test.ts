@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { recordExemption } from '../support/interpretation.js';
 import { startTestPlatform, TEST_ADMIN_TOKEN, type TestPlatform } from '../support/test-platform.js';
 import { policyBody } from '../support/fixtures.js';
 
@@ -31,6 +32,7 @@ describe('taxonomy administration over HTTP', () => {
     const created = await t.api<{ id: string }>({ method: 'POST', path: '/api/v1/policies', token: drafter, body: policyBody(overrides) });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     const id = created.body.id;
+    await recordExemption({ t, id, token: drafter });
     await t.api({ method: 'POST', path: `/api/v1/policies/${id}/submit`, token: drafter });
     for (const kind of ['confidentiality', 'legality']) {
       await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewer, body: { kind, decision: 'approved' } });

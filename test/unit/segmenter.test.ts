@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { addUserTerms, compoundParts, segmentForIndex, segmentQuery } from '../../server/text/segmenter.js';
+import { addUserTerms, analyzeForIndex, compoundParts, recallGrams, segmentForIndex, segmentQuery } from '../../server/text/segmenter.js';
 import { POLICY_TERMS } from '../../server/text/policy-terms.js';
 
 describe('segmenter', function () {
@@ -27,6 +27,21 @@ describe('segmenter', function () {
       expect(tokens).to.include.members(['知识产权质押融资', '知识', '产权', '质押', '融资']);
     });
 
+    it('emits every dictionary word inside a compound, the long ones too', function () {
+      expect(segmentForIndex('开展知识产权质押融资工作')).to.include.members(['知识产权', '质押融资']);
+    });
+
+    it('finds the words inside a taxonomy label that became one word', function () {
+      addUserTerms(['专精特新中小企业']);
+      const tokens = segmentForIndex('上海市专精特新中小企业认定管理办法');
+      expect(tokens).to.include.members(['专精特新中小企业', '专精特新', '中小企业', '专精', '企业']);
+      expect(tokens.filter((token) => token === '专精特新')).to.have.length(1);
+    });
+
+    it('does not make words across two words', function () {
+      expect(segmentForIndex('提高企业创新能力')).to.not.include('高企');
+    });
+
     it('drops punctuation and whitespace', function () {
       const tokens = segmentForIndex('专精特新“小巨人”企业，认定！ \n 办法。');
       for (const token of tokens) expect(token).to.match(/[\p{L}\p{N}]/u);
@@ -36,6 +51,34 @@ describe('segmenter', function () {
     it('normalises Traditional, full-width and upper-case text', function () {
       expect(segmentForIndex('專利資助')).to.include('专利资助');
       expect(segmentForIndex('ＰＣＴ ISO')).to.include.members(['pct', 'iso']);
+    });
+  });
+
+  describe('analyzeForIndex', function () {
+    it('adds the bigrams of each long word, and none for short words', function () {
+      addUserTerms(['张江科学城']);
+      expect(analyzeForIndex('位于张江科学城的企业').grams).to.deep.equal(['张江', '江科', '科学', '学城']);
+      expect(analyzeForIndex('专利 资助 企业').grams).to.deep.equal([]);
+    });
+
+    it('keeps the bigrams of two neighbouring words from reading as one run', function () {
+      const { grams } = analyzeForIndex('科学城城市更新');
+      expect(grams).to.include.members(['学城', '城市']);
+      const at = grams.indexOf('学城');
+      expect(grams[at + 1]).to.not.equal('城市');
+    });
+  });
+
+  describe('recallGrams', function () {
+    it('is empty for a dictionary word, which the word index finds inside any word', function () {
+      expect(recallGrams('专利资助')).to.deep.equal([]);
+      expect(recallGrams('知识产权')).to.deep.equal([]);
+      expect(recallGrams('专')).to.deep.equal([]);
+    });
+
+    it('spells out a word the dictionary does not know, or one mixing letters and Chinese', function () {
+      expect(recallGrams('张江')).to.deep.equal(['张江']);
+      expect(recallGrams('g60')).to.deep.equal(['g6', '60']);
     });
   });
 

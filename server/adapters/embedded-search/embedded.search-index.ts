@@ -11,6 +11,15 @@
  * Text is normalised (Traditional → Simplified, full-width → half-width, lower case) and segmented
  * by jieba before it reaches FTS5; the `unicode61` tokenizer then only splits on the spaces we put
  * between words (it treats CJK characters as word characters, so 知识产权 stays one token).
+ *
+ * A second FTS5 table holds the character bigrams inside long words, for recall only: a query word
+ * the dictionary does not know is looked up there as a bigram phrase, so it is found inside longer
+ * words too (张江 inside 张江科学城), as Elasticsearch's `cjk` bigram subfield finds it.
+ *
+ * Both FTS5 tables keep their own copy of the token strings (ordinary, not contentless, tables):
+ * deleting a row then subtracts exactly what inserting it added from the row count and token
+ * totals bm25 reads. A contentless table with `contentless_delete=1` cannot, so every re-applied
+ * document used to inflate the row count and shift every score and order.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,12 +36,14 @@ import type {
   PolicySearchResult,
   SearchIndex,
 } from '../../ports/search-index.port.js';
-import { compoundParts, segmentForIndex, segmentQuery } from '../../text/segmenter.js';
+import { analyzeForIndex, compoundParts, recallGrams, segmentQuery } from '../../text/segmenter.js';
 import { normalizeText } from '../../text/text-normalizer.js';
 import { EmbeddedAudienceIndex } from './embedded.audience-index.js';
+import { EmbeddedFaqIndex } from './embedded.faq-index.js';
+import type { FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
 
 /** Bump when the stored layout or the tokenisation changes: the index is then emptied and rebuilt. */
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 /** bm25 weights in column order: title ≫ tag text > document number, issuer > body. */
 const BM25_WEIGHTS = { title: 10, tagText: 4, body: 1, docNumber: 3, issuer: 2 } as const;
@@ -48,6 +59,13 @@ const HIGH_WEIGHT_FIELDS = '{title tag_text}';
 const WHOLE_WORD_SHARE = 0.9;
 /** Above this many wanted hits a full sort beats insertion into a sorted buffer. */
 const TOP_K_LIMIT = 256;
+/**
+ * Results kept for repeated requests. The search page asks the same few questions over and over
+ * (first pages, popular keywords, facet browsing), each costing milliseconds of CPU, while a
+ * cached answer costs microseconds. A page of 20 hits with facets is some 20 KB, so the cache holds
+ * a few megabytes, a few tens at the largest pages of 100.
+ */
+const DEFAULT_RESULT_CACHE_SIZE = 256;
 
 const VALIDITIES = ['effective', 'revised', 'repealed', 'expired'] as const satisfies readonly Validity[];
 const EFFECTIVE = 0;
@@ -159,8 +177,12 @@ interface PreparedDoc {
   fieldsJson: string;
   body: string;
   normalizedBody: string;
-  fts: { title: string; tagText: string; body: string; docNumber: string; issuer: string };
+  words: FtsColumns;
+  grams: FtsColumns;
 }
+
+/** Space-separated terms per column, in the column order of both FTS5 tables. */
+type FtsColumns = [title: string, tagText: string, body: string, docNumber: string, issuer: string];
 
 function dayNumber(date: string | null | undefined): number {
   if (!date) return 0;
@@ -172,8 +194,15 @@ function issuerKey(issuer: string): string {
   return normalizeText(issuer.trim());
 }
 
-function joinTokens(text: string | null): string {
-  return text ? segmentForIndex(text).join(' ') : '';
+function ftsColumns(doc: PolicySearchDoc): { words: FtsColumns; grams: FtsColumns } {
+  const analysed = [doc.title, doc.tagText, doc.body, doc.docNumber, doc.issuer].map((text) =>
+    text ? analyzeForIndex(text) : { words: [], grams: [] },
+  );
+  const column = (i: number, kind: 'words' | 'grams'): string => analysed[i]?.[kind].join(' ') ?? '';
+  return {
+    words: [column(0, 'words'), column(1, 'words'), column(2, 'words'), column(3, 'words'), column(4, 'words')],
+    grams: [column(0, 'grams'), column(1, 'grams'), column(2, 'grams'), column(3, 'grams'), column(4, 'grams')],
+  };
 }
 
 function prepareDoc(doc: PolicySearchDoc): PreparedDoc {
@@ -195,13 +224,7 @@ function prepareDoc(doc: PolicySearchDoc): PreparedDoc {
     fieldsJson: JSON.stringify(fields),
     body: doc.body,
     normalizedBody: normalizeText(doc.body),
-    fts: {
-      title: joinTokens(doc.title),
-      tagText: joinTokens(doc.tagText),
-      body: joinTokens(doc.body),
-      docNumber: joinTokens(doc.docNumber),
-      issuer: joinTokens(doc.issuer),
-    },
+    ...ftsColumns(doc),
   };
 }
 
@@ -415,6 +438,8 @@ interface WordGroup {
   word: string;
   expression: string;
   phrases: number;
+  /** Bigram phrase for the recall table, when the word index alone can miss the word. */
+  grams: string | null;
 }
 
 interface TextQuery {
@@ -431,8 +456,11 @@ function quote(token: string): string {
 /** A word matches whole, or through all of its parts when the document was segmented differently. */
 function wordGroup(word: string): WordGroup {
   const parts = compoundParts(word);
-  if (parts.length === 0) return { word, expression: quote(word), phrases: 1 };
-  return { word, expression: `(${quote(word)} OR (${parts.map(quote).join(' AND ')}))`, phrases: 1 + parts.length };
+  const bigrams = recallGrams(word);
+  // A quoted string of several bigrams is a phrase: the bigrams one after another, i.e. the word.
+  const grams = bigrams.length > 0 ? quote(bigrams.join(' ')) : null;
+  if (parts.length === 0) return { word, expression: quote(word), phrases: 1, grams };
+  return { word, expression: `(${quote(word)} OR (${parts.map(quote).join(' AND ')}))`, phrases: 1 + parts.length, grams };
 }
 
 function highlightTermsFor(words: string[]): string[] {
@@ -558,6 +586,8 @@ interface TextMatch {
   bits: Uint32Array;
   /** Per word, the documents holding it; its popcount is the word's document frequency. */
   groupBits: Uint32Array[];
+  /** Per word, the documents found through the word index; the others only through bigrams. */
+  wordBits: Uint32Array[];
 }
 
 interface FilterMasks {
@@ -577,19 +607,113 @@ interface HitInput {
 }
 
 type SqliteDatabase = Database.Database;
+type FtsRow = [slot: number, ...columns: FtsColumns];
 
 interface Statements {
   getMeta: Database.Statement<[string], string>;
   setMeta: Database.Statement<[string, string]>;
   insertDoc: Database.Statement<[number, string, string, string, string]>;
   deleteDoc: Database.Statement<[number]>;
-  insertFts: Database.Statement<[number, string, string, string, string, string]>;
+  insertFts: Database.Statement<FtsRow>;
   deleteFts: Database.Statement<[number]>;
+  insertGrams: Database.Statement<FtsRow>;
+  deleteGrams: Database.Statement<[number]>;
   matchRowids: Database.Statement<[string], number>;
+  matchGramRowids: Database.Statement<[string], number>;
   wordDocuments: Database.Statement<[string], number>;
   matchScored: Database.Statement<[string], [number, number]>;
+  matchGramsScored: Database.Statement<[string], [number, number]>;
   bodyOf: Database.Statement<[number], { body: string; body_norm: string }>;
   loadDocs: Database.Statement<[], { slot: number; id: string; fields: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Result cache
+
+/**
+ * The request reduced to what decides its result, in a fixed order, so equivalent requests share
+ * an entry: dimensions and validities in any order, an empty issuer or query as none. Tag ids keep
+ * their order, which decides the key order of the facet counts of chosen tags.
+ */
+function cacheKey(request: PolicySearchRequest): string {
+  const issuer = request.issuer === undefined || request.issuer.trim() === '' ? '' : issuerKey(request.issuer);
+  const dimensions = tagEntries(request.tagFilters)
+    .filter(([, tagIds]) => tagIds.length > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([
+    request.q?.trim() ?? '',
+    dimensions,
+    [...new Set(request.validity ?? [])].sort(),
+    issuer,
+    request.issuedFrom ?? '',
+    request.issuedTo ?? '',
+    request.sort,
+    request.offset,
+    request.limit,
+    request.facets,
+    request.today,
+  ]);
+}
+
+/** A copy sharing nothing mutable with the cached result, so a caller cannot change the cache. */
+function copyResult(result: PolicySearchResult): PolicySearchResult {
+  return {
+    total: result.total,
+    hits: result.hits.map((hit) => ({ ...hit, applicationWindow: hit.applicationWindow ? { ...hit.applicationWindow } : null })),
+    facets: result.facets
+      ? {
+          tags: Object.fromEntries(Object.entries(result.facets.tags).map(([dimension, counts]) => [dimension, { ...counts }])),
+          validity: { ...result.facets.validity },
+        }
+      : null,
+  };
+}
+
+/**
+ * Least recently used results by request, as Elasticsearch's request cache keeps them: every
+ * write empties it, so an entry never outlives the documents it was computed from, and `today` is
+ * part of the key, so a policy that expires overnight is reported expired the next day.
+ */
+class ResultCache {
+  private readonly entries = new Map<string, PolicySearchResult>();
+
+  constructor(private capacity: number) {}
+
+  get(key: string): PolicySearchResult | undefined {
+    const result = this.entries.get(key);
+    if (result === undefined) return undefined;
+    // Re-inserting moves the key to the end of the Map's order, which is its recency.
+    this.entries.delete(key);
+    this.entries.set(key, result);
+    return result;
+  }
+
+  set(key: string, result: PolicySearchResult): void {
+    if (this.capacity <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, result);
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+
+  resize(capacity: number): void {
+    this.capacity = Math.max(0, Math.floor(capacity));
+    this.entries.clear();
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+export interface EmbeddedSearchIndexOptions {
+  /** `:memory:` for a throwaway index. */
+  file: string;
+  /** Search results kept for repeated requests; 0 turns the cache off. */
+  resultCacheSize?: number;
 }
 
 export class EmbeddedSearchIndex implements SearchIndex {
@@ -604,14 +728,25 @@ export class EmbeddedSearchIndex implements SearchIndex {
    * Opening therefore starts from watermark 0 and the core reloads them.
    */
   private readonly audience = new EmbeddedAudienceIndex();
+  /** FAQ search: its own tables and connection in the same file, its own watermark. */
+  private readonly faqs: EmbeddedFaqIndex;
+  private readonly results: ResultCache;
 
-  constructor({ file }: { file: string }) {
+  constructor({ file, resultCacheSize = DEFAULT_RESULT_CACHE_SIZE }: EmbeddedSearchIndexOptions) {
     this.file = file;
+    this.faqs = new EmbeddedFaqIndex(file);
+    this.results = new ResultCache(Math.max(0, Math.floor(resultCacheSize)));
+  }
+
+  /** Changes how many results are kept (0: none) and empties the cache, e.g. to measure uncached cost. */
+  setResultCacheSize(size: number): void {
+    this.results.resize(size);
   }
 
   async open(): Promise<void> {
     if (this.db) return;
     if (this.file !== ':memory:' && this.file !== '') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+    this.results.clear();
     const db = new Database(this.file);
     try {
       db.pragma('journal_mode = WAL');
@@ -620,6 +755,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
       this.statements = prepareStatements(db);
       this.db = db;
       this.loadMemory();
+      await this.faqs.open();
     } catch (error) {
       db.close();
       this.db = null;
@@ -629,11 +765,13 @@ export class EmbeddedSearchIndex implements SearchIndex {
   }
 
   async close(): Promise<void> {
+    this.results.clear();
     this.db?.close();
     this.db = null;
     this.statements = null;
     this.memory.reset();
     await this.audience.clearAudience();
+    await this.faqs.close();
   }
 
   async ping(): Promise<void> {
@@ -645,6 +783,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const prepared = latestById(docs).map(prepareDoc);
     const snapshot = this.memory.snapshotAllocation();
     const planned = prepared.map((doc) => ({ doc, slot: this.memory.slotById.get(doc.id) ?? this.memory.allocate() }));
+    this.results.clear();
     try {
       db.transaction(() => {
         for (const { doc, slot } of planned) writeDoc({ statements, doc, slot });
@@ -662,10 +801,12 @@ export class EmbeddedSearchIndex implements SearchIndex {
       const slot = this.memory.slotById.get(id);
       return slot === undefined ? [] : [{ id, slot }];
     });
+    this.results.clear();
     db.transaction(() => {
       for (const { slot } of slots) {
         statements.deleteDoc.run(slot);
         statements.deleteFts.run(slot);
+        statements.deleteGrams.run(slot);
       }
     })();
     for (const { id } of slots) this.memory.remove(id);
@@ -673,8 +814,9 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   async clear(): Promise<void> {
     const { db, statements } = this.connection();
+    this.results.clear();
     db.transaction(() => {
-      db.exec("DELETE FROM docs; INSERT INTO docs_fts(docs_fts) VALUES ('delete-all');");
+      db.exec('DELETE FROM docs; DELETE FROM docs_fts; DELETE FROM docs_grams;');
       statements.setMeta.run('watermark', '0');
     })();
     this.memory.reset();
@@ -696,6 +838,16 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   async searchPolicies(request: PolicySearchRequest): Promise<PolicySearchResult> {
     const { statements } = this.connection();
+    const key = cacheKey(request);
+    const cached = this.results.get(key);
+    if (cached) return copyResult(cached);
+    // Computed without awaiting anything, so no write can land between the search and caching it.
+    const result = this.computeSearch({ request, statements });
+    this.results.set(key, result);
+    return copyResult(result);
+  }
+
+  private computeSearch({ request, statements }: { request: PolicySearchRequest; statements: Statements }): PolicySearchResult {
     const today = dayNumber(request.today);
     const text = this.matchText(parseTextQuery(request.q));
     const masks = this.filterMasks({ request, text, today });
@@ -763,6 +915,32 @@ export class EmbeddedSearchIndex implements SearchIndex {
     return this.audience.matchSubscriber(input);
   }
 
+  // FAQ search, delegated to the FAQ engine.
+
+  async replaceFaqs(input: { policyIds: string[]; docs: FaqSearchDoc[] }): Promise<void> {
+    await this.faqs.replaceFaqs(input);
+  }
+
+  async searchFaqs(request: FaqSearchRequest): Promise<{ total: number; hits: FaqSearchHitDoc[] }> {
+    return this.faqs.searchFaqs(request);
+  }
+
+  async clearFaqs(): Promise<void> {
+    await this.faqs.clearFaqs();
+  }
+
+  async getFaqWatermark(): Promise<number> {
+    return this.faqs.getFaqWatermark();
+  }
+
+  async setFaqWatermark(seq: number): Promise<void> {
+    await this.faqs.setFaqWatermark(seq);
+  }
+
+  async countFaqs(): Promise<number> {
+    return this.faqs.countFaqs();
+  }
+
   private connection(): { db: SqliteDatabase; statements: Statements } {
     if (!this.db || !this.statements) {
       throw new DomainError({ type: 'unavailable', code: 'search_index_closed', message: '搜索索引尚未打开' });
@@ -783,16 +961,24 @@ export class EmbeddedSearchIndex implements SearchIndex {
   /** AND of every word; when nothing has them all, any of them. */
   private matchText(query: TextQuery | null): TextMatch | null {
     if (!query) return null;
-    const groupBits = query.groups.map((group) => this.rowidBits(group.expression));
+    const { statements } = this.connection();
+    const wordBits = query.groups.map((group) => this.rowidBits({ statement: statements.matchRowids, expression: group.expression }));
+    const groupBits = query.groups.map((group, i) => {
+      const words = wordBits[i] ?? new Uint32Array(this.memory.words);
+      if (group.grams === null) return words;
+      const union = this.rowidBits({ statement: statements.matchGramRowids, expression: group.grams });
+      orInto(union, words);
+      return union;
+    });
     const bits = Uint32Array.from(groupBits[0] ?? new Uint32Array(this.memory.words));
     for (const other of groupBits.slice(1)) andInto(bits, other);
     if (groupBits.length > 1 && popcount(bits) === 0) for (const other of groupBits) orInto(bits, other);
-    return { query, bits, groupBits };
+    return { query, bits, groupBits, wordBits };
   }
 
-  private rowidBits(expression: string): Uint32Array {
+  private rowidBits({ statement, expression }: { statement: Database.Statement<[string], number>; expression: string }): Uint32Array {
     const bits = new Uint32Array(this.memory.words);
-    for (const slot of this.connection().statements.matchRowids.all(expression)) {
+    for (const slot of statement.all(expression)) {
       if (slot < bits.length * 32) bits[slot >>> 5] = (bits[slot >>> 5] ?? 0) | (1 << (slot & 31));
     }
     return bits;
@@ -812,19 +998,29 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const { statements } = this.connection();
     const scores = new Float64Array(this.memory.words * 32);
     const half = this.memory.size / 2;
-    const groups = text.query.groups.map((group, i) => ({ group, documents: popcount(text.groupBits[i] ?? new Uint32Array(0)) }));
+    const groups = text.query.groups.map((group, i) => ({
+      group,
+      documents: popcount(text.groupBits[i] ?? new Uint32Array(0)),
+      wordBits: text.wordBits[i] ?? new Uint32Array(0),
+    }));
     const informative = groups.filter(({ documents }) => documents > 0 && documents <= half).sort((a, b) => a.documents - b.documents);
     const scored = informative.length > 0 ? informative : groups.filter(({ documents }) => documents > 0);
     let spent = 0;
-    for (const { group, documents } of scored) {
+    for (const { group, documents, wordBits } of scored) {
       const { expression: groupExpression, phrases } = this.scoringForm({ group, documents });
-      const cost = documents * phrases;
+      const cost = documents * (phrases + (group.grams === null ? 0 : 1));
       const allFields = informative.length > 0 && spent + cost <= SCORING_BUDGET;
       if (allFields) spent += cost;
-      const expression = allFields ? groupExpression : `${HIGH_WEIGHT_FIELDS} : (${groupExpression})`;
-      for (const [slot, bm25] of statements.matchScored.all(expression)) {
+      const fields = (expression: string): string => (allFields ? expression : `${HIGH_WEIGHT_FIELDS} : (${expression})`);
+      for (const [slot, bm25] of statements.matchScored.all(fields(groupExpression))) {
         // bm25() is lower-is-better; hits report higher-is-better.
         if (hasBit(final, slot)) scores[slot] = (scores[slot] ?? 0) - bm25;
+      }
+      if (group.grams === null) continue;
+      // A document found only through bigrams is ranked by them, with the same field weights, so a
+      // title holding the word still comes before a body that does.
+      for (const [slot, bm25] of statements.matchGramsScored.all(fields(group.grams))) {
+        if (hasBit(final, slot) && !hasBit(wordBits, slot)) scores[slot] = (scores[slot] ?? 0) - bm25;
       }
     }
     return scores;
@@ -1004,8 +1200,9 @@ function combine({ words, base, dimensions, skip }: { words: number; base: Uint3
 function writeDoc({ statements, doc, slot }: { statements: Statements; doc: PreparedDoc; slot: number }): void {
   statements.insertDoc.run(slot, doc.id, doc.fieldsJson, doc.body, doc.normalizedBody);
   statements.deleteFts.run(slot);
-  const { title, tagText, body, docNumber, issuer } = doc.fts;
-  statements.insertFts.run(slot, title, tagText, body, docNumber, issuer);
+  statements.insertFts.run(slot, ...doc.words);
+  statements.deleteGrams.run(slot);
+  statements.insertGrams.run(slot, ...doc.grams);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1022,10 +1219,13 @@ const CREATE_TABLES = `
   );
   CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     title, tag_text, body, doc_number, issuer,
-    content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 0'
   );
   CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, 'row');
+  CREATE VIRTUAL TABLE IF NOT EXISTS docs_grams USING fts5(
+    title, tag_text, body, doc_number, issuer,
+    tokenize = 'unicode61 remove_diacritics 0'
+  );
 `;
 
 function storedSchemaVersion(db: SqliteDatabase): string | null {
@@ -1041,7 +1241,7 @@ function storedSchemaVersion(db: SqliteDatabase): string | null {
  */
 function ensureSchema(db: SqliteDatabase): void {
   const version = storedSchemaVersion(db);
-  if (version !== null && version !== SCHEMA_VERSION) db.exec('DROP TABLE IF EXISTS docs_vocab; DROP TABLE IF EXISTS docs_fts; DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS meta;');
+  if (version !== null && version !== SCHEMA_VERSION) db.exec('DROP TABLE IF EXISTS docs_vocab; DROP TABLE IF EXISTS docs_fts; DROP TABLE IF EXISTS docs_grams; DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS meta;');
   db.exec(CREATE_TABLES);
   db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(SCHEMA_VERSION);
   db.prepare("INSERT INTO meta (key, value) VALUES ('watermark', '0') ON CONFLICT(key) DO NOTHING").run();
@@ -1056,13 +1256,15 @@ function prepareStatements(db: SqliteDatabase): Statements {
       'INSERT OR REPLACE INTO docs (slot, id, fields, body, body_norm) VALUES (?, ?, ?, ?, ?)',
     ),
     deleteDoc: db.prepare<[number]>('DELETE FROM docs WHERE slot = ?'),
-    insertFts: db.prepare<[number, string, string, string, string, string]>(
-      'INSERT INTO docs_fts (rowid, title, tag_text, body, doc_number, issuer) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
+    insertFts: db.prepare<FtsRow>('INSERT INTO docs_fts (rowid, title, tag_text, body, doc_number, issuer) VALUES (?, ?, ?, ?, ?, ?)'),
     deleteFts: db.prepare<[number]>('DELETE FROM docs_fts WHERE rowid = ?'),
+    insertGrams: db.prepare<FtsRow>('INSERT INTO docs_grams (rowid, title, tag_text, body, doc_number, issuer) VALUES (?, ?, ?, ?, ?, ?)'),
+    deleteGrams: db.prepare<[number]>('DELETE FROM docs_grams WHERE rowid = ?'),
     matchRowids: db.prepare<[string], number>('SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?').pluck(),
+    matchGramRowids: db.prepare<[string], number>('SELECT rowid FROM docs_grams WHERE docs_grams MATCH ?').pluck(),
     wordDocuments: db.prepare<[string], number>('SELECT doc FROM docs_vocab WHERE term = ?').pluck(),
     matchScored: db.prepare<[string], [number, number]>(`SELECT rowid, bm25(docs_fts, ${weights}) FROM docs_fts WHERE docs_fts MATCH ?`).raw(),
+    matchGramsScored: db.prepare<[string], [number, number]>(`SELECT rowid, bm25(docs_grams, ${weights}) FROM docs_grams WHERE docs_grams MATCH ?`).raw(),
     bodyOf: db.prepare<[number], { body: string; body_norm: string }>('SELECT body, body_norm FROM docs WHERE slot = ?'),
     loadDocs: db.prepare<[], { slot: number; id: string; fields: string }>('SELECT slot, id, fields FROM docs ORDER BY slot'),
   };

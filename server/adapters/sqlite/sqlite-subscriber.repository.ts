@@ -174,8 +174,13 @@ export class SqliteSubscriberRepository implements SubscriberRepository {
 
   async changesSince({ afterSeq, limit }: { afterSeq: number; limit: number }): Promise<ChangedId[]> {
     return this.db
-      .prepare('SELECT id, change_seq AS seq FROM subscribers WHERE change_seq > ? ORDER BY change_seq LIMIT ?')
-      .all(afterSeq, limit)
+      // Deleted subscribers stay in the sequence as tombstones, so followers drop them as well.
+      .prepare(
+        `SELECT id, change_seq AS seq FROM subscribers WHERE change_seq > ?
+         UNION ALL SELECT id, change_seq AS seq FROM subscriber_tombstones WHERE change_seq > ?
+         ORDER BY seq LIMIT ?`,
+      )
+      .all(afterSeq, afterSeq, limit)
       .map((row) => z.object({ id: z.string(), seq: z.number() }).parse(row));
   }
 

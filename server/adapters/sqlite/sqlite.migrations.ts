@@ -4,6 +4,9 @@
  */
 import { policyLibraryMigration } from './migrations/001-policy-library.migration.js';
 import { subscribersOutboxMigration } from './migrations/002-subscribers-outbox.migration.js';
+import { pushMigration } from './migrations/003-push.migration.js';
+import { interpretationMigration } from './migrations/004-interpretation.migration.js';
+import { webAccountsMigration } from './migrations/005-web-accounts.migration.js';
 
 export interface Migration {
   version: number;
@@ -14,6 +17,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   policyLibraryMigration,
   subscribersOutboxMigration,
-  // 003: push (dispatcher, digests, reminders, unsubscribe)
-  // 004: interpretation packages, FAQs, questions, graphics
+  pushMigration,
+  interpretationMigration,
+  webAccountsMigration,
 ];

@@ -16,6 +16,10 @@ import { roleSchema, type User } from '../../../schemas/user.schema.js';
 import { DomainError } from '../../errors.js';
 import { SqliteDeliveryRepository, SqliteMatchingJobRepository } from './sqlite-delivery.repository.js';
 import { SqliteSubscriberRepository, SqliteSubscriptionRepository, touchSubscriber } from './sqlite-subscriber.repository.js';
+import { SqliteWebAccountRepository } from './sqlite-web-account.repository.js';
+import { SqliteInterpretationRepository, writePublication, writeReviewDigest } from './sqlite-interpretation.repository.js';
+import type { InterpretationPublication, InterpretationRepository } from '../../ports/interpretation.port.js';
+import type { WebAccountRepository } from '../../ports/web-account.port.js';
 import { subscriberSchema } from '../../../schemas/subscriber.schema.js';
 import { subscriptionSchema } from '../../../schemas/subscription.schema.js';
 import type {
@@ -303,12 +307,14 @@ class SqlitePolicyRepository implements PolicyRepository {
     expectedRevision: number;
     version: PolicyVersion;
     predecessor?: { policy: PolicyRecord; expectedRevision: number };
+    interpretation?: InterpretationPublication;
   }): Promise<void> {
     mapConstraint(() =>
       this.db.transaction(() => {
         this.updateRow({ policy: input.policy, expectedRevision: input.expectedRevision });
         this.insertVersionRow(input.version);
         if (input.predecessor) this.updateRow(input.predecessor);
+        if (input.interpretation) writePublication(this.db, input.interpretation);
       })(),
     );
   }
@@ -349,15 +355,19 @@ class SqlitePolicyRepository implements PolicyRepository {
     policyId,
     review,
     policyUpdate,
+    interpretationDigest,
   }: {
     policyId: string;
     review: Omit<ReviewRecord, 'id'>;
     policyUpdate?: { policy: PolicyRecord; expectedRevision: number };
+    interpretationDigest?: string | null;
   }): Promise<ReviewRecord> {
     return mapConstraint(() =>
       this.db.transaction(() => {
         if (policyUpdate) this.updateRow(policyUpdate);
-        return { ...review, id: this.insertReviewRow({ policyId, review }) };
+        const id = this.insertReviewRow({ policyId, review });
+        if (interpretationDigest !== undefined) writeReviewDigest(this.db, { reviewId: id, policyId, round: review.round, digest: interpretationDigest });
+        return { ...review, id };
       })(),
     );
   }
@@ -482,6 +492,8 @@ export class SqliteStore implements Store {
   readonly subscriptions: SubscriptionRepository;
   readonly deliveries: DeliveryRepository;
   readonly matchingJobs: MatchingJobRepository;
+  readonly webAccounts: WebAccountRepository;
+  readonly interpretation: InterpretationRepository;
   private readonly db: Db;
 
   constructor({ file }: { file: string }) {
@@ -501,6 +513,8 @@ export class SqliteStore implements Store {
     this.subscriptions = new SqliteSubscriptionRepository(this.db);
     this.deliveries = new SqliteDeliveryRepository(this.db);
     this.matchingJobs = new SqliteMatchingJobRepository(this.db);
+    this.webAccounts = new SqliteWebAccountRepository(this.db);
+    this.interpretation = new SqliteInterpretationRepository(this.db);
   }
 
   async migrate(): Promise<void> {

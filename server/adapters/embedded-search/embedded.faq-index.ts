@@ -1,0 +1,293 @@
+/**
+ * FAQ search embedded in the application process: SQLite FTS5 over jieba-segmented text, like the
+ * policy index, in tables of its own on its own connection to the same file. FAQ lists are small
+ * (tens per policy), so filters and ordering run in memory after the text match.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
+import { DomainError } from '../../errors.js';
+import type { FaqIndex, FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
+import { compoundParts, segmentForIndex, segmentQuery } from '../../text/segmenter.js';
+import { normalizeText } from '../../text/text-normalizer.js';
+
+/** Bump when the layout or the tokenisation changes: the FAQ tables are then rebuilt from the store. */
+const SCHEMA_VERSION = '1';
+/** bm25 weights in column order: the question says what a FAQ is about far more than its answer. */
+const WEIGHTS = [8, 2, 3, 1, 2] as const;
+const SNIPPET_WIDTH = 100;
+/**
+ * Share of the final score taken by how closely the FAQ's question is worded like the query. bm25
+ * alone cannot rank a plain question: its content words (专利资助) are in most FAQs of the policy and
+ * get almost no weight, while the words that carry the intent (能不能申请, 多少, 哪些材料) are stop
+ * words. Character bigrams of the whole query, stop words included, capture that intent.
+ */
+const WORDING_WEIGHT = 0.6;
+/** Everyday words for the things FAQs name formally, for the wording comparison only. */
+const PLAIN_WORDS: readonly [RegExp, string][] = [
+  [/我们公司|本公司|我司|公司/g, '企业'],
+  [/咋|怎么样/g, '怎么'],
+];
+
+type SqliteDatabase = Database.Database;
+
+interface Statements {
+  getMeta: Database.Statement<[string], string>;
+  setMeta: Database.Statement<[string, string]>;
+  insertDoc: Database.Statement<[string, string, string]>;
+  insertFts: Database.Statement<[number, string, string, string, string, string]>;
+  rowsOfPolicy: Database.Statement<[string], number>;
+  deleteDoc: Database.Statement<[number]>;
+  deleteFts: Database.Statement<[number]>;
+  match: Database.Statement<[string], [number, number]>;
+  allDocs: Database.Statement<[], { rowid: number; doc: string }>;
+  docByRow: Database.Statement<[number], string>;
+  count: Database.Statement<[], number>;
+}
+
+const CREATE = `
+  CREATE TABLE IF NOT EXISTS faq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS faq_docs (
+    rowid INTEGER PRIMARY KEY,
+    faq_id TEXT NOT NULL UNIQUE,
+    policy_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS faq_docs_policy ON faq_docs (policy_id);
+  CREATE VIRTUAL TABLE IF NOT EXISTS faq_fts USING fts5(
+    question, answer, policy_title, tag_text, category,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 0'
+  );
+`;
+
+function quote(token: string): string {
+  return `"${token.replaceAll('"', '""')}"`;
+}
+
+/** A query word matches whole, or through all of its parts where the text was segmented differently. */
+function wordExpression(word: string): string {
+  const parts = compoundParts(word);
+  return parts.length === 0 ? quote(word) : `(${quote(word)} OR (${parts.map(quote).join(' AND ')}))`;
+}
+
+function tokens(text: string | null): string {
+  return text ? segmentForIndex(text).join(' ') : '';
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** Escapes `text` and wraps every occurrence of a term (found in its folded form) in `<mark>`. */
+function markTerms({ text, terms }: { text: string; terms: string[] }): string {
+  const folded = normalizeText(text);
+  if (terms.length === 0 || folded.length !== text.length) return escapeHtml(text);
+  const marks: { start: number; end: number }[] = [];
+  for (const term of terms) {
+    let at = folded.indexOf(term);
+    while (at !== -1) {
+      marks.push({ start: at, end: at + term.length });
+      at = folded.indexOf(term, at + term.length);
+    }
+  }
+  marks.sort((a, b) => a.start - b.start || b.end - a.end);
+  let html = '';
+  let cursor = 0;
+  for (const mark of marks) {
+    if (mark.start < cursor) continue;
+    html += `${escapeHtml(text.slice(cursor, mark.start))}<mark>${escapeHtml(text.slice(mark.start, mark.end))}</mark>`;
+    cursor = mark.end;
+  }
+  return (html + escapeHtml(text.slice(cursor))).replaceAll('</mark><mark>', '');
+}
+
+function snippet({ text, terms }: { text: string; terms: string[] }): string {
+  const flat = text.replace(/\s+/g, ' ');
+  const folded = normalizeText(flat);
+  const first = terms.map((term) => folded.indexOf(term)).filter((at) => at >= 0).sort((a, b) => a - b)[0] ?? 0;
+  const start = Math.max(0, Math.min(first - 20, flat.length - SNIPPET_WIDTH));
+  const end = Math.min(flat.length, start + SNIPPET_WIDTH);
+  return `${start > 0 ? '…' : ''}${markTerms({ text: flat.slice(start, end), terms })}${end < flat.length ? '…' : ''}`;
+}
+
+function wordingBigrams(text: string): Map<string, number> {
+  let folded = normalizeText(text);
+  for (const [pattern, replacement] of PLAIN_WORDS) folded = folded.replace(pattern, replacement);
+  const chars = [...folded.replace(/[\s\p{P}\p{S}]/gu, '')];
+  const grams = new Map<string, number>();
+  for (let i = 0; i + 1 < chars.length; i++) {
+    const gram = `${chars[i]}${chars[i + 1]}`;
+    grams.set(gram, (grams.get(gram) ?? 0) + 1);
+  }
+  return grams;
+}
+
+function dice(a: Map<string, number>, b: Map<string, number>): number {
+  let common = 0;
+  let total = 0;
+  for (const [gram, count] of a) {
+    common += Math.min(count, b.get(gram) ?? 0);
+    total += count;
+  }
+  for (const count of b.values()) total += count;
+  return total === 0 ? 0 : (2 * common) / total;
+}
+
+function matchesTags({ doc, filters }: { doc: FaqSearchDoc; filters: Partial<Record<DimensionId, string[]>> }): boolean {
+  for (const [dimension, wanted] of Object.entries(filters) as [DimensionId, string[] | undefined][]) {
+    if (!wanted || wanted.length === 0) continue;
+    const have = doc.tagsByDimension[dimension] ?? [];
+    if (!wanted.some((tag) => have.includes(tag))) return false;
+  }
+  return true;
+}
+
+export class EmbeddedFaqIndex implements FaqIndex {
+  private db: SqliteDatabase | null = null;
+  private statements: Statements | null = null;
+
+  constructor(private readonly file: string) {}
+
+  async open(): Promise<void> {
+    if (this.db) return;
+    if (this.file !== ':memory:' && this.file !== '') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+    const db = new Database(this.file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'faq_meta'").get();
+      const version = hasMeta ? db.prepare<[], string>("SELECT value FROM faq_meta WHERE key = 'schema_version'").pluck().get() : undefined;
+      // Derived data: a different layout is dropped and rebuilt from the store, not migrated.
+      if (version !== undefined && version !== SCHEMA_VERSION) db.exec('DROP TABLE IF EXISTS faq_fts; DROP TABLE IF EXISTS faq_docs; DROP TABLE IF EXISTS faq_meta;');
+      db.exec(CREATE);
+      db.prepare("INSERT INTO faq_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(SCHEMA_VERSION);
+      db.prepare("INSERT INTO faq_meta (key, value) VALUES ('watermark', '0') ON CONFLICT(key) DO NOTHING").run();
+      this.statements = {
+        getMeta: db.prepare<[string], string>('SELECT value FROM faq_meta WHERE key = ?').pluck(),
+        setMeta: db.prepare<[string, string]>('INSERT INTO faq_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+        insertDoc: db.prepare<[string, string, string]>('INSERT INTO faq_docs (faq_id, policy_id, doc) VALUES (?, ?, ?)'),
+        insertFts: db.prepare<[number, string, string, string, string, string]>(
+          'INSERT INTO faq_fts (rowid, question, answer, policy_title, tag_text, category) VALUES (?, ?, ?, ?, ?, ?)',
+        ),
+        rowsOfPolicy: db.prepare<[string], number>('SELECT rowid FROM faq_docs WHERE policy_id = ?').pluck(),
+        deleteDoc: db.prepare<[number]>('DELETE FROM faq_docs WHERE rowid = ?'),
+        deleteFts: db.prepare<[number]>('DELETE FROM faq_fts WHERE rowid = ?'),
+        match: db.prepare<[string], [number, number]>(`SELECT rowid, bm25(faq_fts, ${WEIGHTS.join(', ')}) FROM faq_fts WHERE faq_fts MATCH ?`).raw(),
+        allDocs: db.prepare<[], { rowid: number; doc: string }>('SELECT rowid, doc FROM faq_docs'),
+        docByRow: db.prepare<[number], string>('SELECT doc FROM faq_docs WHERE rowid = ?').pluck(),
+        count: db.prepare<[], number>('SELECT COUNT(*) FROM faq_docs').pluck(),
+      };
+      this.db = db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = null;
+    this.statements = null;
+  }
+
+  private connection(): { db: SqliteDatabase; statements: Statements } {
+    if (!this.db || !this.statements) {
+      throw new DomainError({ type: 'unavailable', code: 'search_index_closed', message: '搜索索引尚未打开' });
+    }
+    return { db: this.db, statements: this.statements };
+  }
+
+  async replaceFaqs({ policyIds, docs }: { policyIds: string[]; docs: FaqSearchDoc[] }): Promise<void> {
+    const { db, statements } = this.connection();
+    const prepared = docs.map((doc) => ({
+      doc,
+      fts: [tokens(doc.question), tokens(doc.answer), tokens(doc.policyTitle), tokens(doc.tagText), tokens(doc.category)] as const,
+    }));
+    db.transaction(() => {
+      for (const policyId of new Set([...policyIds, ...docs.map((d) => d.policyId)])) {
+        for (const rowid of statements.rowsOfPolicy.all(policyId)) {
+          statements.deleteFts.run(rowid);
+          statements.deleteDoc.run(rowid);
+        }
+      }
+      for (const { doc, fts } of prepared) {
+        const rowid = Number(statements.insertDoc.run(doc.faqId, doc.policyId, JSON.stringify(doc)).lastInsertRowid);
+        statements.insertFts.run(rowid, ...fts);
+      }
+    })();
+  }
+
+  async searchFaqs(request: FaqSearchRequest): Promise<{ total: number; hits: FaqSearchHitDoc[] }> {
+    const { statements } = this.connection();
+    const words = request.q ? segmentQuery(request.q) : [];
+    const terms = [...new Set(words.flatMap((word) => [word, ...compoundParts(word).filter((part) => [...part].length > 1)]))].sort((a, b) => b.length - a.length);
+    let scored: { rowid: number; score: number }[];
+    if (words.length === 0) {
+      scored = statements.allDocs.all().map((row) => ({ rowid: row.rowid, score: 0 }));
+    } else {
+      const groups = words.map(wordExpression);
+      const run = (expression: string) => statements.match.all(expression).map(([rowid, bm25]) => ({ rowid, score: -bm25 }));
+      scored = run(groups.join(' AND '));
+      // A plain question rarely has every word in one FAQ; then any of them, best first.
+      if (scored.length === 0 && groups.length > 1) scored = run(groups.join(' OR '));
+    }
+    const candidates = scored.flatMap(({ rowid, score }) => {
+      const json = statements.docByRow.get(rowid);
+      if (json === undefined) return [];
+      const doc = JSON.parse(json) as FaqSearchDoc;
+      if (request.policyId && doc.policyId !== request.policyId) return [];
+      if (doc.expiresAt && doc.expiresAt < request.today) return [];
+      if (!matchesTags({ doc, filters: request.tagFilters })) return [];
+      return [{ doc, score }];
+    });
+    if (words.length > 0 && candidates.length > 0) {
+      const query = wordingBigrams(request.q ?? '');
+      const best = Math.max(...candidates.map((c) => c.score));
+      for (const candidate of candidates) {
+        const relevance = best > 0 ? candidate.score / best : 0;
+        candidate.score = (1 - WORDING_WEIGHT) * relevance + WORDING_WEIGHT * dice(query, wordingBigrams(candidate.doc.question));
+      }
+    }
+    candidates.sort(
+      (a, b) =>
+        b.score - a.score ||
+        (a.doc.updatedAt < b.doc.updatedAt ? 1 : a.doc.updatedAt > b.doc.updatedAt ? -1 : 0) ||
+        (a.doc.policyId < b.doc.policyId ? -1 : a.doc.policyId > b.doc.policyId ? 1 : 0) ||
+        a.doc.position - b.doc.position,
+    );
+    const page = candidates.slice(Math.max(0, request.offset), Math.max(0, request.offset) + Math.max(0, request.limit));
+    return {
+      total: candidates.length,
+      hits: page.map(({ doc, score }) => ({
+        doc,
+        questionHtml: markTerms({ text: doc.question, terms }),
+        answerSnippet: snippet({ text: doc.answer, terms }),
+        score,
+      })),
+    };
+  }
+
+  async clearFaqs(): Promise<void> {
+    const { db, statements } = this.connection();
+    db.transaction(() => {
+      db.exec("DELETE FROM faq_docs; INSERT INTO faq_fts(faq_fts) VALUES ('delete-all');");
+      statements.setMeta.run('watermark', '0');
+    })();
+  }
+
+  async getFaqWatermark(): Promise<number> {
+    return Number(this.connection().statements.getMeta.get('watermark') ?? 0);
+  }
+
+  async setFaqWatermark(seq: number): Promise<void> {
+    this.connection().statements.setMeta.run('watermark', String(seq));
+  }
+
+  async countFaqs(): Promise<number> {
+    return this.connection().statements.count.get() ?? 0;
+  }
+}

@@ -1,0 +1,90 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { MediaStorage } from '../media/media-storage.js';
+import type { SearchIndex } from '../ports/search-index.port.js';
+import type { Store } from '../ports/store.port.js';
+import type { Signer } from '../security/signer.js';
+import type { TaxonomyService } from '../services/taxonomy.service.js';
+import { interpretationRoutes } from '../http/routes/interpretation.routes.js';
+import { ensureCardFonts } from './card-fonts.js';
+import { FaqSyncService } from './faq-sync.service.js';
+import { FaqService } from './faq.service.js';
+import { InterpretationService } from './interpretation.service.js';
+import { QuestionService } from './question.service.js';
+import { attachDemoDraftPackage, loadDemoInterpretations } from './demo-interpretations.js';
+
+export interface InterpretationServices {
+  media: MediaStorage;
+  /** The package, its graphics, comparison and summary card, and the 三同步 gate. */
+  packages: InterpretationService;
+  faqs: FaqService;
+  questions: QuestionService;
+  faqSync: FaqSyncService;
+}
+
+/** Wires the interpretation packages, FAQ lists and public questions; FAQ and reply writes re-index FAQs. */
+export function createInterpretationServices({
+  config,
+  store,
+  index,
+  taxonomy,
+  signer,
+  now,
+  syncSearch,
+}: {
+  config: Config;
+  store: Store;
+  index: SearchIndex;
+  taxonomy: TaxonomyService;
+  signer: Signer;
+  now: () => Date;
+  syncSearch: boolean;
+}): InterpretationServices {
+  // Before anything renders text: fontconfig reads its configuration once per process.
+  ensureCardFonts();
+  const media = new MediaStorage(path.join(config.dataDir, 'media'));
+  const interpretation = new InterpretationService({
+    store,
+    taxonomy,
+    media,
+    now,
+    maxImagePixels: config.IMAGE_MAX_PIXELS,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+  });
+  const faqSync = new FaqSyncService({ store, index, taxonomy });
+  const faqs = new FaqService({ store, index, taxonomy, interpretation, now });
+  const questions = new QuestionService({
+    store,
+    interpretation,
+    faqs,
+    now,
+    limits: { perWindow: config.QUESTION_RATE_LIMIT, windowMinutes: config.QUESTION_RATE_WINDOW_MINUTES, perDay: config.QUESTION_DAILY_LIMIT },
+    hashClient: (clientKey) => signer.sign({ purpose: 'question-client', value: crypto.createHash('sha256').update(clientKey).digest('hex') }).slice(-32),
+  });
+  const follow = async () => {
+    if (syncSearch) await faqSync.catchUp();
+  };
+  faqs.onWrite(follow);
+  questions.onWrite(follow);
+  return { media, packages: interpretation, faqs, questions, faqSync };
+}
+
+export function interpretationRoutesFor({ services, config }: { services: InterpretationServices; config: Config }) {
+  return interpretationRoutes({
+    interpretation: services.packages,
+    faqs: services.faqs,
+    questions: services.questions,
+    media: services.media,
+    uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+  });
+}
+
+/** Demo packages for imported policies; the returned hook writes those of workflow demo policies before submission. */
+export async function seedDemoInterpretations({ services }: { services: InterpretationServices }) {
+  const loaded = await loadDemoInterpretations({ interpretation: services.packages });
+  return {
+    loaded,
+    beforeSubmit: (policyId: string) => attachDemoDraftPackage({ interpretation: services.packages, faqs: services.faqs, policyId }),
+  };
+}

@@ -1,0 +1,101 @@
+import type {
+  ChannelControl,
+  ClaimedWork,
+  Delivery,
+  DeliveryAttempt,
+  PushMessage,
+  PushPreferences,
+  SendOutcome,
+  UnsubscribeScope,
+  WorkRef,
+} from '../../schemas/delivery.schema.js';
+import type { DeliveryStatus } from '../../schemas/delivery.schema.js';
+import type { Channel } from '../../schemas/subscriber.schema.js';
+import type { Frequency } from '../../schemas/subscription.schema.js';
+
+export interface LaneReport {
+  owner: string;
+  channel: Channel;
+  state: 'running' | 'paused' | 'stopped';
+  reason: string | null;
+  account: string | null;
+  dryRun: boolean;
+  updatedAt: string;
+}
+
+/**
+ * The push half of the outbox: the dispatcher's queue with leases, attempts, digests, reminders,
+ * confirmations, preferences and channel controls. Part of `DeliveryRepository`, so every store
+ * adapter implements it; each method that writes several rows is atomic inside the adapter.
+ */
+export interface PushQueueRepository {
+  /**
+   * Leases up to `limit` due items of one channel — immediate deliveries and messages together,
+   * urgent first, then oldest due — in one atomic step, so concurrent workers never share an item.
+   * Each claim counts an attempt.
+   */
+  claim(input: { channel: Channel; now: string; leaseUntil: string; owner: string; limit: number }): Promise<ClaimedWork[]>;
+  /**
+   * Writes send results and one attempt row each, in one transaction. A row leased by another
+   * worker is left alone; a row that went back to the queue still takes a `sent` result, so a
+   * message known to be sent is never sent again.
+   */
+  recordOutcomes(input: { outcomes: SendOutcome[]; owner: string; at: string }): Promise<void>;
+  /** Returns leased items to the queue without counting the attempt (graceful shutdown). */
+  release(input: { refs: WorkRef[]; owner: string; at: string }): Promise<number>;
+  /** Items whose lease expired go back to pending, or fail once they used up their attempts. */
+  sweepExpiredLeases(input: { now: string; maxAttempts: number }): Promise<{ requeued: number; failed: number }>;
+  /** Pushes out the lease of items still being worked on (slow WeChat pacing). */
+  extendLeases(input: { refs: WorkRef[]; owner: string; leaseUntil: string }): Promise<void>;
+
+  getMessage(id: number): Promise<PushMessage | null>;
+  /** The deliveries a digest message carries. */
+  listByMessage(messageId: number): Promise<Delivery[]>;
+  /**
+   * One digest run (unique by `runKey`): one message per subscriber and channel holding their
+   * waiting deliveries of that frequency (older versions of the same policy are skipped), and, for
+   * daily runs, park group digests of what their member enterprises were matched to. All or nothing;
+   * a second call with the same key writes nothing.
+   */
+  planDigest(input: { runKey: string; frequency: Exclude<Frequency, 'immediate'>; slotAt: string; at: string; parkFirstWindowStart: string }): Promise<{ created: number; alreadyRan: boolean }>;
+  /** Reminder messages for every subscriber and channel a policy reached, unless they opted out; unique per policy × subscriber × channel × days. */
+  enqueueReminders(input: { policyId: string; version: number; daysBefore: number; closesAt: string; at: string }): Promise<{ inserted: number }>;
+  /** A confirmation message for each email contact that is neither confirmed nor invalid and has none yet (double opt-in). */
+  enqueueConfirmations(input: { at: string; limit: number }): Promise<{ inserted: number }>;
+  /** Sends recorded for one account since an instant (daily budgets). */
+  countSent(input: { channel: Channel; account: string; since: string }): Promise<number>;
+
+  getPreferences(subscriberId: string): Promise<PushPreferences>;
+  setPreferences(input: { subscriberId: string; preferences: PushPreferences; at: string }): Promise<void>;
+  listControls(): Promise<ChannelControl[]>;
+  setControl(input: { channel: Channel; paused: boolean; reason: string | null; by: string; at: string }): Promise<void>;
+  recordUnsubscribe(input: {
+    subscriberId: string;
+    scope: UnsubscribeScope;
+    subscriptionIds: string[];
+    origin: WorkRef | null;
+    source: 'header' | 'link' | 'api';
+    at: string;
+  }): Promise<void>;
+
+  /** A worker's lane state (heartbeat), read by /readyz in any process. */
+  reportLane(input: LaneReport): Promise<void>;
+  /** Lanes that reported since `since`. */
+  listLanes(input: { since: string }): Promise<LaneReport[]>;
+
+  /** Figures for the delivery log of one policy version. */
+  policyLog(input: { policyId: string; version: number }): Promise<{
+    counts: { channel: Channel; status: DeliveryStatus; count: number; dryRun: number }[];
+    reminders: { channel: Channel; status: DeliveryStatus; count: number }[];
+    failures: Delivery[];
+    byErrorClass: { errorClass: string; count: number }[];
+    unsubscribes: { scope: UnsubscribeScope; count: number }[];
+  }>;
+  listForPolicySubscriber(input: { policyId: string; subscriberId: string }): Promise<{ deliveries: Delivery[]; messages: PushMessage[] }>;
+  listAttempts(input: { deliveryIds: number[]; messageIds: number[] }): Promise<DeliveryAttempt[]>;
+
+  /** Queue depth per channel and status, across deliveries and messages (metrics). */
+  queueStats(): Promise<{ channel: Channel; status: DeliveryStatus; count: number }[]>;
+  /** Attempt totals per channel, outcome and error class: monotonic, so they serve as counters. */
+  attemptTotals(): Promise<{ channel: Channel; outcome: string; errorClass: string | null; count: number }[]>;
+}

@@ -1,0 +1,173 @@
+import path from 'node:path';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { SearchIndex } from '../ports/search-index.port.js';
+import type { Store } from '../ports/store.port.js';
+import type { Signer } from '../security/signer.js';
+import type { AudienceSyncService } from '../services/audience-sync.service.js';
+import type { MatchingService } from '../services/matching.service.js';
+import type { SubscriberService } from '../services/subscriber.service.js';
+import type { SubscriptionService } from '../services/subscription.service.js';
+import type { TaxonomyService } from '../services/taxonomy.service.js';
+import { Composer } from './composer.js';
+import { PushContent } from './content.js';
+import { DeliveryLogService } from './delivery-log.service.js';
+import { ChannelLane, workerId, type ChannelDriver } from './dispatcher.js';
+import { EmailDriver, WechatDriver } from './drivers.js';
+import { createFileTransport, createSmtpTransport, type EmailTransport } from './email/email-transport.js';
+import { PushMetrics } from './metrics.js';
+import { BucketRegistry, TokenBucket } from './rate.js';
+import { PushScheduler } from './scheduler.js';
+import { UnsubscribeService } from './unsubscribe.service.js';
+import { WechatGateway } from './wechat/wechat-gateway.js';
+
+export interface PushServices {
+  content: PushContent;
+  composer: Composer;
+  unsubscribe: UnsubscribeService;
+  scheduler: PushScheduler;
+  log: DeliveryLogService;
+  metrics: PushMetrics;
+}
+
+export function createPushServices({
+  config,
+  logger,
+  now,
+  store,
+  index,
+  signer,
+  taxonomy,
+  subscribers,
+  subscriptions,
+  matching,
+  audienceSync,
+}: {
+  config: Config;
+  logger: Logger;
+  now: () => Date;
+  store: Store;
+  index: SearchIndex;
+  signer: Signer;
+  taxonomy: TaxonomyService;
+  subscribers: SubscriberService;
+  subscriptions: SubscriptionService;
+  matching: MatchingService;
+  audienceSync: AudienceSyncService;
+}): PushServices {
+  const content = new PushContent({ store, taxonomy, subscriptions, baseUrl: config.PUBLIC_BASE_URL });
+  // Key points of the version's published interpretation package (政策一图读懂), when it has one.
+  content.useHighlights(async ({ policyId, version }) => (await store.interpretation.getRelease({ policyId, version }))?.content.keyPoints ?? []);
+  const unsubscribe = new UnsubscribeService({ store, subscriptions, signer, baseUrl: config.PUBLIC_BASE_URL, now });
+  const metrics = new PushMetrics({ store });
+  metrics.useLaneState(async () => {
+    const lanes = await store.deliveries.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() });
+    const wechat = lanes.filter((l) => l.channel === 'wechat');
+    const paused: Record<string, number> = {};
+    for (const lane of lanes) paused[lane.channel] = Math.max(paused[lane.channel] ?? 0, lane.state === 'paused' ? 1 : 0);
+    const loggedIn = wechat.length === 0 ? null : wechat.some((l) => l.state === 'running' || (l.reason !== null && !l.reason.startsWith('微信机器人未登录'))) ? 1 : 0;
+    return { loggedIn, paused };
+  });
+  return {
+    content,
+    unsubscribe,
+    metrics,
+    composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now }),
+    scheduler: new PushScheduler({ store, now, logger, digestTime: config.DIGEST_TIME, reminderDays: config.REMINDER_DAYS }),
+    log: new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now }),
+  };
+}
+
+export function createEmailTransport({ config }: { config: Config }): EmailTransport {
+  return config.SMTP_URL ? createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE }) : createFileTransport({ dir: path.join(config.dataDir, 'outbox') });
+}
+
+/** The dispatcher of one worker process: a lane per channel in PUSH_CHANNELS, and the WeChat bot. */
+export class PushDispatcher {
+  readonly owner = workerId();
+  readonly lanes: ChannelLane[] = [];
+  readonly gateway: WechatGateway | null;
+
+  constructor(
+    private readonly deps: {
+      config: Config;
+      store: Store;
+      push: PushServices;
+      logger: Logger;
+      now: () => Date;
+      emailTransport?: EmailTransport;
+    },
+  ) {
+    const { config } = deps;
+    const wechat = config.PUSH_CHANNELS.includes('wechat');
+    this.gateway = wechat
+      ? new WechatGateway({ puppet: config.WECHATY_PUPPET, ...(config.WECHATY_PUPPET_TOKEN ? { token: config.WECHATY_PUPPET_TOKEN } : {}), dataDir: config.dataDir, logger: deps.logger, now: deps.now })
+      : null;
+    if (config.PUSH_CHANNELS.includes('email')) {
+      const transport = deps.emailTransport ?? createEmailTransport({ config });
+      this.lanes.push(
+        this.lane({
+          driver: new EmailDriver({ transport, from: config.MAIL_FROM }),
+          rate: config.EMAIL_RATE_PER_SECOND,
+          accountRate: config.EMAIL_ACCOUNT_RATE_PER_SECOND,
+          batchSize: 200,
+          concurrency: Math.max(4, config.SMTP_POOL_SIZE * 4),
+        }),
+      );
+    }
+    if (this.gateway) {
+      const limits = {
+        intervalMs: config.WECHAT_INTERVAL_MS,
+        jitterMs: config.WECHAT_JITTER_MS,
+        dailyBudget: config.WECHAT_DAILY_BUDGET,
+        killSwitch: config.WECHAT_KILL_SWITCH,
+        dryRun: config.WECHAT_DRY_RUN,
+      };
+      // Pacing is the account limit; the buckets only stop a burst should pacing be configured off.
+      const perSecond = config.WECHAT_INTERVAL_MS > 0 ? 1000 / config.WECHAT_INTERVAL_MS : 1000;
+      this.lanes.push(
+        this.lane({ driver: new WechatDriver({ gateway: this.gateway, store: deps.store, limits, now: deps.now }), rate: perSecond * 2, accountRate: perSecond * 2, batchSize: 1, concurrency: 1 }),
+      );
+    }
+  }
+
+  private lane({ driver, rate, accountRate, batchSize, concurrency }: { driver: ChannelDriver; rate: number; accountRate: number; batchSize: number; concurrency: number }): ChannelLane {
+    const { config } = this.deps;
+    const accounts = new BucketRegistry(() => ({ ratePerSecond: accountRate, capacity: Math.max(1, Math.ceil(accountRate / 10)) }));
+    return new ChannelLane({
+      store: this.deps.store,
+      composer: this.deps.push.composer,
+      driver,
+      buckets: { channel: new TokenBucket({ ratePerSecond: rate, capacity: Math.max(1, Math.ceil(rate / 10)) }), account: (account) => accounts.get(account) },
+      owner: this.owner,
+      options: {
+        batchSize,
+        concurrency,
+        leaseMs: config.PUSH_LEASE_MS,
+        pollMs: config.PUSH_POLL_MS,
+        maxAttempts: config.PUSH_MAX_ATTEMPTS,
+        retryBaseMs: config.PUSH_RETRY_BASE_MS,
+        retryMaxMs: config.PUSH_RETRY_MAX_MS,
+        drainMs: 10_000,
+      },
+      logger: this.deps.logger,
+      now: this.deps.now,
+      observer: this.deps.push.metrics,
+    });
+  }
+
+  laneFor(channel: 'email' | 'wechat'): ChannelLane | undefined {
+    return this.lanes.find((l) => l.channel === channel);
+  }
+
+  start(): void {
+    // The bot logs in in the background; its lane stays paused until it has.
+    if (this.gateway) void this.gateway.start();
+    for (const lane of this.lanes) lane.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.stop()));
+    if (this.gateway) await this.gateway.stop();
+  }
+}

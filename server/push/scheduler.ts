@@ -1,0 +1,66 @@
+import type { Logger } from '../logger.js';
+import type { Store } from '../ports/store.port.js';
+import { effectiveValidity } from '../services/validity.js';
+import { addDays, daysBetween, latestDailySlot, latestWeeklySlot, shanghaiDate } from './schedule.js';
+
+/** How far back the first park digest looks when a park never had one. */
+const PARK_FIRST_WINDOW_DAYS = 7;
+
+/**
+ * Time-driven push: daily and weekly digests, deadline reminders and double opt-in confirmations.
+ * Each run is keyed (digest run, reminder per policy × subscriber × channel × days, confirmation
+ * per contact), so reruns, restarts and a second worker write nothing twice. Only the latest slot
+ * is run: a worker that was down through 08:30 sends that morning's digest when it comes back.
+ */
+export class PushScheduler {
+  constructor(private readonly deps: { store: Store; now: () => Date; logger: Logger; digestTime: string; reminderDays: number[] }) {}
+
+  async runDigests(): Promise<{ runKey: string; created: number; alreadyRan: boolean }[]> {
+    const now = this.deps.now();
+    const results = [];
+    for (const slot of [latestDailySlot({ now, time: this.deps.digestTime }), latestWeeklySlot({ now, time: this.deps.digestTime })]) {
+      const result = await this.deps.store.deliveries.planDigest({
+        runKey: slot.runKey,
+        frequency: slot.frequency,
+        slotAt: slot.slotAt,
+        at: now.toISOString(),
+        parkFirstWindowStart: new Date(now.getTime() - PARK_FIRST_WINDOW_DAYS * 86_400_000).toISOString(),
+      });
+      if (!result.alreadyRan) this.deps.logger.info('digest run planned', { runKey: slot.runKey, messages: result.created });
+      results.push({ runKey: slot.runKey, ...result });
+    }
+    return results;
+  }
+
+  /**
+   * Reminders go out from the digest time on the day they are due. A late reminder (a worker was
+   * down, or the policy was published inside the window) becomes the one for the nearest threshold;
+   * a threshold the push itself already fell inside is not reminded again.
+   */
+  async runReminders(): Promise<{ policyId: string; daysBefore: number; inserted: number }[]> {
+    const now = this.deps.now();
+    const date = latestDailySlot({ now, time: this.deps.digestTime }).date;
+    const thresholds = [...this.deps.reminderDays].sort((a, b) => a - b);
+    const out: { policyId: string; daysBefore: number; inserted: number }[] = [];
+    for (const { version, validity } of await this.deps.store.policies.listCurrentVersions()) {
+      const window = version.applicationWindow;
+      if (!window || version.disclosure !== 'public') continue;
+      if (effectiveValidity({ validity, expiresAt: version.expiresAt, today: date }) !== 'effective') continue;
+      const daysLeft = daysBetween({ from: date, to: window.closesAt });
+      if (daysLeft < 0) continue;
+      const daysBefore = thresholds.find((d) => daysLeft <= d);
+      if (daysBefore === undefined) continue;
+      if (shanghaiDate(new Date(version.publishedAt)) > addDays({ date: window.closesAt, days: -daysBefore })) continue;
+      const { inserted } = await this.deps.store.deliveries.enqueueReminders({ policyId: version.policyId, version: version.version, daysBefore, closesAt: window.closesAt, at: now.toISOString() });
+      if (inserted > 0) this.deps.logger.info('deadline reminders queued', { policyId: version.policyId, daysBefore, inserted });
+      out.push({ policyId: version.policyId, daysBefore, inserted });
+    }
+    return out;
+  }
+
+  async runConfirmations(): Promise<number> {
+    const { inserted } = await this.deps.store.deliveries.enqueueConfirmations({ at: this.deps.now().toISOString(), limit: 1000 });
+    if (inserted > 0) this.deps.logger.info('contact confirmation emails queued', { inserted });
+    return inserted;
+  }
+}

@@ -1,0 +1,26 @@
+import type { PublicPolicy } from '../../schemas/policy.schema.js';
+import type { WebContext } from './context.js';
+import type { SafeHtml } from './html.js';
+
+/**
+ * The places on the public policy page that other modules fill: the interpretation package, the
+ * FAQ list, the new-vs-old comparison and the question form. A slot without a renderer (or whose
+ * renderer returns null) leaves no trace on the page.
+ */
+export const POLICY_SLOTS = ['interpretation', 'faq', 'comparison', 'question'] as const;
+export type PolicySlot = (typeof POLICY_SLOTS)[number];
+
+export const POLICY_SLOT_TITLES: Record<PolicySlot, string> = {
+  interpretation: '政策解读',
+  faq: '常见问题',
+  comparison: '新旧政策对比',
+  question: '我要提问',
+};
+
+export type PolicySlotRenderer = (input: { policy: PublicPolicy; ctx: WebContext }) => Promise<SafeHtml | null>;
+
+export interface PortalExtensions {
+  policySlots?: Partial<Record<PolicySlot, PolicySlotRenderer>>;
+  /** When present, the home page shows the FAQ search box, which submits to this path with `q`. */
+  faqSearchPath?: string;
+}

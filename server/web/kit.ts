@@ -1,0 +1,107 @@
+import type { Request, Response } from 'express';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../platform.js';
+import type { WebPrincipal } from '../ports/web-account.port.js';
+import type { Actor } from '../services/actor.js';
+import type { Role } from '../../schemas/user.schema.js';
+import type { Subscriber } from '../../schemas/subscriber.schema.js';
+import type { WebAccount } from '../ports/web-account.port.js';
+import { DomainError } from '../errors.js';
+import type { WebAccountService } from './accounts/web-account.service.js';
+import { webContext } from './context.js';
+import type { PortalExtensions } from './extensions.js';
+import type { SafeHtml } from './html.js';
+import type { RateLimiter } from './security/rate-limit.js';
+
+/** Fixed messages shown once after a redirect; the cookie carries only the key. */
+export const FLASH_MESSAGES = {
+  signed_in: '您已登录。',
+  signed_out: '您已安全退出。',
+  signed_up: '注册成功。请先完善画像并添加订阅，推送才能精准。',
+  profile_saved: '资料已保存。',
+  contact_added: '联系方式已添加。',
+  contact_removed: '联系方式已删除。',
+  contact_confirmed: '邮箱已确认，今后将通过该邮箱接收推送。',
+  subscription_created: '订阅已创建。新发布的相关政策会出现在“我的推送”中。',
+  subscription_saved: '订阅已保存。',
+  subscription_ended: '订阅已结束，历史记录仍保留在下方。',
+  password_changed: '密码已修改，其他设备上的登录已失效。',
+  account_deleted: '您的账号及全部数据已删除。',
+  members_imported: '成员企业导入完成，请查看导入报告。',
+  policy_created: '政策草稿已创建。',
+  policy_saved: '已保存。',
+  policy_submitted: '已送审，等待保密审查和合法性审查。',
+  policy_reviewed: '审查意见已记录。',
+  policy_published: '已发布。匹配的企业将收到推送，并可在“我的推送”中看到。',
+  policy_revised: '已发起修订，工作稿回到草稿状态；已发布版本继续公开。',
+  policy_repealed: '已废止。',
+  tag_created: '标签已新增。',
+  tag_saved: '标签已保存。',
+  tag_deprecated: '标签已停用。',
+  tag_merged: '标签已合并，引用已迁移。',
+} as const;
+export type FlashCode = keyof typeof FLASH_MESSAGES;
+
+export interface PortalKit {
+  services: Services;
+  accounts: WebAccountService;
+  config: Config;
+  logger: Logger;
+  extensions: PortalExtensions;
+  limits: {
+    /** Sign-in attempts per client address. */
+    signInByAddress: RateLimiter;
+    /** Failed sign-ins per account e-mail, whatever address they come from. */
+    signInByEmail: RateLimiter;
+    signUpByAddress: RateLimiter;
+    staffSignInByAddress: RateLimiter;
+    /** For the question form on policy pages. */
+    questionByAddress: RateLimiter;
+  };
+  render(res: Response, page: SafeHtml, status?: number): void;
+  flash(res: Response, code: FlashCode): void;
+  /** Replaces any current session with a new one for the principal (session ids never survive a sign-in). */
+  beginSession(req: Request, res: Response, principal: WebPrincipal): Promise<void>;
+  endSession(req: Request, res: Response): Promise<void>;
+}
+
+/** Thrown by guards and handlers; the portal answers with a 303 to the location. */
+export class Redirect extends Error {
+  constructor(readonly location: string) {
+    super(`redirect to ${location}`);
+    this.name = 'Redirect';
+  }
+}
+
+/** Only paths on this site may be returned to after signing in. */
+export function safeReturnPath(value: unknown, fallback: string): string {
+  if (typeof value !== 'string' || !/^\/(?![/\\])/.test(value) || value.length > 500) return fallback;
+  return value;
+}
+
+export function requireAccount(res: Response): { account: WebAccount; subscriber: Subscriber } {
+  const ctx = webContext(res);
+  if (ctx.viewer.kind === 'account') return { account: ctx.viewer.account, subscriber: ctx.viewer.subscriber };
+  throw new Redirect(`/account/sign-in?next=${encodeURIComponent(ctx.here)}`);
+}
+
+export function requirePark(res: Response): { account: WebAccount; subscriber: Subscriber } {
+  const signedIn = requireAccount(res);
+  if (signedIn.subscriber.kind !== 'park') throw new DomainError({ type: 'forbidden', code: 'park_only', message: '只有园区账号可以使用此功能' });
+  return signedIn;
+}
+
+export function requireStaff(res: Response, roles?: readonly Role[]): Actor {
+  const ctx = webContext(res);
+  if (ctx.viewer.kind !== 'staff') throw new Redirect(`/staff/sign-in?next=${encodeURIComponent(ctx.here)}`);
+  if (roles && !roles.includes(ctx.viewer.actor.role)) {
+    throw new DomainError({ type: 'forbidden', code: 'role_forbidden', message: '当前角色无权使用此功能' });
+  }
+  return ctx.viewer.actor;
+}
+
+/** Client address for rate limits: the socket peer, since the portal trusts no forwarding header (docs/web.md). */
+export function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}

@@ -1,0 +1,252 @@
+import crypto from 'node:crypto';
+import type http from 'node:http';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Config } from '../config.js';
+import { DomainError, type DomainErrorType } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../platform.js';
+import { loadSecret } from '../security/signer.js';
+import { WebAccountService } from './accounts/web-account.service.js';
+import { ASSETS } from './assets/assets.js';
+import { setWebContext, webContext, type WebContext } from './context.js';
+import type { PortalExtensions } from './extensions.js';
+import { formOf } from './forms.js';
+import type { SafeHtml } from './html.js';
+import { FLASH_MESSAGES, Redirect, type FlashCode, type PortalKit } from './kit.js';
+import { accountRoutes } from './routes/account.routes.js';
+import { adminRoutes } from './routes/admin.routes.js';
+import { parkRoutes } from './routes/park.routes.js';
+import { publicRoutes } from './routes/public.routes.js';
+import { staffRoutes } from './routes/staff.routes.js';
+import { cookieName, readCookies, setCookie, type CookiePolicy } from './security/cookies.js';
+import { CsrfGuard } from './security/csrf.js';
+import { portalSecurityHeaders } from './security/headers.js';
+import { RateLimiter } from './security/rate-limit.js';
+import { errorPage } from './views/error.view.js';
+
+/** Paths the portal answers; everything else (the JSON API, feeds, probes, other modules' endpoints) goes to the API app. */
+const PORTAL_PATH = /^\/(?:$|search(?:\/|$)|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
+
+const STATUS_BY_TYPE: Record<DomainErrorType, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_state: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+export interface WebPortalInput {
+  services: Services;
+  config: Config;
+  logger: Logger;
+  /** The JSON API application; requests outside the portal's paths are handed to it unchanged. */
+  api: Listener;
+  extensions?: PortalExtensions;
+}
+
+/**
+ * The server-rendered portal in front of the JSON API. It sits in front (rather than inside the
+ * API app) because the API refuses every non-JSON body, and browsers post forms urlencoded.
+ */
+export function createWebPortal({ services, config, logger, api, extensions = {} }: WebPortalInput): Listener {
+  const portal = buildPortalApp({ services, config, logger, extensions });
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (PORTAL_PATH.test(path)) portal(req, res);
+    else api(req, res);
+  };
+}
+
+export function buildPortalApp({ services, config, logger, extensions }: Omit<WebPortalInput, 'api'> & { extensions: PortalExtensions }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Plain key=value parsing: repeated keys become arrays, nothing becomes a nested object.
+  app.set('query parser', 'simple');
+
+  const secret = loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir });
+  const baseUrl = new URL(config.PUBLIC_BASE_URL);
+  const cookiePolicy: CookiePolicy = { secure: baseUrl.protocol === 'https:' };
+  const names = {
+    session: cookieName({ base: 'pp_session', policy: cookiePolicy }),
+    csrf: cookieName({ base: 'pp_csrf', policy: cookiePolicy }),
+    flash: cookieName({ base: 'pp_flash', policy: cookiePolicy }),
+  };
+  const csrf = new CsrfGuard({ secret });
+  const accounts = new WebAccountService({ store: services.store, subscribers: services.subscribers, now: () => new Date() });
+  // Secure whenever the site is configured for https or this request arrived over TLS.
+  const secureFor = (req: Request) => cookiePolicy.secure || req.secure || req.headers['x-forwarded-proto'] === 'https';
+
+  const render = (res: Response, page: SafeHtml, status = 200) => {
+    res.status(status).type('html').send(page.value);
+  };
+
+  const kit: PortalKit = {
+    services,
+    accounts,
+    config,
+    logger,
+    extensions,
+    limits: {
+      signInByAddress: new RateLimiter({ limit: 20, windowMs: 15 * 60_000 }),
+      signInByEmail: new RateLimiter({ limit: 8, windowMs: 15 * 60_000 }),
+      signUpByAddress: new RateLimiter({ limit: 10, windowMs: 60 * 60_000 }),
+      staffSignInByAddress: new RateLimiter({ limit: 10, windowMs: 15 * 60_000 }),
+      questionByAddress: new RateLimiter({ limit: 5, windowMs: 10 * 60_000 }),
+    },
+    render,
+    flash: (res, code) => setCookie({ res, name: names.flash, value: code, maxAgeSeconds: 60, secure: secureFor(res.req) }),
+    beginSession: async (req, res, principal) => {
+      await accounts.endSession({ cookieValue: readCookies(req).get(names.session) });
+      const { cookieValue, session, maxAgeSeconds } = await accounts.startSession({ principal });
+      setCookie({ res, name: names.session, value: cookieValue, maxAgeSeconds, secure: secureFor(req) });
+      // Forms rendered for the rest of this request must carry tokens bound to the new session.
+      const ctx = webContext(res);
+      const cookieValueForCsrf = readCookies(req).get(names.csrf) ?? String(res.locals.csrfCookie ?? '');
+      setWebContext(res, { ...ctx, sessionKey: session.idHash, csrfToken: csrf.tokenFor({ cookieValue: cookieValueForCsrf, sessionKey: session.idHash }) });
+    },
+    endSession: async (req, res) => {
+      await accounts.endSession({ cookieValue: readCookies(req).get(names.session) });
+      setCookie({ res, name: names.session, value: '', maxAgeSeconds: 0, secure: secureFor(req) });
+    },
+  };
+
+  const requestId: RequestHandler = (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    res.setHeader('x-request-id', typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : crypto.randomUUID());
+    next();
+  };
+
+  const assets: RequestHandler = (req, res, next) => {
+    const asset = req.path === '/assets/site.css' ? ASSETS.css : req.path === '/assets/site.js' ? ASSETS.js : null;
+    if (!asset) {
+      next();
+      return;
+    }
+    res.setHeader('Cache-Control', req.query.v ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
+    res.setHeader('ETag', asset.etag);
+    if (req.headers['if-none-match'] === asset.etag) {
+      res.status(304).end();
+      return;
+    }
+    res.type(asset.type).send(asset.body);
+  };
+
+  /** Resolves who is asking, makes sure a CSRF cookie exists and reads the one-time flash. */
+  const session: RequestHandler = async (req, res, next) => {
+    const cookies = readCookies(req);
+    const { viewer, sessionKey } = await accounts.resolve({ cookieValue: cookies.get(names.session) });
+    if (!sessionKey && cookies.has(names.session)) setCookie({ res, name: names.session, value: '', maxAgeSeconds: 0, secure: secureFor(req) });
+    let csrfCookie = cookies.get(names.csrf);
+    if (!csrfCookie || csrfCookie.length > 100) {
+      csrfCookie = csrf.newCookieValue();
+      setCookie({ res, name: names.csrf, value: csrfCookie, secure: secureFor(req) });
+      res.locals.csrfCookie = csrfCookie;
+    }
+    const flashCode = cookies.get(names.flash);
+    const flash = flashCode && flashCode in FLASH_MESSAGES ? FLASH_MESSAGES[flashCode as FlashCode] : null;
+    if (flashCode && req.method === 'GET') setCookie({ res, name: names.flash, value: '', maxAgeSeconds: 0, secure: secureFor(req) });
+    const context: WebContext = {
+      viewer,
+      sessionKey,
+      csrfToken: csrf.tokenFor({ cookieValue: csrfCookie, sessionKey }),
+      flash: req.method === 'GET' ? flash : null,
+      here: req.originalUrl,
+      requestId: String(res.getHeader('x-request-id') ?? ''),
+    };
+    setWebContext(res, context);
+    // Pages carry per-visitor tokens and, once signed in, private data: never store them in shared caches.
+    res.setHeader('Cache-Control', viewer.kind === 'anonymous' ? 'private, no-cache' : 'no-store');
+    res.setHeader('Vary', 'Cookie');
+    next();
+  };
+
+  /** Every state-changing request: same-origin and a valid CSRF token, before any handler runs. */
+  const csrfCheck: RequestHandler = (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      next();
+      return;
+    }
+    const fetchSite = req.headers['sec-fetch-site'];
+    const origin = req.headers.origin;
+    const sameOrigin =
+      origin === undefined || origin === 'null'
+        ? fetchSite !== 'cross-site'
+        : (() => {
+            try {
+              const parsed = new URL(origin);
+              return parsed.host === req.headers.host || parsed.origin === baseUrl.origin;
+            } catch {
+              return false;
+            }
+          })();
+    const ctx = webContext(res);
+    const token = formOf(req)._csrf;
+    if (!sameOrigin || !csrf.verify({ cookieValue: readCookies(req).get(names.csrf), sessionKey: ctx.sessionKey, token })) {
+      next(new DomainError({ type: 'forbidden', code: 'csrf_failed', message: '页面已过期或来源无法验证，请返回上一页刷新后重新提交。' }));
+      return;
+    }
+    next();
+  };
+
+  // The editor accepts a whole policy text; every other form is small.
+  const largeForms = express.urlencoded({ extended: false, limit: '4mb', parameterLimit: 5000 });
+  const smallForms = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 2000 });
+  const bodies: RequestHandler = (req, res, next) => {
+    const large = req.path.startsWith('/staff/policies') || req.path.startsWith('/account/park/members/import');
+    (large ? largeForms : smallForms)(req, res, next);
+  };
+
+  app.use(requestId, portalSecurityHeaders({ hsts: cookiePolicy.secure }), assets);
+  app.get('/robots.txt', (_req, res) => {
+    res.type('text/plain').send('User-agent: *\nDisallow: /account/\nDisallow: /staff/\n');
+  });
+  app.use(session, bodies, csrfCheck);
+  app.use(publicRoutes({ kit }));
+  app.use(accountRoutes({ kit }));
+  app.use(parkRoutes({ kit }));
+  app.use(staffRoutes({ kit }));
+  app.use(adminRoutes({ kit }));
+  app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
+  app.use(portalErrors({ kit, logger }));
+  return app;
+}
+
+function portalErrors({ kit, logger }: { kit: PortalKit; logger: Logger }): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof Redirect) {
+      res.redirect(303, error.location);
+      return;
+    }
+    let ctx: WebContext;
+    try {
+      ctx = webContext(res);
+    } catch {
+      ctx = { viewer: { kind: 'anonymous' }, csrfToken: '', sessionKey: null, flash: null, here: req.originalUrl, requestId: String(res.getHeader('x-request-id') ?? '') };
+    }
+    const bodyError = typeof error === 'object' && error !== null && 'type' in error ? (error as { type: unknown }).type : null;
+    const domain =
+      error instanceof DomainError
+        ? error
+        : bodyError === 'entity.too.large'
+          ? new DomainError({ type: 'too_large', code: 'form_too_large', message: '提交的内容过大，请精简后重试。' })
+          : bodyError === 'parameters.too.many'
+            ? new DomainError({ type: 'too_large', code: 'form_too_large', message: '提交的字段过多。' })
+            : null;
+    if (!domain) {
+      logger.error('portal error', { requestId: ctx.requestId, method: req.method, path: req.path, error });
+      kit.render(res, errorPage({ ctx, status: 500, message: '服务器内部错误，请稍后重试。' }), 500);
+      return;
+    }
+    const status = STATUS_BY_TYPE[domain.type];
+    const details = domain.details as { retryAfterSeconds?: unknown } | undefined;
+    if (status === 429 && typeof details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(details.retryAfterSeconds));
+    kit.render(res, errorPage({ ctx, status, message: domain.message }), status);
+  };
+}

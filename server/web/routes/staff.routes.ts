@@ -1,0 +1,288 @@
+import express, { type Request, type Response } from 'express';
+import type { Article } from '../../../schemas/article.schema.js';
+import {
+  createPolicyBodySchema,
+  policyStatusSchema,
+  repealBodySchema,
+  reviewBodySchema,
+  updatePolicyBodySchema,
+  type StaffPolicy,
+} from '../../../schemas/policy.schema.js';
+import { DIMENSION_IDS, type DimensionId } from '../../../schemas/taxonomy.schema.js';
+import { DomainError } from '../../errors.js';
+import type { Actor } from '../../services/actor.js';
+import { parseArticles } from '../../text/article-parser.js';
+import { webContext } from '../context.js';
+import { attempt, formOf, nullable, queryStr, str, strs, zodErrors, type FormBody } from '../forms.js';
+import { clientAddress, Redirect, requireStaff, safeReturnPath, type FlashCode, type PortalKit } from '../kit.js';
+import { staffSignInPage } from '../views/auth.views.js';
+import type { FieldError } from '../views/components.js';
+import { audiencePage, editPolicyPage, newPolicyPage, policyListPage, type PolicyFormValues } from '../views/staff.views.js';
+
+const DRAFTING = ['admin', 'drafter'] as const;
+const REVIEWING = ['admin', 'reviewer'] as const;
+
+function policyValues(form: FormBody): PolicyFormValues {
+  const criteria: PolicyFormValues['criteria'] = {};
+  const tags: PolicyFormValues['tags'] = {};
+  for (const dimension of DIMENSION_IDS) {
+    const k = strs(form, `k_${dimension}`);
+    if (k.length > 0) criteria[dimension] = k;
+    const t = strs(form, `t_${dimension}`);
+    if (t.length > 0) tags[dimension] = t;
+  }
+  return {
+    title: str(form, 'title'),
+    docNumber: str(form, 'docNumber'),
+    issuer: str(form, 'issuer'),
+    level: str(form, 'level'),
+    issuedAt: str(form, 'issuedAt'),
+    effectiveAt: str(form, 'effectiveAt'),
+    expiresAt: str(form, 'expiresAt'),
+    disclosure: str(form, 'disclosure') || 'public',
+    disclosureReason: str(form, 'disclosureReason'),
+    // The body keeps its own line breaks and spacing: they carry the article structure.
+    body: typeof form.body === 'string' ? form.body.replace(/\r\n?/g, '\n') : '',
+    criteria,
+    tags,
+    opensAt: str(form, 'opensAt'),
+    closesAt: str(form, 'closesAt'),
+    predecessorId: str(form, 'predecessorId'),
+  };
+}
+
+function policyPayload(values: PolicyFormValues): { payload: Record<string, unknown>; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  if (Boolean(values.opensAt) !== Boolean(values.closesAt)) errors.push({ field: values.opensAt ? 'closesAt' : 'opensAt', message: '申报期需要同时填写开始和截止日期' });
+  return {
+    errors,
+    payload: {
+      title: values.title,
+      docNumber: nullable(values.docNumber),
+      issuer: values.issuer,
+      level: nullable(values.level),
+      issuedAt: nullable(values.issuedAt),
+      effectiveAt: nullable(values.effectiveAt),
+      expiresAt: nullable(values.expiresAt),
+      disclosure: values.disclosure,
+      disclosureReason: values.disclosure === 'public' ? null : nullable(values.disclosureReason),
+      body: values.body,
+      criteria: values.criteria,
+      tags: [...new Set(Object.values(values.tags).flat())],
+      applicationWindow: values.opensAt && values.closesAt ? { opensAt: values.opensAt, closesAt: values.closesAt } : null,
+      predecessorId: nullable(values.predecessorId),
+    },
+  };
+}
+
+function valuesOf(policy: StaffPolicy, taxonomy: { groupByDimension(input: { ids: readonly string[]; expand: boolean }): Partial<Record<DimensionId, string[]>> }): PolicyFormValues {
+  return {
+    title: policy.title,
+    docNumber: policy.docNumber ?? '',
+    issuer: policy.issuer,
+    level: policy.level ?? '',
+    issuedAt: policy.issuedAt ?? '',
+    effectiveAt: policy.effectiveAt ?? '',
+    expiresAt: policy.expiresAt ?? '',
+    disclosure: policy.disclosure,
+    disclosureReason: policy.disclosureReason ?? '',
+    body: policy.body,
+    criteria: policy.criteria,
+    tags: taxonomy.groupByDimension({ ids: policy.tags, expand: false }),
+    opensAt: policy.applicationWindow?.opensAt ?? '',
+    closesAt: policy.applicationWindow?.closesAt ?? '',
+    predecessorId: policy.predecessorId ?? '',
+  };
+}
+
+/** Service and schema paths to the editor's input names. */
+const policyField = (path: string) => {
+  const criteria = /^criteria\.([a-z_]+)/.exec(path);
+  if (criteria) return `k_${criteria[1]}`;
+  if (path.startsWith('tags')) return 't_need';
+  if (path.startsWith('applicationWindow')) return path.endsWith('opensAt') ? 'opensAt' : 'closesAt';
+  return path;
+};
+
+export function staffRoutes({ kit }: { kit: PortalKit }): express.Router {
+  const router = express.Router();
+  const { services, accounts, limits } = kit;
+  const taxonomy = () => services.taxonomy.current();
+  const publishedPolicies = async () =>
+    (await services.policies.listStaff({ status: 'published', page: 1, pageSize: 100 })).items.map((p) => ({ id: p.id, title: p.title }));
+
+  router.get('/staff/sign-in', (req, res) => {
+    const next = safeReturnPath(queryStr(req, 'next'), '/staff');
+    if (webContext(res).viewer.kind === 'staff') throw new Redirect(next);
+    kit.render(res, staffSignInPage({ ctx: webContext(res), errors: [], next }));
+  });
+
+  router.post('/staff/sign-in', async (req, res) => {
+    const form = formOf(req);
+    const next = safeReturnPath(str(form, 'next'), '/staff');
+    const limit = limits.staffSignInByAddress.hit(clientAddress(req));
+    if (!limit.allowed) {
+      throw new DomainError({ type: 'rate_limited', code: 'too_many_attempts', message: `尝试次数过多，请 ${Math.ceil(limit.retryAfterSeconds / 60)} 分钟后再试。`, details: { retryAfterSeconds: limit.retryAfterSeconds } });
+    }
+    const token = str(form, 'token').slice(0, 200);
+    const signedIn = token ? await accounts.staffSignIn({ token }) : null;
+    if (!signedIn) {
+      kit.render(res, staffSignInPage({ ctx: webContext(res), next, errors: [{ field: 'token', message: '令牌无效或已停用' }] }), 400);
+      return;
+    }
+    await kit.beginSession(req, res, signedIn.principal);
+    kit.flash(res, 'signed_in');
+    res.redirect(303, next);
+  });
+
+  router.post('/staff/sign-out', async (req, res) => {
+    await kit.endSession(req, res);
+    kit.flash(res, 'signed_out');
+    res.redirect(303, '/');
+  });
+
+  router.get('/staff', async (req, res) => {
+    const actor = requireStaff(res);
+    const status = policyStatusSchema.safeParse(queryStr(req, 'status')).data ?? null;
+    const page = Math.max(1, Math.min(1000, Number.parseInt(queryStr(req, 'page'), 10) || 1));
+    const list = await services.policies.listStaff({ ...(status ? { status } : {}), page, pageSize: 20 });
+    kit.render(res, policyListPage({ ctx: webContext(res), actor, status, list }));
+  });
+
+  router.get('/staff/policies/new', async (_req, res) => {
+    requireStaff(res, DRAFTING);
+    const values = policyValues({});
+    kit.render(res, newPolicyPage({ ctx: webContext(res), taxonomy: taxonomy(), values, errors: [], published: await publishedPolicies(), preview: null }));
+  });
+
+  router.post('/staff/policies', async (req, res) => {
+    const actor = requireStaff(res, DRAFTING);
+    const form = formOf(req);
+    const values = policyValues(form);
+    const show = async (errors: FieldError[], preview: Article[] | null, status = 400) =>
+      kit.render(res, newPolicyPage({ ctx: webContext(res), taxonomy: taxonomy(), values, errors, published: await publishedPolicies(), preview }), status);
+    if (str(form, 'intent') === 'preview') return show([], parseArticles({ body: values.body }), 200);
+    const { payload, errors } = policyPayload(values);
+    const parsed = createPolicyBodySchema.safeParse(payload);
+    if (errors.length > 0 || !parsed.success) return show([...errors, ...(parsed.success ? [] : zodErrors(parsed.error, policyField))], null);
+    const result = await attempt(() => services.policies.create({ actor, body: parsed.data }), policyField);
+    if (!result.ok) return show(result.errors, null);
+    kit.flash(res, 'policy_created');
+    res.redirect(303, `/staff/policies/${result.value.id}`);
+  });
+
+  const loadPolicy = async (req: Request) => {
+    const id = String(req.params.id);
+    if (!/^[a-z0-9][a-z0-9-]{1,63}$/.test(id)) throw new DomainError({ type: 'not_found', code: 'policy_not_found', message: '未找到该政策' });
+    return services.policies.getStaffView({ id });
+  };
+
+  const showEditor = async ({
+    res,
+    actor,
+    policy,
+    values,
+    errors,
+    preview,
+    status = 200,
+  }: {
+    res: Response;
+    actor: Actor;
+    policy: StaffPolicy;
+    values?: PolicyFormValues;
+    errors: FieldError[];
+    preview: Article[] | null;
+    status?: number;
+  }) => {
+    kit.render(
+      res,
+      editPolicyPage({
+        ctx: webContext(res),
+        actor,
+        policy,
+        taxonomy: taxonomy(),
+        values: values ?? valuesOf(policy, taxonomy()),
+        errors,
+        published: (await publishedPolicies()).filter((p) => p.id !== policy.id),
+        preview,
+      }),
+      status,
+    );
+  };
+
+  router.get('/staff/policies/:id', async (req, res) => {
+    const actor = requireStaff(res);
+    await showEditor({ res, actor, policy: await loadPolicy(req), errors: [], preview: null });
+  });
+
+  router.post('/staff/policies/:id', async (req, res) => {
+    const actor = requireStaff(res, DRAFTING);
+    const policy = await loadPolicy(req);
+    const form = formOf(req);
+    const values = policyValues(form);
+    if (str(form, 'intent') === 'preview') return showEditor({ res, actor, policy, values, errors: [], preview: parseArticles({ body: values.body }) });
+    const { payload, errors } = policyPayload(values);
+    const parsed = updatePolicyBodySchema.safeParse(payload);
+    if (errors.length > 0 || !parsed.success) {
+      return showEditor({ res, actor, policy, values, errors: [...errors, ...(parsed.success ? [] : zodErrors(parsed.error, policyField))], preview: null, status: 400 });
+    }
+    const result = await attempt(() => services.policies.update({ actor, id: policy.id, body: parsed.data }), policyField);
+    if (!result.ok) return showEditor({ res, actor, policy, values, errors: result.errors, preview: null, status: 400 });
+    kit.flash(res, 'policy_saved');
+    res.redirect(303, `/staff/policies/${policy.id}`);
+  });
+
+  const transition = (step: 'submit' | 'publish' | 'revise', flash: FlashCode) =>
+    router.post(`/staff/policies/:id/${step}`, async (req, res) => {
+      const actor = requireStaff(res, DRAFTING);
+      const policy = await loadPolicy(req);
+      const result = await attempt(() => services.policies[step]({ actor, id: policy.id }), () => '');
+      if (!result.ok) {
+        return showEditor({ res, actor, policy, errors: result.errors.map((e) => ({ ...e, field: null })), preview: null, status: 409 });
+      }
+      kit.flash(res, flash);
+      res.redirect(303, `/staff/policies/${policy.id}`);
+    });
+  transition('submit', 'policy_submitted');
+  transition('publish', 'policy_published');
+  transition('revise', 'policy_revised');
+
+  router.post('/staff/policies/:id/review', async (req, res) => {
+    const actor = requireStaff(res, REVIEWING);
+    const policy = await loadPolicy(req);
+    const form = formOf(req);
+    const parsed = reviewBodySchema.safeParse({ kind: str(form, 'kind') || undefined, decision: str(form, 'decision') || undefined, comment: str(form, 'comment') });
+    const result = parsed.success
+      ? await attempt(() => services.policies.review({ actor, id: policy.id, body: parsed.data }), () => 'comment')
+      : { ok: false as const, errors: zodErrors(parsed.error) };
+    if (!result.ok) {
+      // A refusal of the step itself (reviewing one's own policy) concerns the whole form.
+      const errors = result.errors.map((e) => (parsed.success ? { ...e, field: null } : e));
+      return showEditor({ res, actor, policy, errors, preview: null, status: 400 });
+    }
+    kit.flash(res, 'policy_reviewed');
+    res.redirect(303, `/staff/policies/${policy.id}`);
+  });
+
+  router.post('/staff/policies/:id/repeal', async (req, res) => {
+    const actor = requireStaff(res, DRAFTING);
+    const policy = await loadPolicy(req);
+    const form = formOf(req);
+    const parsed = repealBodySchema.safeParse({ repealedAt: str(form, 'repealedAt'), reason: str(form, 'reason') });
+    const result = parsed.success
+      ? await attempt(() => services.policies.repeal({ actor, id: policy.id, body: parsed.data }), () => 'reason')
+      : { ok: false as const, errors: zodErrors(parsed.error) };
+    if (!result.ok) return showEditor({ res, actor, policy, errors: result.errors, preview: null, status: 400 });
+    kit.flash(res, 'policy_repealed');
+    res.redirect(303, `/staff/policies/${policy.id}`);
+  });
+
+  router.get('/staff/policies/:id/audience', async (req, res) => {
+    requireStaff(res);
+    const policy = await loadPolicy(req);
+    const preview = await services.matching.preview({ policyId: policy.id, sampleSize: 20 });
+    kit.render(res, audiencePage({ ctx: webContext(res), policy, preview }));
+  });
+
+  return router;
+}
