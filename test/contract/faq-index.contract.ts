@@ -72,6 +72,16 @@ export function faqIndexContract({ name, open }: { name: string; open: () => Pro
       expect(await index.countFaqs()).to.equal(2);
     });
 
+    it('ranks identically after the same FAQs are applied again (re-applies must not skew relevance)', async () => {
+      const scored = async () =>
+        (await index.searchFaqs({ q: '专利资助 材料', tagFilters: {}, offset: 0, limit: 50, today })).hits.map((h) => `${h.doc.faqId}:${h.score}`);
+      const before = await scored();
+      for (let round = 0; round < 3; round += 1) {
+        await index.replaceFaqs({ policyIds: [...new Set(DOCS.map((d) => d.policyId))], docs: DOCS });
+      }
+      expect(await scored()).to.deep.equal(before);
+    });
+
     it('escapes question and snippet HTML and treats search syntax as text', async () => {
       await index.replaceFaqs({ policyIds: [], docs: [faq({ faqId: 'f-html', policyId: 'p-html', question: '<b>资助</b> & "引号"', answer: '<script>x</script>资助' })] });
       const hit = (await index.searchFaqs({ q: '资助', tagFilters: {}, offset: 0, limit: 50, today })).hits.find((h) => h.doc.faqId === 'f-html');

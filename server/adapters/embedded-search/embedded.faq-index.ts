@@ -13,7 +13,8 @@ import { compoundParts, segmentForIndex, segmentQuery } from '../../text/segment
 import { normalizeText } from '../../text/text-normalizer.js';
 
 /** Bump when the layout or the tokenisation changes: the FAQ tables are then rebuilt from the store. */
-const SCHEMA_VERSION = '1';
+// 2: an ordinary FTS5 table; contentless_delete kept deleted rows in bm25's totals, so scores drifted on every re-apply.
+const SCHEMA_VERSION = '2';
 /** bm25 weights in column order: the question says what a FAQ is about far more than its answer. */
 const WEIGHTS = [8, 2, 3, 1, 2] as const;
 const SNIPPET_WIDTH = 100;
@@ -57,7 +58,6 @@ const CREATE = `
   CREATE INDEX IF NOT EXISTS faq_docs_policy ON faq_docs (policy_id);
   CREATE VIRTUAL TABLE IF NOT EXISTS faq_fts USING fts5(
     question, answer, policy_title, tag_text, category,
-    content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 0'
   );
 `;
@@ -274,7 +274,7 @@ export class EmbeddedFaqIndex implements FaqIndex {
   async clearFaqs(): Promise<void> {
     const { db, statements } = this.connection();
     db.transaction(() => {
-      db.exec("DELETE FROM faq_docs; INSERT INTO faq_fts(faq_fts) VALUES ('delete-all');");
+      db.exec('DELETE FROM faq_docs; DELETE FROM faq_fts;');
       statements.setMeta.run('watermark', '0');
     })();
   }
