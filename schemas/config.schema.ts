@@ -18,6 +18,12 @@ export const configEnvSchema = z.object({
   SEARCH: z.enum(['embedded', 'elasticsearch']).default('embedded'),
   MONGODB_URL: z.string().url().optional(),
   ELASTICSEARCH_URL: z.string().url().optional(),
+  // cjk works on a stock cluster; smartcn and ik need their analysis plugin (checked at start).
+  ELASTICSEARCH_ANALYZER: z.enum(['cjk', 'smartcn', 'ik']).default('cjk'),
+  ELASTICSEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'ELASTICSEARCH_INDEX_PREFIX 只能包含小写字母、数字、- 和 _，以字母或数字开头')
+    .default('policy-push'),
   ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN 至少 24 个字符').optional(),
   APP_SECRET: z.string().min(32, 'APP_SECRET 至少 32 个字符').optional(),
   DEMO_DATA: flag.default(true),

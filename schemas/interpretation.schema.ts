@@ -125,10 +125,12 @@ export const updateInterpretationBodySchema = z
   .strictObject({
     revision: z.number().int().min(0).describe('上次读取时的 revision；新建解读包时为 0'),
     sections: sectionsSchema.optional(),
-    keyPoints: packageContentSchema.shape.keyPoints.optional(),
-    graphics: packageContentSchema.shape.graphics.optional(),
-    videos: packageContentSchema.shape.videos.optional(),
-    comparisonNotes: packageContentSchema.shape.comparisonNotes.optional(),
+    // Without the content schema's defaults: a part left out must stay undefined (kept as stored),
+    // not become an empty list that replaces it.
+    keyPoints: z.array(requiredText(80, 2)).max(5).optional().describe('政策一图读懂的 3–5 条要点'),
+    graphics: z.array(graphicRefSchema).max(30).optional(),
+    videos: z.array(videoEntrySchema).max(10).optional(),
+    comparisonNotes: z.array(comparisonNoteSchema).max(300).optional(),
     exemption: z
       .strictObject({ reason: requiredText(500, 5).describe('免予解读的理由，例如：内部管理类文件、仅调整个别文字') })
       .nullable()

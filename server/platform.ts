@@ -242,6 +242,8 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
     const { port } = listening.address() as AddressInfo;
     url = `http://localhost:${port}`;
     logger.info('web listening', { url, roles: config.ROLES, store: services.store.kind, search: services.index.kind });
+  } else {
+    server = await listenForHealthChecks({ config, logger, health: healthCheck({ services, roles: config.ROLES, dispatcher, now: clock }) });
   }
 
   return {
@@ -260,6 +262,40 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
       await closeServices(services);
     },
   };
+}
+
+/**
+ * A workers-only process answers /healthz and /readyz on PORT so orchestrators (docker compose,
+ * Kubernetes) can check it like the web role. Not being able to listen is logged, never fatal: the
+ * workers are the process's job, the port only reports on them.
+ */
+async function listenForHealthChecks({ config, logger, health }: { config: Config; logger: Logger; health: HealthCheck }): Promise<http.Server | null> {
+  const server = http.createServer((req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(body));
+    };
+    const route = (req.url ?? '').split('?')[0];
+    const answer = async () => {
+      if (route === '/healthz') return reply(200, { status: 'ok', ...(await health.live()) });
+      if (route === '/readyz') {
+        const { ready, checks } = await health.ready();
+        return reply(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+      }
+      return reply(404, { error: { code: 'not_found', message: 'not found' } });
+    };
+    answer().catch(() => reply(500, { error: { code: 'internal', message: 'health check failed' } }));
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => resolve());
+    });
+    return server;
+  } catch (error) {
+    logger.warn('health check port not available; workers run without it', { port: config.PORT, error: error instanceof Error ? error.message : String(error) });
+    return null;
+  }
 }
 
 export async function closeServices(services: Services): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Delivery, PushMessage } from '../../schemas/delivery.schema.js';
+
 /**
  * Sign-in accounts and browser sessions of the web portal. An account belongs to exactly one
  * subscriber (enterprise, park or individual); staff sign in with their API token and get a
@@ -37,11 +39,20 @@ export interface WebAccountRepository {
   recordSignIn(input: { accountId: string; at: string }): Promise<void>;
   updatePassword(input: { accountId: string; passwordHash: string; at: string }): Promise<void>;
   /**
-   * Deletes the account, its sessions and its subscriber with contacts, tokens, subscriptions and
-   * outbox rows, in one transaction. Member enterprises of a deleted park stay, without the park.
+   * Deletes the account, its sessions and its subscriber with contacts, tokens, subscriptions,
+   * outbox rows, push messages (digests, reminders, confirmations) with their attempt log, push
+   * preferences and unsubscribe events, in one transaction; park digests that named the subscriber
+   * as a member stop naming it. Member enterprises of a deleted park stay, without the park.
    * The subscriber's id is left in the change sequence so matching engines drop it too.
    */
   deleteAccount(input: { accountId: string; at: string }): Promise<{ subscriberId: string; subscriptions: number; deliveries: number; members: number } | null>;
+
+  /**
+   * What was pushed to one subscriber, newest first: its outbox rows (policy pushes) and its push
+   * messages (digests, including a park's group digests, and deadline reminders). For the account's
+   * own history page.
+   */
+  listPushHistory(input: { subscriberId: string; limit: number }): Promise<{ deliveries: Delivery[]; messages: PushMessage[] }>;
 
   insertSession(session: WebSession): Promise<void>;
   getSession(idHash: string): Promise<WebSession | null>;

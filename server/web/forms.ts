@@ -42,7 +42,43 @@ export function queryStrs(req: Request, name: string): string[] {
 }
 
 export function zodErrors(error: z.ZodError, rename: (path: string) => string = (p) => p): FieldError[] {
-  return error.issues.map((issue) => ({ field: issue.path.length > 0 ? rename(issue.path.map(String).join('.')) : null, message: issue.message }));
+  return error.issues.map((issue) => ({ field: issue.path.length > 0 ? rename(issue.path.map(String).join('.')) : null, message: chineseMessage(issue) }));
+}
+
+/**
+ * Schemas written for the API give Chinese messages where they matter and leave the rest to zod,
+ * whose defaults are English ("Too small: expected string to have >=2 characters"). A form shows
+ * those in Chinese, worded for the person filling it in.
+ */
+function chineseMessage(issue: z.core.$ZodIssue): string {
+  // Messages written in the schemas are Chinese; only zod's own defaults are plain ASCII.
+  if (!/^[\x00-\x7F]*$/.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'too_small': {
+      const min = Number(issue.minimum);
+      if (issue.origin === 'string') return min <= 1 ? '请填写此项' : `至少 ${min} 个字`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `至少 ${min} 项`;
+      return `不能小于 ${min}`;
+    }
+    case 'too_big': {
+      const max = Number(issue.maximum);
+      if (issue.origin === 'string') return `不能超过 ${max} 个字`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `最多 ${max} 项`;
+      return `不能大于 ${max}`;
+    }
+    case 'invalid_type':
+      // Issues do not carry the input; zod's default names what it received.
+      return /received (undefined|null)$/.test(issue.message) ? '请填写此项' : '格式不正确';
+    case 'invalid_format':
+      if (issue.format === 'url') return '请输入以 http:// 或 https:// 开头的网址';
+      if (issue.format === 'email') return '请输入有效的邮箱地址';
+      if (issue.format === 'date' || issue.format === 'datetime') return '请输入有效的日期';
+      return '格式不正确';
+    case 'invalid_value':
+      return '请从给出的选项中选择';
+    default:
+      return '内容不符合要求';
+  }
 }
 
 /**

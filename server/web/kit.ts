@@ -40,6 +40,22 @@ export const FLASH_MESSAGES = {
   tag_saved: '标签已保存。',
   tag_deprecated: '标签已停用。',
   tag_merged: '标签已合并，引用已迁移。',
+  question_received: '已收到您的问题。请收藏本页地址：答复后可在这里查看，也会公开在政策页面。',
+  interpretation_saved: '解读材料已保存。',
+  graphic_added: '图解已上传并加入解读材料。',
+  graphics_saved: '图解已保存。',
+  video_added: '视频已加入解读材料。',
+  videos_saved: '视频列表已保存。',
+  exemption_recorded: '已记录免予解读的理由。送审时不再要求解读材料。',
+  exemption_cleared: '已撤销免予解读，送审前需要完整的解读材料。',
+  notes_saved: '起草说明已保存。',
+  faq_added: '常见问题已添加。',
+  faq_saved: '常见问题已保存。',
+  faq_withdrawn: '常见问题已撤下。',
+  faq_moved: '顺序已调整。',
+  question_answered: '已答复。',
+  question_dismissed: '已标记为不予答复。',
+  question_moved: '该留言已单独成组。',
 } as const;
 export type FlashCode = keyof typeof FLASH_MESSAGES;
 

@@ -3,6 +3,7 @@ import type http from 'node:http';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config.js';
 import { DomainError, type DomainErrorType } from '../errors.js';
+import { readMultipart } from '../http/multipart.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../platform.js';
 import { loadSecret } from '../security/signer.js';
@@ -11,10 +12,15 @@ import { ASSETS } from './assets/assets.js';
 import { setWebContext, webContext, type WebContext } from './context.js';
 import type { PortalExtensions } from './extensions.js';
 import { formOf } from './forms.js';
+import { interpretationExtensions } from './interpretation-slots.js';
 import type { SafeHtml } from './html.js';
 import { FLASH_MESSAGES, Redirect, type FlashCode, type PortalKit } from './kit.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
+import { interpretationRoutes } from './routes/interpretation.routes.js';
+import { packageRoutes } from './routes/package.routes.js';
+import { pushPageRoutes } from './routes/push.routes.js';
+import { questionRoutes } from './routes/questions.routes.js';
 import { parkRoutes } from './routes/park.routes.js';
 import { publicRoutes } from './routes/public.routes.js';
 import { staffRoutes } from './routes/staff.routes.js';
@@ -22,10 +28,24 @@ import { cookieName, readCookies, setCookie, type CookiePolicy } from './securit
 import { CsrfGuard } from './security/csrf.js';
 import { portalSecurityHeaders } from './security/headers.js';
 import { RateLimiter } from './security/rate-limit.js';
+import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
 
 /** Paths the portal answers; everything else (the JSON API, feeds, probes, other modules' endpoints) goes to the API app. */
-const PORTAL_PATH = /^\/(?:$|search(?:\/|$)|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
+const PORTAL_PATH = /^\/(?:$|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
+
+/**
+ * `/unsubscribe/:token` is shared with the push module: the portal shows the landing page (GET) and
+ * takes its button (`…/confirm`); the RFC 8058 one-click POST to the link itself stays with the API
+ * app, where mail providers post it without cookies or a form token.
+ */
+const UNSUBSCRIBE_PAGE = /^\/unsubscribe\/[^/]+(?:\/confirm)?$/;
+
+function portalAnswers({ method, path }: { method: string; path: string }): boolean {
+  if (PORTAL_PATH.test(path)) return true;
+  if (!UNSUBSCRIBE_PAGE.test(path)) return false;
+  return path.endsWith('/confirm') ? method === 'POST' : method === 'GET' || method === 'HEAD';
+}
 
 const STATUS_BY_TYPE: Record<DomainErrorType, number> = {
   invalid: 400,
@@ -55,11 +75,11 @@ export interface WebPortalInput {
  * The server-rendered portal in front of the JSON API. It sits in front (rather than inside the
  * API app) because the API refuses every non-JSON body, and browsers post forms urlencoded.
  */
-export function createWebPortal({ services, config, logger, api, extensions = {} }: WebPortalInput): Listener {
-  const portal = buildPortalApp({ services, config, logger, extensions });
+export function createWebPortal({ services, config, logger, api, extensions }: WebPortalInput): Listener {
+  const portal = buildPortalApp({ services, config, logger, extensions: extensions ?? interpretationExtensions({ services }) });
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (PORTAL_PATH.test(path)) portal(req, res);
+    if (portalAnswers({ method: req.method ?? 'GET', path })) portal(req, res);
     else api(req, res);
   };
 }
@@ -167,29 +187,30 @@ export function buildPortalApp({ services, config, logger, extensions }: Omit<We
     next();
   };
 
+  /** Whether a state-changing request comes from this site (or from a browser that does not say). */
+  const fromThisSite = (req: Request): boolean => {
+    const fetchSite = req.headers['sec-fetch-site'];
+    const origin = req.headers.origin;
+    if (origin === undefined || origin === 'null') return fetchSite !== 'cross-site';
+    try {
+      const parsed = new URL(origin);
+      return parsed.host === req.headers.host || parsed.origin === baseUrl.origin;
+    } catch {
+      return false;
+    }
+  };
+  const csrfFailed = () => new DomainError({ type: 'forbidden', code: 'csrf_failed', message: '页面已过期或来源无法验证，请返回上一页刷新后重新提交。' });
+
   /** Every state-changing request: same-origin and a valid CSRF token, before any handler runs. */
   const csrfCheck: RequestHandler = (req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') {
       next();
       return;
     }
-    const fetchSite = req.headers['sec-fetch-site'];
-    const origin = req.headers.origin;
-    const sameOrigin =
-      origin === undefined || origin === 'null'
-        ? fetchSite !== 'cross-site'
-        : (() => {
-            try {
-              const parsed = new URL(origin);
-              return parsed.host === req.headers.host || parsed.origin === baseUrl.origin;
-            } catch {
-              return false;
-            }
-          })();
     const ctx = webContext(res);
     const token = formOf(req)._csrf;
-    if (!sameOrigin || !csrf.verify({ cookieValue: readCookies(req).get(names.csrf), sessionKey: ctx.sessionKey, token })) {
-      next(new DomainError({ type: 'forbidden', code: 'csrf_failed', message: '页面已过期或来源无法验证，请返回上一页刷新后重新提交。' }));
+    if (!fromThisSite(req) || !csrf.verify({ cookieValue: readCookies(req).get(names.csrf), sessionKey: ctx.sessionKey, token })) {
+      next(csrfFailed());
       return;
     }
     next();
@@ -198,20 +219,49 @@ export function buildPortalApp({ services, config, logger, extensions }: Omit<We
   // The editor accepts a whole policy text; every other form is small.
   const largeForms = express.urlencoded({ extended: false, limit: '4mb', parameterLimit: 5000 });
   const smallForms = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 2000 });
+  /**
+   * Uploads arrive as multipart forms whose CSRF token is one of the fields, so the body is read
+   * here and checked by `csrfCheck` like any form. Only staff upload, only from this site and only
+   * where a handler expects a file: anything else is refused before a byte of the body is read.
+   */
+  const uploads: RequestHandler = (req, res, next) => {
+    const limit = uploadLimitFor({ path: req.path, config });
+    if (limit === null) {
+      next(new DomainError({ type: 'unsupported_media_type', code: 'upload_not_accepted', message: '此处不接受文件上传。' }));
+      return;
+    }
+    if (webContext(res).viewer.kind !== 'staff' || !fromThisSite(req)) {
+      next(csrfFailed());
+      return;
+    }
+    readMultipart({ req, fileField: 'file', maxBytes: limit }).then(({ fields, file }) => {
+      req.body = fields;
+      setUploadedFile(res, file);
+      next();
+    }, next);
+  };
   const bodies: RequestHandler = (req, res, next) => {
+    if (req.method === 'POST' && req.is('multipart/form-data')) {
+      uploads(req, res, next);
+      return;
+    }
     const large = req.path.startsWith('/staff/policies') || req.path.startsWith('/account/park/members/import');
     (large ? largeForms : smallForms)(req, res, next);
   };
 
   app.use(requestId, portalSecurityHeaders({ hsts: cookiePolicy.secure }), assets);
   app.get('/robots.txt', (_req, res) => {
-    res.type('text/plain').send('User-agent: *\nDisallow: /account/\nDisallow: /staff/\n');
+    res.type('text/plain').send('User-agent: *\nDisallow: /account/\nDisallow: /staff/\nDisallow: /questions/\nDisallow: /unsubscribe/\n');
   });
   app.use(session, bodies, csrfCheck);
   app.use(publicRoutes({ kit }));
+  app.use(interpretationRoutes({ kit }));
   app.use(accountRoutes({ kit }));
   app.use(parkRoutes({ kit }));
+  app.use(pushPageRoutes({ kit }));
   app.use(staffRoutes({ kit }));
+  app.use(packageRoutes({ kit }));
+  app.use(questionRoutes({ kit }));
   app.use(adminRoutes({ kit }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { SqliteStore } from '../../server/adapters/sqlite/sqlite.store.js';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
 
-describe('SQLite web accounts: accounts, sessions and account deletion', () => {
+describe('SQLite web accounts: accounts, sessions, account deletion and push history', () => {
   let dir: string;
   let store: SqliteStore;
   const at = '2026-11-20T08:00:00.000Z';
@@ -68,5 +69,54 @@ describe('SQLite web accounts: accounts, sessions and account deletion', () => {
     const changes = (await store.subscribers.changesSince({ afterSeq: before, limit: 10 })).map((c) => c.id);
     expect(changes).to.have.members(['park-a', 'sub-m']);
     expect(await store.webAccounts.deleteAccount({ accountId: 'acc-a', at })).to.equal(null);
+  });
+
+  it('deletes the push rows of a deleted account, keeps everyone else’s, and takes a deleted member out of its park’s digests', async () => {
+    await store.subscribers.insert({ subscriber: subscriber('park-p', 'park', null), tokenHash: 'h1' });
+    await store.subscribers.insert({ subscriber: subscriber('sub-x', 'enterprise', 'park-p'), tokenHash: 'h2' });
+    await store.subscribers.insert({ subscriber: subscriber('sub-y', 'enterprise', 'park-p'), tokenHash: 'h3' });
+    await store.webAccounts.insertAccount({ id: 'acc-x', email: 'x@x.example', passwordHash: 'scrypt$…', subscriberId: 'sub-x', createdAt: at, lastSignInAt: null });
+    const explanation = { eligible: true, eligibility: {}, unknown: [], subscriptions: [] };
+    const row = (subscriberId: string) => ({ policyId: 'p-1', version: 1, subscriberId, channel: 'email' as const, frequency: 'immediate' as const, subscriptionIds: ['s'], explanation, urgent: false });
+    await store.deliveries.enqueue([row('sub-x'), row('sub-y')], at);
+    await store.deliveries.setPreferences({ subscriberId: 'sub-x', preferences: { deadlineReminders: false }, at });
+    await store.deliveries.recordUnsubscribe({ subscriberId: 'sub-x', scope: 'all', subscriptionIds: [], origin: null, source: 'link', at });
+    // Raw rows for what only the dispatcher and the digest planner write.
+    const db = new Database(path.join(dir, 'platform.sqlite'));
+    const message = db.prepare(
+      `INSERT INTO push_messages (kind, dedupe_key, subscriber_id, channel, payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'sent', ?, ?)`,
+    );
+    const own = Number(message.run('reminder', 'r:x', 'sub-x', 'email', JSON.stringify({ kind: 'reminder', daysBefore: 7, closesAt: '2026-12-01', subscriptionIds: ['s'], deliveryId: 1 }), at, at).lastInsertRowid);
+    const parkDigest = {
+      kind: 'digest',
+      frequency: 'daily',
+      runKey: 'daily:2026-11-20',
+      parkItems: [
+        { policyId: 'p-1', version: 1, memberIds: ['sub-x', 'sub-y'] },
+        { policyId: 'p-2', version: 1, memberIds: ['sub-x'] },
+      ],
+      parkCoveredThrough: 2,
+    };
+    const digest = Number(message.run('digest', 'd:p', 'park-p', 'wechat', JSON.stringify(parkDigest), at, at).lastInsertRowid);
+    const attempt = db.prepare(`INSERT INTO delivery_attempts (delivery_id, message_id, channel, attempt, at, outcome) VALUES (?, ?, 'email', 1, ?, 'sent')`);
+    const deliveryIds = db.prepare('SELECT id FROM deliveries ORDER BY id').pluck().all() as number[];
+    for (const id of deliveryIds) attempt.run(id, null, at);
+    attempt.run(null, own, at);
+    attempt.run(null, digest, at);
+    db.close();
+
+    expect((await store.webAccounts.listPushHistory({ subscriberId: 'sub-x', limit: 10 })).messages.map((m) => m.kind)).to.deep.equal(['reminder']);
+    const result = await store.webAccounts.deleteAccount({ accountId: 'acc-x', at });
+    expect(result).to.deep.equal({ subscriberId: 'sub-x', subscriptions: 0, deliveries: 1, members: 0 });
+    expect(await store.webAccounts.listPushHistory({ subscriberId: 'sub-x', limit: 10 })).to.deep.equal({ deliveries: [], messages: [] });
+    expect((await store.deliveries.getPreferences('sub-x')).deadlineReminders, 'preferences back to the default').to.equal(true);
+    const left = await store.deliveries.listAttempts({ deliveryIds, messageIds: [own, digest] });
+    expect(left.map((a) => a.deliveryId ?? `m${a.messageId ?? ''}`)).to.deep.equal([deliveryIds[1], `m${digest}`]);
+    const park = await store.webAccounts.listPushHistory({ subscriberId: 'park-p', limit: 10 });
+    expect(park.messages[0]?.payload).to.deep.include({ parkItems: [{ policyId: 'p-1', version: 1, memberIds: ['sub-y'] }] });
+    expect((await store.webAccounts.listPushHistory({ subscriberId: 'sub-y', limit: 10 })).deliveries).to.have.length(1);
+    const check = new Database(path.join(dir, 'platform.sqlite'));
+    expect(check.prepare('SELECT COUNT(*) FROM unsubscribe_events WHERE subscriber_id = ?').pluck().get('sub-x')).to.equal(0);
+    check.close();
   });
 });

@@ -36,6 +36,22 @@ export class FormClient {
     return /name="_csrf" value="([^"]+)"/.exec(this.lastHtml)?.[1] ?? '';
   }
 
+  /** A multipart form with one file, as a browser sends an upload form (the CSRF token is a field). */
+  async upload(
+    path: string,
+    { fields, file, csrf = true, headers = {} }: { fields: Record<string, string>; file?: { name: string; type: string; data: Buffer }; csrf?: boolean; headers?: Record<string, string> },
+  ): Promise<Response & { text: string }> {
+    const body = new FormData();
+    if (csrf) body.set('_csrf', this.csrf());
+    for (const [key, value] of Object.entries(fields)) body.set(key, value);
+    if (file) body.set('file', new Blob([new Uint8Array(file.data)], { type: file.type }), file.name);
+    const response = await fetch(`${this.baseUrl}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie: this.cookieHeader(), ...headers }, body });
+    this.remember(response);
+    const text = await response.text();
+    if (text.includes('name="_csrf"')) this.lastHtml = text;
+    return Object.assign(response, { text });
+  }
+
   async post(path: string, fields: Record<string, string | string[]>, { csrf = true, headers = {} }: { csrf?: boolean; headers?: Record<string, string> } = {}): Promise<Response & { text: string }> {
     const body = new URLSearchParams();
     for (const [key, value] of Object.entries(fields)) for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);

@@ -21,7 +21,12 @@ export async function inTransaction<T>(ctx: MongoContext, fn: (session: ClientSe
   }
 }
 
-/** Change sequences (policy_change_seq, subscriber_change_seq, …) live in one `counters` collection. */
+/**
+ * Change sequences (policy_change_seq, subscriber_change_seq, …) and integer ids live in one
+ * `counters` collection. A change sequence must be taken with the `session` of the transaction that
+ * writes the changed document (see `touchPolicy`); without one the number is committed at once and a
+ * follower could pass it before the document that carries it is written.
+ */
 export async function nextSeq({ ctx, key, session, count = 1 }: { ctx: MongoContext; key: string; session?: ClientSession; count?: number }): Promise<number> {
   const counters = ctx.connection.collection<{ _id: string; value: number }>('counters');
   const result = await counters.findOneAndUpdate(
@@ -54,16 +59,35 @@ export const CONFLICTS: Record<string, { code: string; message: string }> = {
   subscribers_credit_code: { code: 'credit_code_taken', message: '该统一社会信用代码已登记' },
   contacts_email: { code: 'email_taken', message: '该邮箱已被其他用户使用' },
   subscriptions_id: { code: 'subscription_exists', message: '订阅已存在' },
+  contacts_subscriber_channel_address: { code: 'contact_exists', message: '该联系方式已添加' },
+  web_accounts_email: { code: 'account_email_taken', message: '该邮箱已注册，请直接登录' },
 };
 
 function isDuplicateKey(error: unknown): error is { code: number; message: string; keyPattern?: Record<string, unknown> } {
   return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 11000;
 }
 
+/**
+ * The unique index named in a duplicate-key message. Natural keys live in `_id`, whose index is
+ * called `_id_` in every collection, so it is reported as `<collection>_id` (e.g. `policies_id`).
+ */
+export function violatedIndex(message: string): string {
+  const index = /index: (\S+)/.exec(message)?.[1] ?? '';
+  if (index !== '_id_') return index;
+  // `collection: <db>.<collection>`: database names cannot contain dots, collection names can.
+  const namespace = /collection: (\S+)/.exec(message)?.[1] ?? '';
+  const collection = namespace.slice(namespace.indexOf('.') + 1);
+  return collection ? `${collection}_id` : index;
+}
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return isDuplicateKey(error);
+}
+
 /** Duplicate-key errors (11000) become `conflict` DomainErrors; anything else passes through unchanged. */
 export function mapMongoError(error: unknown): unknown {
   if (error instanceof DomainError || !isDuplicateKey(error)) return error;
-  const index = /index: (\S+)/.exec(error.message)?.[1] ?? '';
+  const index = violatedIndex(error.message);
   const known = CONFLICTS[index];
   return new DomainError({
     type: 'conflict',
@@ -110,4 +134,81 @@ export interface ModelBinding {
   shape: Record<string, unknown>;
   /** Paths that exist only in storage (e.g. `_id`, denormalised lookup fields), not in the zod schema. */
   storageOnly?: string[];
+  /** The zod key whose value is stored as `_id` (natural keys: `id`, `tokenHash`), so it is not duplicated. */
+  idField?: string;
+}
+
+/**
+ * A model's schema with the options every stored shape shares. Reads and writes go through the
+ * driver's typed collections (`connection.collection<Doc>()`) and are checked by zod on the way in
+ * and out; the model is the declaration of the collection, its paths and its indexes, created by
+ * `MongoStore.migrate()` only (never implicitly at connect). `strict: 'throw'` and `minimize: false`
+ * keep code that does go through the model from silently dropping unknown fields or empty objects
+ * (`criteria: {}`) that the zod schemas require.
+ */
+export function storedSchema(definition: mongoose.SchemaDefinition, { collection }: { collection: string }): mongoose.Schema {
+  return new mongoose.Schema(definition, {
+    collection,
+    strict: 'throw',
+    minimize: false,
+    versionKey: false,
+    autoIndex: false,
+    autoCreate: false,
+    // A definition that declares `_id: String` stores a natural key instead of a generated ObjectId.
+    id: false,
+  });
+}
+
+/** Collection names shared between repositories (one owner each; the others only read or follow the documented writes). */
+export const COLLECTIONS = {
+  counters: 'counters',
+  dimensions: 'dimensions',
+  tags: 'tags',
+  /** `_id` = policy id; `changeSeq` is the policy change sequence (see `touchPolicy`). */
+  policies: 'policies',
+  /** `_id` generated; unique (policyId, version). */
+  policyVersions: 'policy_versions',
+  policyReviews: 'policy_reviews',
+  users: 'users',
+  /** `_id` = subscriber id; `changeSeq` is the subscriber change sequence (see `touchSubscriber`). */
+  subscribers: 'subscribers',
+  /** `_id` = contact id; `subscriberId`, `sort` (position in the subscriber's list); unique email address. */
+  contacts: 'contacts',
+  /** `_id` = token hash. */
+  subscriberTokens: 'subscriber_tokens',
+  /** `_id` = deleted subscriber id, `changeSeq`, `deletedAt`: deletions stay visible to change followers. */
+  subscriberTombstones: 'subscriber_tombstones',
+  subscriptions: 'subscriptions',
+  matchingJobs: 'matching_jobs',
+} as const;
+
+export const SEQ = {
+  policyChange: 'policy_change_seq',
+  subscriberChange: 'subscriber_change_seq',
+  reviewId: 'policy_review_id',
+  tagSort: 'tag_sort',
+} as const;
+
+/**
+ * Moves a policy to the end of the change sequence (FAQ or reply changes, publication side effects).
+ * Call it inside the transaction that makes the change: the counter document is then locked until
+ * commit, so sequence numbers become visible in commit order and a follower's watermark never
+ * skips a change that commits late.
+ */
+export async function touchPolicy({ ctx, policyId, session }: { ctx: MongoContext; policyId: string; session: ClientSession }): Promise<void> {
+  const seq = await nextSeq({ ctx, key: SEQ.policyChange, session });
+  await ctx.connection.collection<{ _id: string; changeSeq: number }>(COLLECTIONS.policies).updateOne({ _id: policyId }, { $set: { changeSeq: seq } }, { session });
+}
+
+/** The subscriber counterpart of `touchPolicy`: audience followers reload the subscriber and its subscriptions. Same transaction rule. */
+export async function touchSubscriber({ ctx, subscriberId, session }: { ctx: MongoContext; subscriberId: string; session: ClientSession }): Promise<void> {
+  const seq = await nextSeq({ ctx, key: SEQ.subscriberChange, session });
+  await ctx.connection.collection<{ _id: string; changeSeq: number }>(COLLECTIONS.subscribers).updateOne({ _id: subscriberId }, { $set: { changeSeq: seq } }, { session });
+}
+
+/** Splits a list for `$in` queries and bulk writes of bounded size. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deliverySchema, pushMessagePayloadSchema, pushMessageSchema, type Delivery, type PushMessage } from '../../../schemas/delivery.schema.js';
 import { conflict, DomainError } from '../../errors.js';
 import type { WebAccount, WebAccountRepository, WebPrincipal, WebSession } from '../../ports/web-account.port.js';
 import { touchSubscriber } from './sqlite-subscriber.repository.js';
@@ -23,6 +24,74 @@ const sessionRowSchema = z.object({
   last_seen_at: z.string(),
   expires_at: z.string(),
 });
+
+const pushRowSchema = z.looseObject({
+  id: z.number(),
+  subscriber_id: z.string(),
+  channel: z.string(),
+  status: z.string(),
+  urgent: z.number(),
+  attempts: z.number(),
+  next_attempt_at: z.string().nullable(),
+  lease_until: z.string().nullable(),
+  last_error: z.string().nullable(),
+  error_class: z.string().nullable(),
+  sent_at: z.string().nullable(),
+  dry_run: z.number(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+/** The columns both push tables share, in the schemas' names. */
+function pushFields(row: z.infer<typeof pushRowSchema>) {
+  return {
+    id: row.id,
+    subscriberId: row.subscriber_id,
+    channel: row.channel,
+    status: row.status,
+    urgent: row.urgent === 1,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    leaseUntil: row.lease_until,
+    lastError: row.last_error,
+    errorClass: row.error_class,
+    sentAt: row.sent_at,
+    dryRun: row.dry_run === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function deliveryFromRow(row: unknown): Delivery {
+  const r = pushRowSchema
+    .extend({ policy_id: z.string(), version: z.number(), frequency: z.string(), subscription_ids: z.string(), explanation: z.string(), delivered_at: z.string().nullable(), message_id: z.number().nullable() })
+    .parse(row);
+  return deliverySchema.parse({
+    ...pushFields(r),
+    policyId: r.policy_id,
+    version: r.version,
+    frequency: r.frequency,
+    subscriptionIds: JSON.parse(r.subscription_ids),
+    explanation: JSON.parse(r.explanation),
+    deliveredAt: r.delivered_at,
+    messageId: r.message_id,
+  });
+}
+
+function messageFromRow(row: unknown): PushMessage {
+  const r = pushRowSchema
+    .extend({ kind: z.string(), dedupe_key: z.string(), contact_id: z.string().nullable(), policy_id: z.string().nullable(), version: z.number().nullable(), payload: z.string() })
+    .parse(row);
+  return pushMessageSchema.parse({
+    ...pushFields(r),
+    kind: r.kind,
+    dedupeKey: r.dedupe_key,
+    contactId: r.contact_id,
+    policyId: r.policy_id,
+    version: r.version,
+    payload: JSON.parse(r.payload),
+  });
+}
 
 function accountFromRow(row: unknown): WebAccount {
   const r = accountRowSchema.parse(row);
@@ -93,6 +162,17 @@ export class SqliteWebAccountRepository implements WebAccountRepository {
           .run(at, at, memberId);
         touchSubscriber(this.db, memberId);
       }
+      // The attempt log names the address each attempt went to: it goes before the rows it belongs to.
+      this.db
+        .prepare(
+          `DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE subscriber_id = ?)
+             OR message_id IN (SELECT id FROM push_messages WHERE subscriber_id = ?)`,
+        )
+        .run(subscriberId, subscriberId);
+      this.db.prepare('DELETE FROM push_messages WHERE subscriber_id = ?').run(subscriberId);
+      this.db.prepare('DELETE FROM push_preferences WHERE subscriber_id = ?').run(subscriberId);
+      this.db.prepare('DELETE FROM unsubscribe_events WHERE subscriber_id = ?').run(subscriberId);
+      this.forgetParkMember({ memberId: subscriberId });
       const deliveries = this.db.prepare('DELETE FROM deliveries WHERE subscriber_id = ?').run(subscriberId).changes;
       const subscriptions = this.db.prepare('DELETE FROM subscriptions WHERE subscriber_id = ?').run(subscriberId).changes;
       this.db.prepare('DELETE FROM web_sessions WHERE account_id = ?').run(accountId);
@@ -104,6 +184,38 @@ export class SqliteWebAccountRepository implements WebAccountRepository {
         .run(subscriberId, nextChangeSeq(this.db, 1, 'subscriber_change_seq'), at);
       return { subscriberId, subscriptions, deliveries, members: members.length };
     })();
+  }
+
+  /** Park group digests list the member enterprises each policy concerns; a deleted member is taken out. */
+  private forgetParkMember({ memberId }: { memberId: string }): void {
+    const rows = this.db
+      .prepare(
+        `SELECT id, payload FROM push_messages WHERE kind = 'digest' AND EXISTS (
+           SELECT 1 FROM json_each(push_messages.payload, '$.parkItems') AS item, json_each(item.value, '$.memberIds') AS member WHERE member.value = ?)`,
+      )
+      .all(memberId)
+      .map((row) => z.object({ id: z.number(), payload: z.string() }).parse(row));
+    for (const row of rows) {
+      const payload = pushMessagePayloadSchema.parse(JSON.parse(row.payload));
+      if (payload.kind !== 'digest') continue;
+      const parkItems = payload.parkItems
+        .map((item) => ({ ...item, memberIds: item.memberIds.filter((id) => id !== memberId) }))
+        .filter((item) => item.memberIds.length > 0);
+      this.db.prepare('UPDATE push_messages SET payload = ? WHERE id = ?').run(JSON.stringify({ ...payload, parkItems }), row.id);
+    }
+  }
+
+  async listPushHistory({ subscriberId, limit }: { subscriberId: string; limit: number }): Promise<{ deliveries: Delivery[]; messages: PushMessage[] }> {
+    const deliveries = this.db
+      .prepare('SELECT * FROM deliveries WHERE subscriber_id = ? ORDER BY id DESC LIMIT ?')
+      .all(subscriberId, limit)
+      .map((row) => deliveryFromRow(row));
+    // Confirmation e-mails are not pushes; the contacts page shows their effect.
+    const messages = this.db
+      .prepare(`SELECT * FROM push_messages WHERE subscriber_id = ? AND kind <> 'confirmation' ORDER BY id DESC LIMIT ?`)
+      .all(subscriberId, limit)
+      .map((row) => messageFromRow(row));
+    return { deliveries, messages };
   }
 
   async insertSession(session: WebSession): Promise<void> {

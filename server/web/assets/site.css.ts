@@ -215,6 +215,72 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
   .actions .btn { flex: 1 1 auto; text-align: center; }
   th, td { padding: 0.4rem; }
 }
+/* Interpretation, FAQ, new vs old, questions */
+.searchbar + .searchbar { margin-top: 0.75rem; }
+.toc p a { display: inline-block; margin-right: 0.6rem; white-space: nowrap; }
+.h1-context { display: block; font-size: 1rem; font-weight: 400; color: var(--muted); margin-top: 0.25rem; }
+.interp-summary { display: grid; grid-template-columns: minmax(0, 20rem) minmax(0, 1fr); gap: 1.5rem; align-items: start; margin: 0.5rem 0 1rem; }
+.summary-card { margin: 0; }
+.summary-card img { display: block; width: 100%; border: 1px solid var(--line); border-radius: var(--radius); }
+.summary-card figcaption, .graphic figcaption { font-size: 0.9rem; color: var(--muted); margin-top: 0.35rem; }
+.key-points { padding-left: 1.4rem; }
+.key-points li { margin-bottom: 0.35rem; font-weight: 600; }
+.interp-section h4 { margin: 1rem 0 0.4rem; font-size: 1rem; }
+.steps li { margin-bottom: 0.4rem; }
+.graphic { margin: 0.5rem 0 1.25rem; }
+.graphic img { display: block; width: 100%; max-width: 46rem; border: 1px solid var(--line); border-radius: var(--radius); }
+.videos { list-style: none; padding: 0; }
+.videos li { display: flex; flex-wrap: wrap; gap: 0.35rem 0.75rem; align-items: center; padding: 0.5rem 0; border-bottom: 1px solid var(--line); }
+.videos .poster { width: 8rem; height: auto; border-radius: var(--radius); }
+details.faq { border: 1px solid var(--line); border-radius: var(--radius); margin-bottom: 0.5rem; background: #fff; }
+details.faq > summary { cursor: pointer; padding: 0.6rem 0.9rem; font-weight: 600; min-height: 44px; }
+details.faq[open] > summary { border-bottom: 1px solid var(--line); }
+details.faq .answer { padding: 0.6rem 0.9rem 0.2rem; }
+.q-mark { display: inline-block; min-width: 1.6rem; margin-right: 0.35rem; padding: 0 0.3rem; border-radius: 4px; background: var(--brand); color: #fff; font-size: 0.85rem; text-align: center; }
+.replies { list-style: none; padding: 0; }
+.reply-a p:first-of-type { display: inline; }
+.question-form textarea { min-height: 6rem; }
+.question-list li { border-bottom: 1px solid var(--line); padding: 0.5rem 0; }
+.chips a.on { background: var(--brand); color: #fff; }
+.legend { display: block; color: var(--muted); font-size: 0.9rem; }
+del { text-decoration: line-through; text-decoration-thickness: 2px; background: var(--bad-bg); color: #7e1a20; }
+ins { text-decoration: underline; text-decoration-thickness: 2px; text-underline-offset: 0.2em; background: var(--ok-bg); color: #0f4d20; }
+.compare-table th:first-child, .compare-table td:first-child { width: 7.5rem; }
+.compare-table td p { margin: 0 0 0.5rem; }
+.compare-table .unit-label { font-weight: 700; margin-right: 0.25rem; }
+.badge-change { color: var(--ink); background: var(--gray-bg); }
+.change-added td:first-child { border-left: 4px solid var(--ok); }
+.change-removed td:first-child { border-left: 4px solid var(--bad); }
+.change-modified td:first-child, .change-moved td:first-child { border-left: 4px solid #b7791f; }
+.note-input { min-height: 5rem; }
+.sync { border-top: 1px solid var(--line); margin-top: 0.75rem; padding-top: 0.25rem; }
+.checklist { list-style: none; padding: 0; margin: 0.5rem 0; }
+.checklist li { padding: 0.15rem 0; }
+.checklist .todo { color: var(--bad); font-weight: 600; }
+.checklist .done { color: var(--ok); }
+.row-group { border-left: 3px solid var(--line); padding-left: 0.75rem; margin-bottom: 0.75rem; }
+.row-group .field { margin-bottom: 0.5rem; }
+.graphic-list, .video-list, .faq-admin { list-style: none; padding: 0; }
+.graphic-thumb { margin: 0 0 0.5rem; max-width: 20rem; }
+.graphic-thumb img { display: block; width: 100%; border: 1px solid var(--line); border-radius: var(--radius); }
+.faq-admin .faq-q { font-size: 1.05rem; margin-top: 0; }
+.faq-admin .answer { white-space: pre-line; margin-bottom: 0.5rem; }
+.file-row { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
+.file-row input[type="file"] { max-width: 100%; }
+.suggestion-list { padding-left: 1.2rem; }
+input[type="file"] { font: inherit; max-width: 100%; min-height: 44px; }
+
+@media (max-width: 56rem) {
+  .interp-summary { grid-template-columns: minmax(0, 1fr); }
+  .summary-card { max-width: 24rem; }
+  .compare-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  .compare-table, .compare-table caption, .compare-table tbody, .compare-table tr, .compare-table td { display: block; width: 100%; }
+  .compare-table th:first-child, .compare-table td:first-child { width: 100%; }
+  .compare-table tr { border: 1px solid var(--line); border-radius: var(--radius); margin-bottom: 0.8rem; }
+  .compare-table td { border-bottom: 1px dashed var(--line); }
+  .compare-table td::before { content: attr(data-label); display: block; font-weight: 700; font-size: 0.85rem; color: var(--muted); }
+}
+
 @media print {
   .site-header nav, .site-footer, .skip-link, .facets, .toc, form, .actions { display: none !important; }
   a { color: inherit; }

@@ -13,6 +13,8 @@ import { DomainError } from '../../errors.js';
 import type { Actor } from '../../services/actor.js';
 import { parseArticles } from '../../text/article-parser.js';
 import { webContext } from '../context.js';
+import { suggestTags, type TagSuggestion } from '../tag-suggestions.js';
+import { decodeTextFile, uploadedFile } from '../uploads.js';
 import { attempt, formOf, nullable, queryStr, str, strs, zodErrors, type FormBody } from '../forms.js';
 import { clientAddress, Redirect, requireStaff, safeReturnPath, type FlashCode, type PortalKit } from '../kit.js';
 import { staffSignInPage } from '../views/auth.views.js';
@@ -104,6 +106,30 @@ const policyField = (path: string) => {
   return path;
 };
 
+/** Adds the suggested tags to what the drafter has chosen; nothing already chosen is removed. */
+function withSuggestions({ values, suggestions }: { values: PolicyFormValues; suggestions: readonly TagSuggestion[] }): PolicyFormValues {
+  const criteria = { ...values.criteria };
+  const tags = { ...values.tags };
+  for (const s of suggestions) {
+    const into = s.target === 'criteria' ? criteria : tags;
+    into[s.dimension] = [...new Set([...(into[s.dimension] ?? []), s.tagId])];
+  }
+  return { ...values, criteria, tags };
+}
+
+/** A text file's body; a first line that is not an article (a heading) becomes the title when there is none. */
+function bodyFromFile({ buffer, values }: { buffer: Buffer; values: PolicyFormValues }): { values: PolicyFormValues; error: string | null } {
+  const text = decodeTextFile(buffer).replace(/\r\n?/g, '\n');
+  if (text.includes('\u0000')) return { values, error: '这不是文本文件。请另存为 .txt（纯文本）后再上传。' };
+  const body = text.trim();
+  if (!body) return { values, error: '文件是空的。' };
+  if (values.title) return { values: { ...values, body }, error: null };
+  const [first = '', ...rest] = body.split('\n');
+  const heading = first.trim();
+  const looksLikeTitle = heading.length >= 4 && heading.length <= 120 && !/^第[一二三四五六七八九十百零〇\d]+[章节条]/.test(heading) && !/[。；;]$/.test(heading);
+  return looksLikeTitle ? { values: { ...values, title: heading, body: rest.join('\n').trim() }, error: null } : { values: { ...values, body }, error: null };
+}
+
 export function staffRoutes({ kit }: { kit: PortalKit }): express.Router {
   const router = express.Router();
   const { services, accounts, limits } = kit;
@@ -146,22 +172,38 @@ export function staffRoutes({ kit }: { kit: PortalKit }): express.Router {
     const status = policyStatusSchema.safeParse(queryStr(req, 'status')).data ?? null;
     const page = Math.max(1, Math.min(1000, Number.parseInt(queryStr(req, 'page'), 10) || 1));
     const list = await services.policies.listStaff({ ...(status ? { status } : {}), page, pageSize: 20 });
-    kit.render(res, policyListPage({ ctx: webContext(res), actor, status, list }));
+    const queue = await services.interpretation.questions.queue({ status: 'open', sort: 'age', page: 1, pageSize: 100 });
+    const openQuestions = { total: queue.total, overdue: queue.items.filter((g) => g.age?.overdue).length };
+    kit.render(res, policyListPage({ ctx: webContext(res), actor, status, list, openQuestions }));
   });
 
   router.get('/staff/policies/new', async (_req, res) => {
     requireStaff(res, DRAFTING);
     const values = policyValues({});
-    kit.render(res, newPolicyPage({ ctx: webContext(res), taxonomy: taxonomy(), values, errors: [], published: await publishedPolicies(), preview: null }));
+    kit.render(res, newPolicyPage({ ctx: webContext(res), taxonomy: taxonomy(), values, errors: [], published: await publishedPolicies(), preview: null, suggestions: [] }));
+  });
+
+  const suggestionsFor = (values: PolicyFormValues) => suggestTags({ title: values.title, body: values.body, taxonomy: taxonomy() });
+
+  const showNew = async ({ res, values, errors, preview, status }: { res: Response; values: PolicyFormValues; errors: FieldError[]; preview: Article[] | null; status: number }) =>
+    kit.render(res, newPolicyPage({ ctx: webContext(res), taxonomy: taxonomy(), values, errors, published: await publishedPolicies(), preview, suggestions: suggestionsFor(values) }), status);
+
+  router.post('/staff/policies/new/body-file', async (_req, res) => {
+    requireStaff(res, DRAFTING);
+    const file = uploadedFile(res);
+    if (!file) return showNew({ res, values: policyValues({}), errors: [{ field: 'bodyFile', message: '请选择要读取的文本文件' }], preview: null, status: 400 });
+    const read = bodyFromFile({ buffer: file.buffer, values: policyValues({}) });
+    if (read.error) return showNew({ res, values: read.values, errors: [{ field: 'bodyFile', message: read.error }], preview: null, status: 400 });
+    return showNew({ res, values: read.values, errors: [], preview: parseArticles({ body: read.values.body }), status: 200 });
   });
 
   router.post('/staff/policies', async (req, res) => {
     const actor = requireStaff(res, DRAFTING);
     const form = formOf(req);
     const values = policyValues(form);
-    const show = async (errors: FieldError[], preview: Article[] | null, status = 400) =>
-      kit.render(res, newPolicyPage({ ctx: webContext(res), taxonomy: taxonomy(), values, errors, published: await publishedPolicies(), preview }), status);
+    const show = (errors: FieldError[], preview: Article[] | null, status = 400) => showNew({ res, values, errors, preview, status });
     if (str(form, 'intent') === 'preview') return show([], parseArticles({ body: values.body }), 200);
+    if (str(form, 'intent') === 'suggest') return showNew({ res, values: withSuggestions({ values, suggestions: suggestionsFor(values) }), errors: [], preview: null, status: 200 });
     const { payload, errors } = policyPayload(values);
     const parsed = createPolicyBodySchema.safeParse(payload);
     if (errors.length > 0 || !parsed.success) return show([...errors, ...(parsed.success ? [] : zodErrors(parsed.error, policyField))], null);
@@ -194,6 +236,7 @@ export function staffRoutes({ kit }: { kit: PortalKit }): express.Router {
     preview: Article[] | null;
     status?: number;
   }) => {
+    const shown = values ?? valuesOf(policy, taxonomy());
     kit.render(
       res,
       editPolicyPage({
@@ -201,10 +244,12 @@ export function staffRoutes({ kit }: { kit: PortalKit }): express.Router {
         actor,
         policy,
         taxonomy: taxonomy(),
-        values: values ?? valuesOf(policy, taxonomy()),
+        values: shown,
         errors,
         published: (await publishedPolicies()).filter((p) => p.id !== policy.id),
         preview,
+        interpretation: await services.interpretation.packages.getStaffView({ policyId: policy.id }),
+        suggestions: suggestionsFor(shown),
       }),
       status,
     );
@@ -221,6 +266,7 @@ export function staffRoutes({ kit }: { kit: PortalKit }): express.Router {
     const form = formOf(req);
     const values = policyValues(form);
     if (str(form, 'intent') === 'preview') return showEditor({ res, actor, policy, values, errors: [], preview: parseArticles({ body: values.body }) });
+    if (str(form, 'intent') === 'suggest') return showEditor({ res, actor, policy, values: withSuggestions({ values, suggestions: suggestionsFor(values) }), errors: [], preview: null });
     const { payload, errors } = policyPayload(values);
     const parsed = updatePolicyBodySchema.safeParse(payload);
     if (errors.length > 0 || !parsed.success) {
@@ -230,6 +276,27 @@ export function staffRoutes({ kit }: { kit: PortalKit }): express.Router {
     if (!result.ok) return showEditor({ res, actor, policy, values, errors: result.errors, preview: null, status: 400 });
     kit.flash(res, 'policy_saved');
     res.redirect(303, `/staff/policies/${policy.id}`);
+  });
+
+  router.post('/staff/policies/:id/body-file', async (req, res) => {
+    const actor = requireStaff(res, DRAFTING);
+    const policy = await loadPolicy(req);
+    const file = uploadedFile(res);
+    const current = valuesOf(policy, taxonomy());
+    if (!file) return showEditor({ res, actor, policy, errors: [{ field: 'bodyFile', message: '请选择要读取的文本文件' }], preview: null, status: 400 });
+    // The title is the stored one: a file never renames a policy that has a title already.
+    const read = bodyFromFile({ buffer: file.buffer, values: current });
+    if (read.error) return showEditor({ res, actor, policy, errors: [{ field: 'bodyFile', message: read.error }], preview: null, status: 400 });
+    return showEditor({ res, actor, policy, values: read.values, errors: [], preview: parseArticles({ body: read.values.body }) });
+  });
+
+  /** The 政策一图读懂 card of the working copy, as the package stands now (the API's preview needs a token). */
+  router.get('/staff/policies/:id/card.png', async (req, res) => {
+    requireStaff(res);
+    const policy = await loadPolicy(req);
+    const { body, etag } = await services.interpretation.packages.summaryCard({ policyId: policy.id, format: 'png', staff: true });
+    res.setHeader('ETag', `"${etag}"`);
+    res.type('image/png').send(body);
   });
 
   const transition = (step: 'submit' | 'publish' | 'revise', flash: FlashCode) =>

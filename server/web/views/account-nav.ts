@@ -11,6 +11,7 @@ export function accountTabs({ subscriber, current }: { subscriber: Subscriber; c
       ? ([
           ['/account/park/members', '成员企业'],
           ['/account/park/groups', '微信群'],
+          ['/account/park/pushes', '推送记录'],
         ] as [string, string][])
       : []),
     ['/account/security', '账号与安全'],

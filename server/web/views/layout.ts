@@ -18,6 +18,7 @@ function navItems(ctx: WebContext): NavItem[] {
   const items: NavItem[] = [
     { href: '/', label: '首页', match: (p) => p === '/' },
     { href: '/search', label: '政策检索', match: starts('/search') },
+    { href: '/faq', label: '常见问题', match: starts('/faq') },
   ];
   if (ctx.viewer.kind === 'account') {
     items.push({ href: '/account', label: '我的推送', match: (p) => p === '/account' || starts('/account/feed')(p) });
@@ -26,6 +27,7 @@ function navItems(ctx: WebContext): NavItem[] {
     if (ctx.viewer.subscriber.kind === 'park') items.push({ href: '/account/park/members', label: '成员企业', match: starts('/account/park') });
   } else if (ctx.viewer.kind === 'staff') {
     items.push({ href: '/staff', label: '政策工作台', match: (p) => p === '/staff' || starts('/staff/policies')(p) });
+    items.push({ href: '/staff/questions', label: '留言答复', match: starts('/staff/questions') });
     if (ctx.viewer.actor.role === 'admin') {
       items.push({ href: '/staff/taxonomy', label: '标签体系', match: starts('/staff/taxonomy') });
       items.push({ href: '/staff/users', label: '用户与角色', match: starts('/staff/users') });

@@ -58,7 +58,7 @@ export function searchPage({
             <summary>${dimension.label}</summary>
             <ul>${dimension.buckets.slice(0, 30).map((bucket) => {
               const on = state.tags.includes(bucket.tagId);
-              return html`<li><a href="${toggleTag(state, bucket.tagId)}"${on ? html` aria-current="true"` : ''}><span>${on ? html`<span aria-hidden="true">✓ </span><span class="visually-hidden">已选：</span>` : ''}${bucket.label}</span><span class="count">${formatCount(bucket.count)}</span></a></li>`;
+              return html`<li><a href="${toggleTag(state, bucket.tagId)}"${on ? html` aria-current="true"` : ''}><span>${on ? html`<span aria-hidden="true">√ </span><span class="visually-hidden">已选：</span>` : ''}${bucket.label}</span><span class="count">${formatCount(bucket.count)}</span></a></li>`;
             })}</ul>
           </details>`;
         })}

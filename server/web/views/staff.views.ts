@@ -1,4 +1,5 @@
 import type { Article } from '../../../schemas/article.schema.js';
+import type { StaffInterpretation } from '../../../schemas/interpretation.schema.js';
 import type { AudiencePreview } from '../../../schemas/matching.schema.js';
 import { DISCLOSURE_LABELS, REVIEW_KIND_LABELS, VALIDITY_LABELS, type PolicyStatus, type StaffPolicy } from '../../../schemas/policy.schema.js';
 import { CHANNEL_LABELS, SUBSCRIBER_KIND_LABELS } from '../../../schemas/subscriber.schema.js';
@@ -6,6 +7,7 @@ import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
 import type { Actor } from '../../services/actor.js';
 import type { Taxonomy } from '../../services/taxonomy.js';
 import type { WebContext } from '../context.js';
+import type { TagSuggestion } from '../tag-suggestions.js';
 import { html, type SafeHtml } from '../html.js';
 import { articleBody, countArticles } from './articles.js';
 import { choiceGroup, csrfField, definitionList, errorSummary, notice, pagination, selectField, tagPicker, textArea, textField, type FieldError } from './components.js';
@@ -18,8 +20,51 @@ export function statusBadge(status: PolicyStatus): SafeHtml {
   return html`<span class="badge badge-status">${STATUS_LABELS[status]}</span>`;
 }
 
-function staffLayout({ ctx, title, body, crumbs }: { ctx: WebContext; title: string; body: SafeHtml; crumbs?: { label: string; href?: string }[] }): SafeHtml {
+export function staffLayout({ ctx, title, body, crumbs }: { ctx: WebContext; title: string; body: SafeHtml; crumbs?: { label: string; href?: string }[] }): SafeHtml {
   return layout({ ctx, title, crumbs: [{ label: '政策工作台', href: '/staff' }, ...(crumbs ?? [{ label: title }])], body });
+}
+
+export type PolicyTab = 'content' | 'interpretation' | 'comparison' | 'faqs' | 'audience' | 'deliveries';
+
+/** The parts of one policy's workspace: its text and review, its package, FAQs, audience and pushes. */
+export function policyTabs({ policy, current }: { policy: Pick<StaffPolicy, 'id' | 'currentVersion'>; current: PolicyTab }): SafeHtml {
+  const base = `/staff/policies/${policy.id}`;
+  const items: [PolicyTab, string, string][] = [
+    ['content', base, '内容与审查'],
+    ['interpretation', `${base}/interpretation`, '解读材料'],
+    ['comparison', `${base}/comparison`, '新旧对照'],
+    ['faqs', `${base}/faqs`, '常见问题'],
+    ['audience', `${base}/audience`, '受众预览'],
+    ...(policy.currentVersion ? ([['deliveries', `${base}/deliveries`, '推送统计']] as [PolicyTab, string, string][]) : []),
+  ];
+  return html`<nav class="subnav" aria-label="政策工作区"><ul class="tabs">${items.map(
+    ([tab, href, label]) => html`<li><a href="${href}"${tab === current ? html` aria-current="page"` : ''}>${label}</a></li>`,
+  )}</ul></nav>`;
+}
+
+/** A page inside one policy's workspace: its title as the h1's context, the tabs, then the page. */
+export function policyWorkspace({
+  ctx,
+  policy,
+  title,
+  tab,
+  body,
+}: {
+  ctx: WebContext;
+  policy: Pick<StaffPolicy, 'id' | 'title' | 'status' | 'currentVersion'>;
+  title: string;
+  tab: PolicyTab;
+  body: SafeHtml;
+}): SafeHtml {
+  return staffLayout({
+    ctx,
+    title: `${title}：${policy.title}`,
+    crumbs: [{ label: policy.title, href: `/staff/policies/${policy.id}` }, { label: title }],
+    body: html`<h1>${title}<span class="h1-context">${policy.title}</span></h1>
+      <p class="meta">编号 ${policy.id} · ${statusBadge(policy.status)}${policy.currentVersion ? html` · 已发布至第 ${policy.currentVersion} 版` : ''}</p>
+      ${policyTabs({ policy, current: tab })}
+      ${body}`,
+  });
 }
 
 export function policyListPage({
@@ -27,11 +72,14 @@ export function policyListPage({
   actor,
   status,
   list,
+  openQuestions,
 }: {
   ctx: WebContext;
   actor: Actor;
   status: PolicyStatus | null;
   list: { total: number; page: number; pageSize: number; items: StaffPolicy[] };
+  /** Question groups waiting for an answer, oldest first in the queue. */
+  openQuestions: { total: number; overdue: number };
 }): SafeHtml {
   const tabs: [PolicyStatus | null, string][] = [[null, '全部'], ...(Object.entries(STATUS_LABELS) as [PolicyStatus, string][])];
   const href = (s: PolicyStatus | null, page = 1) => `/staff?${new URLSearchParams({ ...(s ? { status: s } : {}), ...(page > 1 ? { page: String(page) } : {}) }).toString()}`;
@@ -40,7 +88,10 @@ export function policyListPage({
     title: '政策工作台',
     crumbs: [{ label: '政策工作台' }],
     body: html`<h1>政策工作台</h1>
-      ${actor.role !== 'reviewer' && html`<div class="actions"><a class="btn" href="/staff/policies/new">新建政策</a></div>`}
+      <div class="actions">
+        ${actor.role !== 'reviewer' && html`<a class="btn" href="/staff/policies/new">新建政策</a>`}
+        <a class="btn btn-secondary" href="/staff/questions">留言答复（待答复 ${formatCount(openQuestions.total)} 组${openQuestions.overdue > 0 ? `，其中 ${formatCount(openQuestions.overdue)} 组已超期` : ''}）</a>
+      </div>
       <nav aria-label="按状态筛选"><ul class="tabs">${tabs.map(([s, label]) => html`<li><a href="${href(s)}"${s === status ? html` aria-current="page"` : ''}>${label}</a></li>`)}</ul></nav>
       <p role="status">共 ${formatCount(list.total)} 件</p>
       <div class="table-wrap"><table>
@@ -89,6 +140,8 @@ function policyForm({
   action,
   published,
   preview,
+  suggestions,
+  bodyFileAction,
 }: {
   ctx: WebContext;
   taxonomy: Taxonomy;
@@ -97,10 +150,13 @@ function policyForm({
   action: string;
   published: { id: string; title: string }[];
   preview: Article[] | null;
+  suggestions: readonly TagSuggestion[];
+  bodyFileAction: string;
 }): SafeHtml {
   const levels = taxonomy.tags.filter((t) => t.dimension === 'issuer_level' && !t.deprecated);
+  const fileError = errors.find((e) => e.field === 'bodyFile')?.message ?? null;
   return html`${errorSummary(errors)}
-    <form method="post" action="${action}" novalidate>
+    <form method="post" action="${action}" novalidate id="policy-form">
       ${csrfField(ctx)}
       <h2>基本信息</h2>
       ${textField({ name: 'title', label: '标题', value: values.title, errors, required: true })}
@@ -132,6 +188,15 @@ function policyForm({
       ${textArea({ name: 'disclosureReason', label: '不公开或依申请公开的理由', value: values.disclosureReason, errors, hint: '主动公开时无需填写' })}
 
       <h2>正文</h2>
+      <div class="field${fileError ? ' has-error' : ''}">
+        <label for="f-bodyFile">从文本文件读取正文 <span class="muted">（选填）</span></label>
+        <span class="hint" id="f-bodyFile-hint">选择 .txt 文件（UTF-8 或 GBK 编码）后点“读取文件”：正文框的内容将被替换${action === '/staff/policies' ? '，标题为空时取文件第一行' : '，本页尚未保存的其他修改不会保留'}。核对后再保存。</span>
+        ${fileError && html`<span class="field-error" id="f-bodyFile-error">${fileError}</span>`}
+        <div class="file-row">
+          <input id="f-bodyFile" type="file" name="file" accept=".txt,text/plain" form="body-file" aria-describedby="f-bodyFile-hint${fileError ? ' f-bodyFile-error' : ''}">
+          <button class="btn btn-secondary" type="submit" form="body-file">读取文件</button>
+        </div>
+      </div>
       ${textArea({ name: 'body', label: '正文', value: values.body, errors, tall: true, required: true, hint: '粘贴全文即可。系统按“第X章 / 第X条 / 一、 / （一） / 1.”自动识别条款结构。' })}
       <div class="actions"><button class="btn btn-secondary" type="submit" name="intent" value="preview">预览条款结构</button></div>
       ${
@@ -141,6 +206,8 @@ function policyForm({
           <div class="preview-articles articles">${preview.length > 0 ? articleBody(preview) : html`<p>没有识别出条款结构，将按普通段落显示。</p>`}</div>
         </section>`
       }
+
+      ${suggestionPanel({ suggestions, values, taxonomy, hasText: values.body.trim().length > 0 })}
 
       <h2>适用对象（谁可以享受）</h2>
       <p class="hint">留空表示不限。同一维度内满足任一即可，不同维度需同时满足；企业画像中未填写的维度显示为“待确认”。</p>
@@ -161,7 +228,33 @@ function policyForm({
         </details>`;
       })}
       <div class="actions"><button class="btn" type="submit" name="intent" value="save">保存草稿</button></div>
-    </form>`;
+    </form>
+    <form id="body-file" method="post" action="${bodyFileAction}" enctype="multipart/form-data">${csrfField(ctx)}</form>`;
+}
+
+function isSelected({ suggestion, values }: { suggestion: TagSuggestion; values: PolicyFormValues }): boolean {
+  const chosen = suggestion.target === 'criteria' ? values.criteria[suggestion.dimension] : values.tags[suggestion.dimension];
+  return (chosen ?? []).includes(suggestion.tagId);
+}
+
+/** Tags named in the text, offered for one click; the drafter still decides (nothing is applied unasked). */
+function suggestionPanel({ suggestions, values, taxonomy, hasText }: { suggestions: readonly TagSuggestion[]; values: PolicyFormValues; taxonomy: Taxonomy; hasText: boolean }): SafeHtml {
+  const open = suggestions.filter((s) => !isSelected({ suggestion: s, values }));
+  return html`<section class="panel suggestions" aria-labelledby="suggest-title">
+    <h2 id="suggest-title">标签建议</h2>
+    ${
+      !hasText
+        ? html`<p class="hint">填写正文后点“预览条款结构”，将按标题和正文中出现的标签名称和同义词给出建议。</p>`
+        : suggestions.length === 0
+          ? html`<p class="hint">标题和正文中没有出现标签名称或同义词，请直接在下方选择。</p>`
+          : html`<p class="hint">按标题和正文中出现的标签名称和同义词给出（标题中出现的排在前面）。采用后仍可在下方逐项调整。</p>
+            <ul class="suggestion-list">${suggestions.map(
+              (s) => html`<li><span class="meta">${s.target === 'criteria' ? '适用对象' : '标签'} · ${taxonomy.dimensionLabel(s.dimension)}：</span><strong>${s.label}</strong>
+                <span class="meta">（“${s.term}”${[s.inTitle ? '见于标题' : '', s.inBody > 0 ? `正文中出现 ${s.inBody} 次` : ''].filter(Boolean).join('，')}）</span>${isSelected({ suggestion: s, values }) ? html` <span class="badge badge-effective">已选</span>` : ''}</li>`,
+            )}</ul>
+            ${open.length > 0 && html`<div class="actions"><button class="btn btn-secondary" type="submit" name="intent" value="suggest">采用建议的 ${open.length} 个标签</button></div>`}`
+    }
+  </section>`;
 }
 
 export function newPolicyPage({
@@ -171,6 +264,7 @@ export function newPolicyPage({
   errors,
   published,
   preview,
+  suggestions,
 }: {
   ctx: WebContext;
   taxonomy: Taxonomy;
@@ -178,15 +272,76 @@ export function newPolicyPage({
   errors: FieldError[];
   published: { id: string; title: string }[];
   preview: Article[] | null;
+  suggestions: readonly TagSuggestion[];
 }): SafeHtml {
   return staffLayout({
     ctx,
     title: '新建政策',
-    body: html`<h1>新建政策</h1>${policyForm({ ctx, taxonomy, values, errors, action: '/staff/policies', published, preview })}`,
+    body: html`<h1>新建政策</h1>${policyForm({ ctx, taxonomy, values, errors, action: '/staff/policies', published, preview, suggestions, bodyFileAction: '/staff/policies/new/body-file' })}`,
   });
 }
 
-function workflowPanel({ ctx, actor, policy, errors }: { ctx: WebContext; actor: Actor; policy: StaffPolicy; errors: FieldError[] }): SafeHtml {
+/**
+ * 三同步 in the workflow panel: whether the package (or a recorded exemption) lets the policy go to
+ * review and be published, which required sections are missing, and whether this round's reviews
+ * saw the package as it is now.
+ */
+/**
+ * One line on where the package stands. Once a version is out and no revision is under way, the
+ * gate (which checks the current review round) says nothing useful: the release does.
+ */
+export function syncState({ policy, interpretation }: { policy: Pick<StaffPolicy, 'status' | 'currentVersion'>; interpretation: StaffInterpretation }): { label: string; ok: boolean; message: string; settled: boolean } {
+  if ((policy.status === 'published' || policy.status === 'repealed') && policy.currentVersion) {
+    const release = interpretation.releases.find((r) => r.version === policy.currentVersion);
+    return release
+      ? { label: '已随政策发布', ok: true, message: `解读材料已随第 ${release.version} 版一并发布${release.exempt ? '（免予解读）' : ''}。修改须先发起修订。`, settled: true }
+      : { label: '未随政策发布', ok: false, message: `第 ${policy.currentVersion} 版发布时没有解读材料（导入的历史文件）。`, settled: true };
+  }
+  const { gate } = interpretation;
+  return { label: gate.status === 'ready' ? '解读已就绪' : gate.status === 'exempt' ? '免予解读' : '解读未就绪', ok: gate.status !== 'blocked', message: gate.message, settled: false };
+}
+
+function syncStatus({ policy, interpretation }: { policy: StaffPolicy; interpretation: StaffInterpretation }): SafeHtml {
+  const { gate, completeness } = interpretation;
+  const state = syncState({ policy, interpretation });
+  const roundReviews = interpretation.reviews.filter((r) => r.round === policy.reviewRound);
+  const base = `/staff/policies/${policy.id}`;
+  return html`<div class="sync" aria-labelledby="sync-title">
+    <h3 id="sync-title">三同步：解读材料</h3>
+    <p><span class="badge ${state.ok ? 'badge-effective' : 'badge-revised'}">${state.label}</span> ${state.message}</p>
+    ${
+      !state.settled &&
+      gate.status !== 'exempt' &&
+      html`<ul class="checklist">${completeness.required.map((required) => {
+        const missing = completeness.missing.find((m) => m.section === required.section);
+        return html`<li class="${missing ? 'todo' : 'done'}"><span aria-hidden="true">${missing ? '×' : '√'}</span> ${required.label}：${missing ? missing.reason : '已填写'}</li>`;
+      })}</ul>`
+    }
+    ${completeness.warnings.length > 0 && html`<p class="meta">提示：${completeness.warnings.join('；')}</p>`}
+    ${
+      !state.settled &&
+      roundReviews.length > 0 &&
+      html`<p>本轮审查看到的解读材料：${roundReviews
+        .map((r) => `${REVIEW_KIND_LABELS[r.kind as keyof typeof REVIEW_KIND_LABELS] ?? r.kind}${r.coversCurrent ? '与当前内容一致' : '此后已修改，需要重新审查'}`)
+        .join('；')}。</p>`
+    }
+    <p><a href="${base}/interpretation">编辑解读材料</a> · <a href="${base}/comparison">新旧对照与起草说明</a> · <a href="${base}/faqs">常见问题（${interpretation.faqs.length}）</a></p>
+  </div>`;
+}
+
+function workflowPanel({
+  ctx,
+  actor,
+  policy,
+  errors,
+  interpretation,
+}: {
+  ctx: WebContext;
+  actor: Actor;
+  policy: StaffPolicy;
+  errors: FieldError[];
+  interpretation: StaffInterpretation | null;
+}): SafeHtml {
   const drafting = actor.role === 'admin' || actor.role === 'drafter';
   const reviewing = actor.role === 'admin' || actor.role === 'reviewer';
   const roundReviews = policy.reviews.filter((r) => r.round === policy.reviewRound);
@@ -198,11 +353,13 @@ function workflowPanel({ ctx, actor, policy, errors }: { ctx: WebContext; actor:
     <h2 id="workflow-title">审查与发布</h2>
     <p>当前状态：${statusBadge(policy.status)}${policy.currentVersion ? html`　已发布至第 ${policy.currentVersion} 版` : ''}</p>
     ${errorSummary(errors.filter((e) => !reviewErrors.includes(e) && !repealErrors.includes(e)))}
+    ${interpretation && syncStatus({ policy, interpretation })}
     <div class="actions">
       ${policy.status === 'draft' && drafting && button('submit', '送审')}
       ${policy.status === 'approved' && drafting && button('publish', '发布')}
       ${(policy.status === 'published' || policy.status === 'approved') && drafting && button('revise', '发起修订', 'btn btn-secondary')}
       <a class="btn btn-secondary" href="/staff/policies/${policy.id}/audience">受众预览</a>
+      ${policy.currentVersion && html`<a class="btn btn-secondary" href="/staff/policies/${policy.id}/deliveries">推送统计</a>`}
       ${policy.currentVersion && html`<a href="/policies/${policy.id}">查看公开页面</a>`}
     </div>
     ${
@@ -276,6 +433,8 @@ export function editPolicyPage({
   errors,
   published,
   preview,
+  interpretation,
+  suggestions,
 }: {
   ctx: WebContext;
   actor: Actor;
@@ -285,6 +444,8 @@ export function editPolicyPage({
   errors: FieldError[];
   published: { id: string; title: string }[];
   preview: Article[] | null;
+  interpretation: StaffInterpretation | null;
+  suggestions: readonly TagSuggestion[];
 }): SafeHtml {
   const editable = policy.status === 'draft' && (actor.role === 'admin' || actor.role === 'drafter');
   const formErrors = errors.filter((e) => !['kind', 'decision', 'comment', 'repealedAt', 'reason'].includes(e.field ?? '') && e.field !== null);
@@ -294,22 +455,33 @@ export function editPolicyPage({
     title: policy.title,
     body: html`<h1>${policy.title}</h1>
       <p class="meta">编号 ${policy.id} · ${statusBadge(policy.status)} · 起草人 ${policy.createdBy} · 最后修改 ${formatInstant(policy.updatedAt)}</p>
-      ${workflowPanel({ ctx, actor, policy, errors: workflowErrors })}
+      ${policyTabs({ policy, current: 'content' })}
+      ${workflowPanel({ ctx, actor, policy, errors: workflowErrors, interpretation })}
       ${
         editable
-          ? html`<section aria-labelledby="edit-title"><h2 id="edit-title" class="visually-hidden">编辑草稿</h2>${policyForm({ ctx, taxonomy, values, errors: formErrors, action: `/staff/policies/${policy.id}`, published, preview })}</section>`
+          ? html`<section aria-labelledby="edit-title"><h2 id="edit-title" class="visually-hidden">编辑草稿</h2>${policyForm({
+              ctx,
+              taxonomy,
+              values,
+              errors: formErrors,
+              action: `/staff/policies/${policy.id}`,
+              published,
+              preview,
+              suggestions,
+              bodyFileAction: `/staff/policies/${policy.id}/body-file`,
+            })}</section>`
           : html`${policy.status !== 'draft' && notice({ text: '非草稿状态不能直接修改。已送审的政策被退回后、已发布的政策发起修订后，可以再次编辑。' })}${readOnlyContent({ policy, taxonomy })}`
       }`,
   });
 }
 
 export function audiencePage({ ctx, policy, preview }: { ctx: WebContext; policy: StaffPolicy; preview: AudiencePreview }): SafeHtml {
-  return staffLayout({
+  return policyWorkspace({
     ctx,
+    policy,
     title: '受众预览',
-    crumbs: [{ label: policy.title, href: `/staff/policies/${policy.id}` }, { label: '受众预览' }],
-    body: html`<h1>受众预览：${policy.title}</h1>
-      <p class="lead">${preview.basis === 'working_copy' ? '按当前工作稿计算：发布后将推送给以下订阅用户。' : '按已发布版本计算。'}</p>
+    tab: 'audience',
+    body: html`<p class="lead">${preview.basis === 'working_copy' ? '按当前工作稿计算：发布后将推送给以下订阅用户。' : '按已发布版本计算。'}</p>
       <div class="grid-2">
         <section class="panel" aria-labelledby="reach-title">
           <h2 id="reach-title">覆盖</h2>

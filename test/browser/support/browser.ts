@@ -53,6 +53,7 @@ export async function newContext({ browser, baseURL, viewport = 'desktop' }: { b
  */
 export async function screenshotBoth({ page, name }: { page: Page; name: string }): Promise<void> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await loadLazyImages(page);
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-desktop.png`), fullPage: true });
   const browser = page.context().browser();
   if (!browser) return;
@@ -61,6 +62,7 @@ export async function screenshotBoth({ page, name }: { page: Page; name: string 
     await phone.addCookies(await page.context().cookies());
     const phonePage = await phone.newPage();
     await phonePage.goto(page.url());
+    await loadLazyImages(phonePage);
     await phonePage.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-phone.png`), fullPage: true });
     // A page wider than the phone makes people scroll sideways to read: treat it as a failure.
     const overflow = Number(await phonePage.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
@@ -70,11 +72,38 @@ export async function screenshotBoth({ page, name }: { page: Page; name: string 
   }
 }
 
-/** Collects console errors and CSP violations: a page that breaks its own policy fails the test. */
+/**
+ * Images below the fold load lazily, and a full-page screenshot does not scroll: scroll through
+ * the page once and wait for every image, so the shot shows what a reader scrolling down sees.
+ */
+async function loadLazyImages(page: Page): Promise<void> {
+  const { scrollX, scrollY } = (await page.evaluate('({ scrollX: window.scrollX, scrollY: window.scrollY })')) as { scrollX: number; scrollY: number };
+  await page.evaluate(`(async () => {
+    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
+      window.scrollTo(0, y);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    const loaded = Promise.all(Array.from(document.images).map((img) => img.complete ? null : new Promise((resolve) => { img.onload = img.onerror = resolve; })));
+    await Promise.race([loaded, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  })()`);
+  await page.evaluate(`window.scrollTo(${scrollX}, ${scrollY})`);
+}
+
+/**
+ * Collects console errors and CSP violations: a page that breaks its own policy fails the test.
+ * A form shown again with its errors answers 400 (or 429), which Chromium logs as a failed load of
+ * the page itself; that is the form working, so only failed loads of anything else count.
+ */
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
+  const documents = new Set<string>();
+  page.on('request', (request) => {
+    if (request.isNavigationRequest()) documents.add(request.url());
+  });
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
+    if (message.type() !== 'error') return;
+    if (message.text().startsWith('Failed to load resource') && documents.has(message.location().url)) return;
+    problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
   return problems;

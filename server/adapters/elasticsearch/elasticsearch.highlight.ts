@@ -1,0 +1,142 @@
+/**
+ * Snippets and highlighted questions, computed in the application rather than by Elasticsearch's
+ * highlighters, for two reasons:
+ * - the indexed text is the normalised (Simplified) copy, so a highlighter would return Simplified
+ *   fragments of a Traditional document; the port promises the original characters in `<mark>`;
+ * - the embedded engine's window choice and marking are part of the behaviour both engines share.
+ * The query words are found in the normalised text, which has the original's UTF-16 length
+ * character for character, and painted onto the original by offset. The rules are the embedded
+ * engine's; test/unit/elasticsearch-highlight.test.ts holds the two to the same output.
+ */
+import { normalizeText } from '../../text/text-normalizer.js';
+
+const POLICY_SNIPPET_WIDTH = 120;
+const FAQ_SNIPPET_WIDTH = 100;
+/** Bounds the work on a very long body full of a common query word. */
+const MAX_SNIPPET_OCCURRENCES = 2_000;
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+
+function displayText(text: string): string {
+  return escapeHtml(text.replace(/\s+/g, ' '));
+}
+
+interface Occurrence {
+  start: number;
+  end: number;
+  term: number;
+}
+
+function findOccurrences({ haystack, terms }: { haystack: string; terms: readonly string[] }): Occurrence[] {
+  const found: Occurrence[] = [];
+  terms.forEach((term, index) => {
+    let at = haystack.indexOf(term);
+    while (at !== -1 && found.length < MAX_SNIPPET_OCCURRENCES) {
+      found.push({ start: at, end: at + term.length, term: index });
+      at = haystack.indexOf(term, at + term.length);
+    }
+  });
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const disjoint: Occurrence[] = [];
+  for (const occurrence of found) {
+    const last = disjoint[disjoint.length - 1];
+    if (!last || occurrence.start >= last.end) disjoint.push(occurrence);
+  }
+  return disjoint;
+}
+
+/** The first window holding the most distinct query words, then the most occurrences. */
+function bestWindow(occurrences: readonly Occurrence[]): { first: number; last: number } {
+  let best = { first: 0, last: 0, score: -1 };
+  let last = 0;
+  for (let first = 0; first < occurrences.length; first++) {
+    const start = occurrences[first]?.start ?? 0;
+    if (last < first) last = first;
+    while (last + 1 < occurrences.length && (occurrences[last + 1]?.end ?? Infinity) <= start + POLICY_SNIPPET_WIDTH) last += 1;
+    const distinct = new Set(occurrences.slice(first, last + 1).map((o) => o.term)).size;
+    const score = distinct * 10_000 + (last - first + 1);
+    if (score > best.score) best = { first, last, score };
+  }
+  return best;
+}
+
+function isLowSurrogate(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+function windowBounds({ length, from, to }: { length: number; from: number; to: number }): { start: number; end: number } {
+  const slack = Math.max(0, POLICY_SNIPPET_WIDTH - (to - from));
+  let start = Math.max(0, from - Math.min(Math.floor(slack / 2), 30));
+  const end = Math.min(length, Math.max(to, start + POLICY_SNIPPET_WIDTH));
+  start = Math.max(0, Math.min(start, end - POLICY_SNIPPET_WIDTH));
+  return { start, end };
+}
+
+function leadingSnippet(body: string): string {
+  const text = body.trimStart();
+  let end = Math.min(text.length, POLICY_SNIPPET_WIDTH);
+  if (end < text.length && isLowSurrogate(text, end)) end += 1;
+  return displayText(text.slice(0, end)) + (end < text.length ? '…' : '');
+}
+
+/** An HTML-escaped excerpt of a policy body around the densest window of query terms. */
+export function policySnippet({ body, terms }: { body: string; terms: readonly string[] }): string {
+  if (terms.length === 0) return leadingSnippet(body);
+  const normalizedBody = normalizeText(body);
+  if (normalizedBody.length !== body.length) return leadingSnippet(body);
+  const occurrences = findOccurrences({ haystack: normalizedBody, terms });
+  if (occurrences.length === 0) return leadingSnippet(body);
+  const { first, last } = bestWindow(occurrences);
+  const from = occurrences[first]?.start ?? 0;
+  const to = occurrences[last]?.end ?? from;
+  let { start, end } = windowBounds({ length: body.length, from, to });
+  if (start > 0 && isLowSurrogate(body, start)) start -= 1;
+  if (end < body.length && isLowSurrogate(body, end)) end += 1;
+  let html = start > 0 ? '…' : '';
+  let cursor = start;
+  for (const occurrence of occurrences.slice(first, last + 1)) {
+    html += displayText(body.slice(cursor, occurrence.start));
+    html += `<mark>${displayText(body.slice(occurrence.start, occurrence.end))}</mark>`;
+    cursor = occurrence.end;
+  }
+  html += displayText(body.slice(cursor, end));
+  return (html + (end < body.length ? '…' : '')).replaceAll('</mark><mark>', '');
+}
+
+/** Escapes `text` and wraps every occurrence of a term (found in its folded form) in `<mark>`. */
+export function markTerms({ text, terms }: { text: string; terms: readonly string[] }): string {
+  const folded = normalizeText(text);
+  if (terms.length === 0 || folded.length !== text.length) return escapeHtml(text);
+  const marks: { start: number; end: number }[] = [];
+  for (const term of terms) {
+    let at = folded.indexOf(term);
+    while (at !== -1) {
+      marks.push({ start: at, end: at + term.length });
+      at = folded.indexOf(term, at + term.length);
+    }
+  }
+  marks.sort((a, b) => a.start - b.start || b.end - a.end);
+  let html = '';
+  let cursor = 0;
+  for (const mark of marks) {
+    if (mark.start < cursor) continue;
+    html += `${escapeHtml(text.slice(cursor, mark.start))}<mark>${escapeHtml(text.slice(mark.start, mark.end))}</mark>`;
+    cursor = mark.end;
+  }
+  return (html + escapeHtml(text.slice(cursor))).replaceAll('</mark><mark>', '');
+}
+
+/** An excerpt of a FAQ answer starting a little before the first term. */
+export function faqSnippet({ text, terms }: { text: string; terms: readonly string[] }): string {
+  const flat = text.replace(/\s+/g, ' ');
+  const folded = normalizeText(flat);
+  const first = terms.map((term) => folded.indexOf(term)).filter((at) => at >= 0).sort((a, b) => a - b)[0] ?? 0;
+  const start = Math.max(0, Math.min(first - 20, flat.length - FAQ_SNIPPET_WIDTH));
+  const end = Math.min(flat.length, start + FAQ_SNIPPET_WIDTH);
+  return `${start > 0 ? '…' : ''}${markTerms({ text: flat.slice(start, end), terms })}${end < flat.length ? '…' : ''}`;
+}

@@ -1,0 +1,295 @@
+/**
+ * A small model of Elasticsearch's structured query semantics, for testing the adapter's query
+ * builders without a cluster: filters over keyword, boolean, number and `YYYY-MM-DD` date fields,
+ * `filter`/`terms`/`filters` aggregations, field sorts and paging. Full-text queries are out of
+ * scope (only a cluster can say how its analyzers match), and any clause this model does not know
+ * throws, so a builder cannot slip an untested construct past it.
+ *
+ * The rules modelled are Elasticsearch's documented ones: a field holds every value of an array
+ * (an empty array or null is no value); `bool` needs every `must`/`filter`, no `must_not`, and at
+ * least `minimum_should_match` `should` clauses (default 1 when there is no `must`/`filter`, else
+ * 0); date bounds rounded with `||/d` cover the whole day (`gte`/`lt` from its start, `gt`/`lte` to
+ * its end).
+ */
+import type { estypes } from '@elastic/elasticsearch';
+
+type Scalar = string | number | boolean;
+
+export interface ModelDoc {
+  _id: string;
+  _source: Record<string, unknown>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Every value a document holds at a dotted path, arrays flattened, nulls dropped. */
+export function valuesAt(source: unknown, path: string): Scalar[] {
+  const out: Scalar[] = [];
+  const visit = (value: unknown, rest: string[]): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, rest);
+      return;
+    }
+    if (rest.length === 0) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out.push(value);
+      return;
+    }
+    if (!isRecord(value)) return;
+    const [head, ...tail] = rest;
+    if (head !== undefined) visit(value[head], tail);
+  };
+  visit(source, path.split('.'));
+  return out;
+}
+
+function single<T>(record: Partial<Record<string, T>>, what: string): [string, T] {
+  const entries = Object.entries(record).filter((entry): entry is [string, T] => entry[1] !== undefined);
+  if (entries.length !== 1 || !entries[0]) throw new Error(`${what}: expected exactly one field`);
+  return entries[0];
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A date bound as a day, and whether it was rounded to the day (`||/d`). */
+function dayBound(value: unknown): string {
+  if (typeof value !== 'string') throw new Error(`range: only date strings are modelled, got ${String(value)}`);
+  const match = /^(\d{4}-\d{2}-\d{2})(\|\|\/d)?$/.exec(value);
+  if (!match?.[1]) throw new Error(`range: unsupported bound ${value}`);
+  return match[1];
+}
+
+function rangeMatches(values: Scalar[], range: Record<string, unknown>): boolean {
+  for (const key of Object.keys(range)) {
+    if (!['gt', 'gte', 'lt', 'lte', 'format', 'boost'].includes(key)) throw new Error(`range: unsupported option ${key}`);
+  }
+  return values.some((raw) => {
+    if (typeof raw !== 'string') return false;
+    const day = raw.slice(0, 10);
+    if (range.gte !== undefined && !(day >= dayBound(range.gte))) return false;
+    if (range.gt !== undefined && !(day > dayBound(range.gt))) return false;
+    if (range.lte !== undefined && !(day <= dayBound(range.lte))) return false;
+    if (range.lt !== undefined && !(day < dayBound(range.lt))) return false;
+    return true;
+  });
+}
+
+/**
+ * Queries the model leaves to its user (full text, percolation): a verdict, or undefined for a
+ * query it does not handle either.
+ */
+export type QueryExtension = (query: estypes.QueryDslQueryContainer, doc: ModelDoc) => boolean | undefined;
+
+export function matches(query: estypes.QueryDslQueryContainer, doc: ModelDoc, extension?: QueryExtension): boolean {
+  const keys = Object.keys(query);
+  if (keys.length !== 1) throw new Error(`a query container holds exactly one query, got ${keys.join(', ') || 'none'}`);
+  const extended = extension?.(query, doc);
+  if (extended !== undefined) return extended;
+  if (query.match_all) return true;
+  if (query.match_none) return false;
+  if (query.term) {
+    const [field, spec] = single(query.term, 'term');
+    const wanted = isRecord(spec) ? spec.value : spec;
+    return valuesAt(doc._source, field).some((value) => value === wanted);
+  }
+  if (query.terms) {
+    const fields = Object.entries(query.terms).filter(([key]) => key !== 'boost' && key !== '_name');
+    if (fields.length !== 1 || !fields[0]) throw new Error('terms: expected exactly one field');
+    const [field, wanted] = fields[0];
+    if (!Array.isArray(wanted)) throw new Error('terms: only literal lists are modelled');
+    const set = new Set<unknown>(wanted);
+    return valuesAt(doc._source, field).some((value) => set.has(value));
+  }
+  if (query.ids) return asArray(query.ids.values).includes(doc._id);
+  if (query.exists) return valuesAt(doc._source, query.exists.field).length > 0;
+  if (query.range) {
+    const [field, range] = single(query.range, 'range');
+    return rangeMatches(valuesAt(doc._source, field), range as Record<string, unknown>);
+  }
+  if (query.constant_score) return matches(query.constant_score.filter, doc, extension);
+  if (query.bool) {
+    const { must, filter, should, must_not: mustNot, minimum_should_match: minimum, ...rest } = query.bool;
+    for (const key of Object.keys(rest)) if (key !== 'boost' && key !== '_name') throw new Error(`bool: unsupported option ${key}`);
+    const required = [...asArray(must), ...asArray(filter)];
+    if (!required.every((clause) => matches(clause, doc, extension))) return false;
+    if (asArray(mustNot).some((clause) => matches(clause, doc, extension))) return false;
+    const optional = asArray(should);
+    if (typeof minimum === 'string') throw new Error('bool: only numeric minimum_should_match is modelled');
+    const needed = minimum ?? (required.length > 0 ? 0 : optional.length > 0 ? 1 : 0);
+    return optional.filter((clause) => matches(clause, doc, extension)).length >= needed;
+  }
+  throw new Error(`unsupported query: ${keys[0]}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Searching
+
+export interface ModelBucket {
+  key: string;
+  doc_count: number;
+}
+
+export type ModelAggregate = {
+  doc_count?: number;
+  buckets?: ModelBucket[] | Record<string, { doc_count: number }>;
+} & { [name: string]: ModelAggregate | number | ModelBucket[] | Record<string, { doc_count: number }> | undefined };
+
+function aggregate(container: estypes.AggregationsAggregationContainer, docs: ModelDoc[], extension?: QueryExtension): ModelAggregate {
+  const { aggs, aggregations, ...kinds } = container;
+  const kind = Object.keys(kinds);
+  if (kind.length !== 1) throw new Error(`an aggregation holds exactly one kind, got ${kind.join(', ')}`);
+  const subs = aggs ?? aggregations ?? {};
+  if (container.filter) {
+    const filter = container.filter;
+    const scope = docs.filter((doc) => matches(filter, doc, extension));
+    const out: ModelAggregate = { doc_count: scope.length };
+    for (const [name, sub] of Object.entries(subs)) out[name] = aggregate(sub, scope, extension);
+    return out;
+  }
+  if (container.terms) {
+    const field = container.terms.field;
+    if (typeof field !== 'string') throw new Error('terms aggregation: field required');
+    if (Object.keys(subs).length > 0) throw new Error('terms aggregation: sub-aggregations are not modelled');
+    const counts = new Map<string, number>();
+    for (const doc of docs) for (const value of new Set(valuesAt(doc._source, field))) counts.set(String(value), (counts.get(String(value)) ?? 0) + 1);
+    const buckets = [...counts].map(([key, count]) => ({ key, doc_count: count })).sort((a, b) => b.doc_count - a.doc_count || (a.key < b.key ? -1 : 1));
+    return { buckets: buckets.slice(0, container.terms.size ?? 10) };
+  }
+  if (container.filters) {
+    const filters = container.filters.filters;
+    if (!isRecord(filters)) throw new Error('filters aggregation: only named filters are modelled');
+    const buckets: Record<string, { doc_count: number }> = {};
+    for (const [name, filter] of Object.entries(filters as Record<string, estypes.QueryDslQueryContainer>)) {
+      buckets[name] = { doc_count: docs.filter((doc) => matches(filter, doc, extension)).length };
+    }
+    return { buckets };
+  }
+  throw new Error(`unsupported aggregation: ${kind[0]}`);
+}
+
+function compareScalars(a: Scalar, b: Scalar): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function sortKeys(sort: estypes.Sort | undefined, scoring: boolean): { field: string; order: 'asc' | 'desc'; missingFirst: boolean }[] {
+  return asArray(sort).map((entry) => {
+    if (typeof entry === 'string') return { field: entry, order: 'asc', missingFirst: false };
+    const [field, spec] = single(entry as Record<string, unknown>, 'sort');
+    if (field === '_score' && !scoring) throw new Error('sort: _score needs a scoring function');
+    if (spec === 'asc' || spec === 'desc') return { field, order: spec, missingFirst: false };
+    if (!isRecord(spec)) throw new Error(`sort: unsupported spec for ${field}`);
+    const order = spec.order === 'desc' ? 'desc' : 'asc';
+    if (spec.missing !== undefined && spec.missing !== '_last' && spec.missing !== '_first') throw new Error('sort: only _first/_last are modelled');
+    return { field, order, missingFirst: spec.missing === '_first' };
+  });
+}
+
+/** Sort values of a document: the lowest value ascending, the highest descending (multi-valued fields). */
+function sortValue(doc: ModelDoc, field: string, order: 'asc' | 'desc'): Scalar | undefined {
+  const values = valuesAt(doc._source, field).sort(compareScalars);
+  return order === 'asc' ? values[0] : values.at(-1);
+}
+
+/** `_source` filtering by a list of field paths (no wildcards). */
+export function pick(source: Record<string, unknown>, includes: estypes.SearchSourceConfig | undefined): Record<string, unknown> {
+  if (includes === undefined || includes === true) return source;
+  if (!Array.isArray(includes)) throw new Error('_source: only a list of fields is modelled');
+  const out: Record<string, unknown> = {};
+  for (const path of includes) {
+    if (path.includes('*')) throw new Error('_source: wildcards are not modelled');
+    const parts = path.split('.');
+    let from: unknown = source;
+    for (const part of parts) from = isRecord(from) ? from[part] : undefined;
+    if (from === undefined) continue;
+    let into = out;
+    parts.slice(0, -1).forEach((part) => {
+      const next = into[part];
+      if (!isRecord(next)) into[part] = {};
+      into = into[part] as Record<string, unknown>;
+    });
+    into[parts[parts.length - 1] ?? path] = from;
+  }
+  return out;
+}
+
+export interface ModelResponse {
+  hits: { total: { value: number; relation: 'eq' }; hits: { _id: string; _score: number | null; _source: Record<string, unknown>; sort: Scalar[] }[] };
+  aggregations?: Record<string, ModelAggregate>;
+}
+
+export interface SearchOptions {
+  extension?: QueryExtension;
+  /** The relevance of a matching document, for `_score` sorts; without it every score is null. */
+  score?: (query: estypes.QueryDslQueryContainer, doc: ModelDoc) => number;
+}
+
+function compareSortValues(a: readonly Scalar[], b: readonly unknown[], orders: readonly ('asc' | 'desc')[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined || (typeof y !== 'string' && typeof y !== 'number' && typeof y !== 'boolean')) continue;
+    const compared = compareScalars(x, y);
+    if (compared !== 0) return orders[i] === 'desc' ? -compared : compared;
+  }
+  return 0;
+}
+
+/** A search over documents: query, post_filter, aggregations over the query's matches, sort, search_after, page. */
+export function search(request: estypes.SearchRequest, docs: ModelDoc[], { extension, score }: SearchOptions = {}): ModelResponse {
+  const known = new Set(['query', 'post_filter', 'aggregations', 'aggs', 'sort', 'from', 'size', 'track_total_hits', '_source', 'track_scores', 'search_after', 'pit']);
+  for (const key of Object.keys(request)) if (!known.has(key)) throw new Error(`search: unsupported option ${key}`);
+  const query = request.query;
+  const scope = docs.filter((doc) => (query ? matches(query, doc, extension) : true));
+  const postFilter = request.post_filter;
+  const hits = postFilter ? scope.filter((doc) => matches(postFilter, doc, extension)) : scope;
+  const scores = new Map<string, number>();
+  if (score) for (const doc of hits) scores.set(doc._id, query ? score(query, doc) : 1);
+  const keys = sortKeys(request.sort ?? (score ? [{ _score: { order: 'desc' } }] : undefined), score !== undefined);
+  const valueOf = (doc: ModelDoc, field: string, order: 'asc' | 'desc'): Scalar | undefined => (field === '_score' ? scores.get(doc._id) : sortValue(doc, field, order));
+  const ordered = [...hits].sort((a, b) => {
+    for (const { field, order, missingFirst } of keys) {
+      const x = valueOf(a, field, order);
+      const y = valueOf(b, field, order);
+      if (x === undefined && y === undefined) continue;
+      if (x === undefined) return missingFirst ? -1 : 1;
+      if (y === undefined) return missingFirst ? 1 : -1;
+      const compared = compareScalars(x, y);
+      if (compared !== 0) return order === 'asc' ? compared : -compared;
+    }
+    return 0;
+  });
+  const sortValues = (doc: ModelDoc): Scalar[] => keys.flatMap(({ field, order }) => {
+    const value = valueOf(doc, field, order);
+    return value === undefined ? [] : [value];
+  });
+  const after = request.search_after;
+  const orders = keys.map(({ order }) => order);
+  const remaining = after ? ordered.filter((doc) => compareSortValues(sortValues(doc), after, orders) > 0) : ordered;
+  const from = request.from ?? 0;
+  const size = request.size ?? 10;
+  const containers = request.aggregations ?? request.aggs;
+  return {
+    hits: {
+      total: { value: hits.length, relation: 'eq' },
+      hits: remaining.slice(from, from + size).map((doc) => ({
+        _id: doc._id,
+        _score: scores.get(doc._id) ?? null,
+        _source: pick(doc._source, request._source),
+        sort: sortValues(doc),
+      })),
+    },
+    ...(containers ? { aggregations: Object.fromEntries(Object.entries(containers).map(([name, container]) => [name, aggregate(container, scope, extension)])) } : {}),
+  };
+}
+
+/** A document as the cluster would keep it: JSON in, JSON out. */
+export function stored(id: string, doc: object): ModelDoc {
+  return { _id: id, _source: JSON.parse(JSON.stringify(doc)) as Record<string, unknown> };
+}
