@@ -16,7 +16,7 @@ import {
   type ProfileEsDoc,
 } from '../../server/adapters/elasticsearch/elasticsearch.audience-query.js';
 import { AudienceSummaryAccumulator, audienceMatches, rebatch, type AudienceSource } from '../../server/adapters/elasticsearch/elasticsearch.audience-stream.js';
-import { faqSnippet, markTerms, policySnippet } from '../../server/adapters/elasticsearch/elasticsearch.highlight.js';
+import { faqSnippet, markTerms, policySnippet } from '../../server/text/highlight.js';
 import {
   buildPolicySearchRequest,
   latestBy,

@@ -16,7 +16,7 @@ import type { Validity } from '../../../schemas/policy.schema.js';
 import { DIMENSION_IDS, type DimensionId } from '../../../schemas/taxonomy.schema.js';
 import type { PolicySearchDoc, PolicySearchFacets, PolicySearchHitDoc, PolicySearchRequest, PolicySearchResult } from '../../ports/search-index.port.js';
 import { normalizeText } from '../../text/text-normalizer.js';
-import { policySnippet } from './elasticsearch.highlight.js';
+import { policySnippet } from '../../text/highlight.js';
 import { MAX_RESULT_WINDOW, POLICY_TEXT_FIELDS, type AnalyzerChoice } from './elasticsearch.mappings.js';
 import { textQuery, weightedTextFields, type TextMode } from './elasticsearch.text-query.js';
 

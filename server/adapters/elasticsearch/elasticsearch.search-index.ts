@@ -39,7 +39,7 @@ import {
   toFaqEsDoc,
   type FaqCandidateSource,
 } from './elasticsearch.faq-query.js';
-import { faqSnippet, markTerms } from './elasticsearch.highlight.js';
+import { faqSnippet, markTerms } from '../../text/highlight.js';
 import {
   INDEX_KINDS,
   PLUGIN_ANALYZERS,

@@ -10,6 +10,7 @@ import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
 import { DomainError } from '../../errors.js';
 import type { FaqIndex, FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
 import { compoundParts, segmentForIndex, segmentQuery } from '../../text/segmenter.js';
+import { faqSnippet, markTerms } from '../../text/highlight.js';
 import { normalizeText } from '../../text/text-normalizer.js';
 
 /** Bump when the layout or the tokenisation changes: the FAQ tables are then rebuilt from the store. */
@@ -17,7 +18,6 @@ import { normalizeText } from '../../text/text-normalizer.js';
 const SCHEMA_VERSION = '2';
 /** bm25 weights in column order: the question says what a FAQ is about far more than its answer. */
 const WEIGHTS = [8, 2, 3, 1, 2] as const;
-const SNIPPET_WIDTH = 100;
 /**
  * Share of the final score taken by how closely the FAQ's question is worded like the query. bm25
  * alone cannot rank a plain question: its content words (专利资助) are in most FAQs of the policy and
@@ -74,43 +74,6 @@ function wordExpression(word: string): string {
 
 function tokens(text: string | null): string {
   return text ? segmentForIndex(text).join(' ') : '';
-}
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
-
-/** Escapes `text` and wraps every occurrence of a term (found in its folded form) in `<mark>`. */
-function markTerms({ text, terms }: { text: string; terms: string[] }): string {
-  const folded = normalizeText(text);
-  if (terms.length === 0 || folded.length !== text.length) return escapeHtml(text);
-  const marks: { start: number; end: number }[] = [];
-  for (const term of terms) {
-    let at = folded.indexOf(term);
-    while (at !== -1) {
-      marks.push({ start: at, end: at + term.length });
-      at = folded.indexOf(term, at + term.length);
-    }
-  }
-  marks.sort((a, b) => a.start - b.start || b.end - a.end);
-  let html = '';
-  let cursor = 0;
-  for (const mark of marks) {
-    if (mark.start < cursor) continue;
-    html += `${escapeHtml(text.slice(cursor, mark.start))}<mark>${escapeHtml(text.slice(mark.start, mark.end))}</mark>`;
-    cursor = mark.end;
-  }
-  return (html + escapeHtml(text.slice(cursor))).replaceAll('</mark><mark>', '');
-}
-
-function snippet({ text, terms }: { text: string; terms: string[] }): string {
-  const flat = text.replace(/\s+/g, ' ');
-  const folded = normalizeText(flat);
-  const first = terms.map((term) => folded.indexOf(term)).filter((at) => at >= 0).sort((a, b) => a - b)[0] ?? 0;
-  const start = Math.max(0, Math.min(first - 20, flat.length - SNIPPET_WIDTH));
-  const end = Math.min(flat.length, start + SNIPPET_WIDTH);
-  return `${start > 0 ? '…' : ''}${markTerms({ text: flat.slice(start, end), terms })}${end < flat.length ? '…' : ''}`;
 }
 
 function wordingBigrams(text: string): Map<string, number> {
@@ -265,7 +228,7 @@ export class EmbeddedFaqIndex implements FaqIndex {
       hits: page.map(({ doc, score }) => ({
         doc,
         questionHtml: markTerms({ text: doc.question, terms }),
-        answerSnippet: snippet({ text: doc.answer, terms }),
+        answerSnippet: faqSnippet({ text: doc.answer, terms }),
         score,
       })),
     };

@@ -37,6 +37,7 @@ import type {
   SearchIndex,
 } from '../../ports/search-index.port.js';
 import { analyzeForIndex, compoundParts, recallGrams, segmentQuery } from '../../text/segmenter.js';
+import { policySnippet } from '../../text/highlight.js';
 import { normalizeText } from '../../text/text-normalizer.js';
 import { EmbeddedAudienceIndex } from './embedded.audience-index.js';
 import { EmbeddedFaqIndex } from './embedded.faq-index.js';
@@ -48,9 +49,6 @@ const SCHEMA_VERSION = '2';
 /** bm25 weights in column order: title ≫ tag text > document number, issuer > body. */
 const BM25_WEIGHTS = { title: 10, tagText: 4, body: 1, docNumber: 3, issuer: 2 } as const;
 
-const SNIPPET_WIDTH = 120;
-/** Bounds the work on a very long body full of a common query word. */
-const MAX_SNIPPET_OCCURRENCES = 2_000;
 /** Matching rows × phrases worth scoring over every field; about a microsecond each. */
 const SCORING_BUDGET = 20_000;
 /** The fields whose bm25 weight dominates; scoring them alone still ranks title matches first. */
@@ -478,103 +476,6 @@ function parseTextQuery(q: string | undefined): TextQuery | null {
   const words = segmentQuery(q);
   if (words.length === 0) return null;
   return { groups: words.map(wordGroup), highlightTerms: highlightTermsFor(words) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Snippets
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
-}
-
-function displayText(text: string): string {
-  return escapeHtml(text.replace(/\s+/g, ' '));
-}
-
-interface Occurrence {
-  start: number;
-  end: number;
-  term: number;
-}
-
-function findOccurrences({ haystack, terms }: { haystack: string; terms: string[] }): Occurrence[] {
-  const found: Occurrence[] = [];
-  terms.forEach((term, index) => {
-    let at = haystack.indexOf(term);
-    while (at !== -1 && found.length < MAX_SNIPPET_OCCURRENCES) {
-      found.push({ start: at, end: at + term.length, term: index });
-      at = haystack.indexOf(term, at + term.length);
-    }
-  });
-  found.sort((a, b) => a.start - b.start || b.end - a.end);
-  const disjoint: Occurrence[] = [];
-  for (const occurrence of found) {
-    const last = disjoint[disjoint.length - 1];
-    if (!last || occurrence.start >= last.end) disjoint.push(occurrence);
-  }
-  return disjoint;
-}
-
-/** The first window holding the most distinct query words, then the most occurrences. */
-function bestWindow(occurrences: Occurrence[]): { first: number; last: number } {
-  let best = { first: 0, last: 0, score: -1 };
-  let last = 0;
-  for (let first = 0; first < occurrences.length; first++) {
-    const start = occurrences[first]?.start ?? 0;
-    if (last < first) last = first;
-    while (last + 1 < occurrences.length && (occurrences[last + 1]?.end ?? Infinity) <= start + SNIPPET_WIDTH) last += 1;
-    const distinct = new Set(occurrences.slice(first, last + 1).map((o) => o.term)).size;
-    const score = distinct * 10_000 + (last - first + 1);
-    if (score > best.score) best = { first, last, score };
-  }
-  return best;
-}
-
-function isLowSurrogate(text: string, index: number): boolean {
-  const code = text.charCodeAt(index);
-  return code >= 0xdc00 && code <= 0xdfff;
-}
-
-function windowBounds({ length, from, to }: { length: number; from: number; to: number }): { start: number; end: number } {
-  const slack = Math.max(0, SNIPPET_WIDTH - (to - from));
-  let start = Math.max(0, from - Math.min(Math.floor(slack / 2), 30));
-  const end = Math.min(length, Math.max(to, start + SNIPPET_WIDTH));
-  start = Math.max(0, Math.min(start, end - SNIPPET_WIDTH));
-  return { start, end };
-}
-
-function leadingSnippet(body: string): string {
-  const text = body.trimStart();
-  let end = Math.min(text.length, SNIPPET_WIDTH);
-  if (end < text.length && isLowSurrogate(text, end)) end += 1;
-  return displayText(text.slice(0, end)) + (end < text.length ? '…' : '');
-}
-
-/**
- * An HTML-escaped excerpt of the original body around the query words, found in the normalised
- * body, which has the same length, so offsets carry over.
- */
-function buildSnippet({ body, normalizedBody, terms }: { body: string; normalizedBody: string; terms: string[] }): string {
-  if (terms.length === 0 || normalizedBody.length !== body.length) return leadingSnippet(body);
-  const occurrences = findOccurrences({ haystack: normalizedBody, terms });
-  if (occurrences.length === 0) return leadingSnippet(body);
-  const { first, last } = bestWindow(occurrences);
-  const from = occurrences[first]?.start ?? 0;
-  const to = occurrences[last]?.end ?? from;
-  let { start, end } = windowBounds({ length: body.length, from, to });
-  if (start > 0 && isLowSurrogate(body, start)) start -= 1;
-  if (end < body.length && isLowSurrogate(body, end)) end += 1;
-  let html = start > 0 ? '…' : '';
-  let cursor = start;
-  for (const occurrence of occurrences.slice(first, last + 1)) {
-    html += displayText(body.slice(cursor, occurrence.start));
-    html += `<mark>${displayText(body.slice(occurrence.start, occurrence.end))}</mark>`;
-    cursor = occurrence.end;
-  }
-  html += displayText(body.slice(cursor, end));
-  return (html + (end < body.length ? '…' : '')).replaceAll('</mark><mark>', '');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1149,7 +1050,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
       issuedAt: fields.issuedAt,
       validity: VALIDITIES[validity[slot] ?? EFFECTIVE] ?? fields.validity,
       applicationWindow: fields.applicationWindow,
-      snippet: buildSnippet({ body, normalizedBody: stored?.body_norm ?? body, terms }),
+      snippet: policySnippet({ body, normalizedBody: stored?.body_norm ?? body, terms }),
       score: scores?.[slot] ?? 0,
     };
   }

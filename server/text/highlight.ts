@@ -1,14 +1,12 @@
 /**
- * Snippets and highlighted questions, computed in the application rather than by Elasticsearch's
- * highlighters, for two reasons:
- * - the indexed text is the normalised (Simplified) copy, so a highlighter would return Simplified
- *   fragments of a Traditional document; the port promises the original characters in `<mark>`;
- * - the embedded engine's window choice and marking are part of the behaviour both engines share.
- * The query words are found in the normalised text, which has the original's UTF-16 length
- * character for character, and painted onto the original by offset. The rules are the embedded
- * engine's; test/unit/elasticsearch-highlight.test.ts holds the two to the same output.
+ * Snippets and highlighted questions, shared by every search engine so they answer identically.
+ * Computed in the application rather than by an engine's highlighter because the indexed text is the
+ * normalised (Simplified) copy: a highlighter would return Simplified fragments of a Traditional
+ * document, while the ports promise the original characters inside `<mark>`. The query words are
+ * found in the normalised text, which has the original's UTF-16 length character for character,
+ * and painted onto the original by offset.
  */
-import { normalizeText } from '../../text/text-normalizer.js';
+import { normalizeText } from './text-normalizer.js';
 
 const POLICY_SNIPPET_WIDTH = 120;
 const FAQ_SNIPPET_WIDTH = 100;
@@ -85,10 +83,8 @@ function leadingSnippet(body: string): string {
 }
 
 /** An HTML-escaped excerpt of a policy body around the densest window of query terms. */
-export function policySnippet({ body, terms }: { body: string; terms: readonly string[] }): string {
-  if (terms.length === 0) return leadingSnippet(body);
-  const normalizedBody = normalizeText(body);
-  if (normalizedBody.length !== body.length) return leadingSnippet(body);
+export function policySnippet({ body, terms, normalizedBody = normalizeText(body) }: { body: string; terms: readonly string[]; normalizedBody?: string }): string {
+  if (terms.length === 0 || normalizedBody.length !== body.length) return leadingSnippet(body);
   const occurrences = findOccurrences({ haystack: normalizedBody, terms });
   if (occurrences.length === 0) return leadingSnippet(body);
   const { first, last } = bestWindow(occurrences);
