@@ -1,6 +1,7 @@
 import type { FaqIndex, FaqSearchDoc } from '../ports/faq-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import { followChanges, type ProgressReporter } from '../services/change-follower.js';
+import { policyTagIds } from '../services/policy-tags.js';
 import type { TaxonomyService } from '../services/taxonomy.service.js';
 
 const BATCH = 200;
@@ -68,11 +69,8 @@ export class FaqSyncService {
       if (!policy || policy.currentVersion === null || policy.validity !== 'effective') continue;
       const version = await this.deps.store.policies.getVersion({ policyId: id, version: policy.currentVersion });
       if (!version || version.disclosure !== 'public') continue;
-      const direct = [...new Set([...Object.values(version.criteria).flat(), ...version.tags, ...(version.level ? [version.level] : [])])];
-      const tagText = direct.flatMap((tagId) => {
-        const tag = taxonomy.get(tagId);
-        return tag ? [tag.label, ...tag.synonyms] : [];
-      });
+      const direct = policyTagIds(version);
+      const tagText = taxonomy.searchWords(direct);
       const faqs = await this.deps.store.interpretation.listFaqs({ policyId: id, statuses: ['published'] });
       for (const faq of faqs) {
         docs.push({

@@ -23,6 +23,7 @@ import {
   reviseTransition,
   submitTransition,
 } from './policy-workflow.js';
+import { policyTagIds } from './policy-tags.js';
 import { effectiveValidity, shanghaiToday } from './validity.js';
 import type { TaxonomyService } from './taxonomy.service.js';
 import type { InterpretationPublisher } from '../interpretation/interpretation.service.js';
@@ -147,7 +148,7 @@ export class PolicyService {
     const taxonomy = this.deps.taxonomy.current();
     const validity = effectiveValidity({ validity: policy.validity, expiresAt: chosen.expiresAt, today: shanghaiToday(this.deps.now()) });
     const { disclosureReason: _reason, reviews: _reviews, publishedBy: _by, policyId: _pid, ...content } = chosen;
-    const tagIds = [...new Set([...Object.values(chosen.criteria).flat(), ...chosen.tags, ...(chosen.level ? [chosen.level] : [])])];
+    const tagIds = policyTagIds(chosen);
     return {
       ...content,
       id,

@@ -2,6 +2,7 @@ import type { PolicyRecord, PolicyVersion } from '../../schemas/policy.schema.js
 import type { PolicySearchDoc, SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { TaxonomyService } from './taxonomy.service.js';
+import { policyTagIds } from './policy-tags.js';
 import { followChanges, type ProgressReporter } from './change-follower.js';
 
 const BATCH = 500;
@@ -81,13 +82,8 @@ export class SearchSyncService {
 
   private toDoc({ policy, version }: { policy: PolicyRecord; version: PolicyVersion }): PolicySearchDoc {
     const taxonomy = this.deps.taxonomy.current();
-    const direct = [...new Set([...Object.values(version.criteria).flat(), ...version.tags, ...(version.level ? [version.level] : [])])];
-    const tagText = direct
-      .flatMap((id) => {
-        const tag = taxonomy.get(id);
-        return tag ? [tag.label, ...tag.synonyms] : [];
-      })
-      .join(' ');
+    const direct = policyTagIds(version);
+    const tagText = taxonomy.searchWords(direct).join(' ');
     return {
       id: policy.id,
       version: version.version,

@@ -53,6 +53,14 @@ export class Taxonomy {
     return this.dimensions.find((d) => d.id === id)?.label ?? id;
   }
 
+  /** Labels and synonyms of the tags, the words that make a tagged document findable by them. */
+  searchWords(ids: readonly string[]): string[] {
+    return ids.flatMap((id) => {
+      const tag = this.byId.get(id);
+      return tag ? [tag.label, ...tag.synonyms] : [];
+    });
+  }
+
   /** The tag itself and every ancestor, nearest first. */
   withAncestors(id: string): string[] {
     return [id, ...(this.ancestorsById.get(id) ?? [])];

@@ -12,18 +12,11 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { DIMENSION_IDS, type DimensionId } from '../../../schemas/taxonomy.schema.js';
 import type { FaqSearchDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
+import { dice, WORDING_WEIGHT, wordingBigrams } from '../../text/wording.js';
 import { normalizeText } from '../../text/text-normalizer.js';
 import { FAQ_RERANK_WINDOW, FAQ_TEXT_FIELDS, MAX_RESULT_WINDOW, type AnalyzerChoice } from './elasticsearch.mappings.js';
 import { calendarDay } from './elasticsearch.policy-query.js';
 import { textQuery, weightedTextFields, type TextMode } from './elasticsearch.text-query.js';
-
-/** Share of the final score taken by the wording comparison (the embedded engine's value). */
-export const WORDING_WEIGHT = 0.6;
-/** Everyday words for the things FAQs name formally, for the wording comparison only. */
-const PLAIN_WORDS: readonly [RegExp, string][] = [
-  [/我们公司|本公司|我司|公司/g, '企业'],
-  [/咋|怎么样/g, '怎么'],
-];
 
 export interface FaqEsDoc {
   faqId: string;
@@ -117,29 +110,6 @@ export interface FaqCandidate {
   position: number;
   /** The text score from the cluster, then the blended score. */
   score: number;
-}
-
-function wordingBigrams(text: string): Map<string, number> {
-  let folded = normalizeText(text);
-  for (const [pattern, replacement] of PLAIN_WORDS) folded = folded.replace(pattern, replacement);
-  const chars = [...folded.replace(/[\s\p{P}\p{S}]/gu, '')];
-  const grams = new Map<string, number>();
-  for (let i = 0; i + 1 < chars.length; i++) {
-    const gram = `${chars[i]}${chars[i + 1]}`;
-    grams.set(gram, (grams.get(gram) ?? 0) + 1);
-  }
-  return grams;
-}
-
-function dice(a: Map<string, number>, b: Map<string, number>): number {
-  let common = 0;
-  let total = 0;
-  for (const [gram, count] of a) {
-    common += Math.min(count, b.get(gram) ?? 0);
-    total += count;
-  }
-  for (const count of b.values()) total += count;
-  return total === 0 ? 0 : (2 * common) / total;
 }
 
 function compareStrings(a: string, b: string): number {

@@ -11,25 +11,15 @@ import { DomainError } from '../../errors.js';
 import type { FaqIndex, FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
 import { compoundParts, segmentForIndex, segmentQuery } from '../../text/segmenter.js';
 import { faqSnippet, markTerms } from '../../text/highlight.js';
-import { normalizeText } from '../../text/text-normalizer.js';
+import { dice, WORDING_WEIGHT, wordingBigrams } from '../../text/wording.js';
 
-/** Bump when the layout or the tokenisation changes: the FAQ tables are then rebuilt from the store. */
-// 2: an ordinary FTS5 table; contentless_delete kept deleted rows in bm25's totals, so scores drifted on every re-apply.
+/**
+ * Bump when the layout or the tokenisation changes: the FAQ tables are then rebuilt from the store.
+ * 2: an ordinary FTS5 table; contentless_delete kept deleted rows in bm25's totals, so scores drifted on every re-apply.
+ */
 const SCHEMA_VERSION = '2';
 /** bm25 weights in column order: the question says what a FAQ is about far more than its answer. */
 const WEIGHTS = [8, 2, 3, 1, 2] as const;
-/**
- * Share of the final score taken by how closely the FAQ's question is worded like the query. bm25
- * alone cannot rank a plain question: its content words (专利资助) are in most FAQs of the policy and
- * get almost no weight, while the words that carry the intent (能不能申请, 多少, 哪些材料) are stop
- * words. Character bigrams of the whole query, stop words included, capture that intent.
- */
-const WORDING_WEIGHT = 0.6;
-/** Everyday words for the things FAQs name formally, for the wording comparison only. */
-const PLAIN_WORDS: readonly [RegExp, string][] = [
-  [/我们公司|本公司|我司|公司/g, '企业'],
-  [/咋|怎么样/g, '怎么'],
-];
 
 type SqliteDatabase = Database.Database;
 
@@ -74,29 +64,6 @@ function wordExpression(word: string): string {
 
 function tokens(text: string | null): string {
   return text ? segmentForIndex(text).join(' ') : '';
-}
-
-function wordingBigrams(text: string): Map<string, number> {
-  let folded = normalizeText(text);
-  for (const [pattern, replacement] of PLAIN_WORDS) folded = folded.replace(pattern, replacement);
-  const chars = [...folded.replace(/[\s\p{P}\p{S}]/gu, '')];
-  const grams = new Map<string, number>();
-  for (let i = 0; i + 1 < chars.length; i++) {
-    const gram = `${chars[i]}${chars[i + 1]}`;
-    grams.set(gram, (grams.get(gram) ?? 0) + 1);
-  }
-  return grams;
-}
-
-function dice(a: Map<string, number>, b: Map<string, number>): number {
-  let common = 0;
-  let total = 0;
-  for (const [gram, count] of a) {
-    common += Math.min(count, b.get(gram) ?? 0);
-    total += count;
-  }
-  for (const count of b.values()) total += count;
-  return total === 0 ? 0 : (2 * common) / total;
 }
 
 function matchesTags({ doc, filters }: { doc: FaqSearchDoc; filters: Partial<Record<DimensionId, string[]>> }): boolean {
