@@ -186,7 +186,7 @@ export class Composer {
     const message = work.message;
     if (message.payload.kind === 'reminder') {
       const payload = message.payload;
-      if (!(await this.deps.store.deliveries.getPreferences(subscriber.id)).deadlineReminders) {
+      if (!(await this.deps.store.pushSettings.getPreferences(subscriber.id)).deadlineReminders) {
         return this.skipped({ work, errorClass: 'unsubscribed', reason: '已关闭申报截止提醒' });
       }
       if (!payload.subscriptionIds.some((id) => context.live.has(id))) return this.skipped({ work, errorClass: 'unsubscribed', reason: '相关订阅已取消' });
@@ -204,7 +204,7 @@ export class Composer {
 
     if (message.payload.kind === 'digest') {
       const payload = message.payload;
-      const carried = await this.deps.store.deliveries.listByMessage(message.id);
+      const carried = await this.deps.store.digests.listByMessage(message.id);
       const kept: Delivery[] = [];
       const excluded: number[] = [];
       for (const d of carried) {

@@ -46,8 +46,8 @@ export function outcomeFields({ outcome, at }: { outcome: SendOutcome; at: strin
 }
 
 /** A digest's final result settles the deliveries it carried; a retry leaves them waiting with it. */
-export function settlesCarriedDeliveries(outcome: AttemptOutcome): boolean {
-  return outcome === 'sent' || outcome === 'failed_permanent';
+export function settlesCarriedDeliveries(status: DeliveryStatus | AttemptOutcome): boolean {
+  return status === 'sent' || status === 'failed_permanent';
 }
 
 export function attemptResponse(response: string | null): string | null {
