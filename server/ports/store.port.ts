@@ -11,7 +11,8 @@ import type { InterpretationPublication, InterpretationRepository } from './inte
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
  * so the core never needs a transaction handle and any engine can implement the port.
- * Adapters turn uniqueness violations into `DomainError` of type `conflict`.
+ * Adapters turn uniqueness violations into `DomainError` of type `conflict`, naming the conflict from
+ * the catalogue in server/conflict-catalog.ts.
  */
 export interface Store {
   readonly kind: string;

@@ -43,7 +43,7 @@ function outcome(ref: WorkRef, overrides: Partial<SendOutcome> = {}): SendOutcom
 }
 
 /**
- * The push half of the outbox (`PushQueueRepository` plus the outbox reads), as every store adapter
+ * The push parts of the store (outbox, delivery leases, digests, delivery log, push settings), as every store adapter
  * must behave. Each case gets a fresh, migrated store.
  */
 export function pushQueueContract({ name, create }: { name: string; create: () => Promise<Store> }): void {
