@@ -112,11 +112,13 @@ module.exports = {
       to: { path: '^server/web/' },
     },
     {
-      name: 'adapters-not-to-features',
+      name: 'adapters-not-to-outer-layers',
       severity: 'error',
-      comment: 'Adapters implement ports: they read and write, and hold no feature logic to call into.',
+      comment:
+        'Adapters implement ports and may use the core\'s pure rule modules (digest planning, queue rules, conflict catalogue); ' +
+        'they never call services, HTTP, pages or the wiring.',
       from: { path: '^server/adapters/', pathNot: '^server/adapters/adapter-factory[.]ts$' },
-      to: { path: '^server/(http|web|push|interpretation|platform[.]ts)' },
+      to: { path: ['^server/(http|web)/', '^server/platform[.]ts$', '-platform[.]ts$', '[.]service[.]ts$'] },
     },
   ],
   options: {

@@ -11,27 +11,27 @@ export class PushControlService {
   constructor(private readonly deps: { store: Store; now: () => Date }) {}
 
   preferences({ subscriberId }: { subscriberId: string }): Promise<PushPreferences> {
-    return this.deps.store.deliveries.getPreferences(subscriberId);
+    return this.deps.store.pushSettings.getPreferences(subscriberId);
   }
 
   async setPreferences({ subscriberId, preferences }: { subscriberId: string; preferences: PushPreferences }): Promise<PushPreferences> {
-    await this.deps.store.deliveries.setPreferences({ subscriberId, preferences, at: this.deps.now().toISOString() });
+    await this.deps.store.pushSettings.setPreferences({ subscriberId, preferences, at: this.deps.now().toISOString() });
     return preferences;
   }
 
   /** Lanes of every worker process that reported in the last minute. */
   recentLanes(): Promise<LaneReport[]> {
-    return this.deps.store.deliveries.listLanes({ since: new Date(this.deps.now().getTime() - LANE_FRESH_MS).toISOString() });
+    return this.deps.store.deliveryLeases.listLanes({ since: new Date(this.deps.now().getTime() - LANE_FRESH_MS).toISOString() });
   }
 
   async channels(): Promise<{ controls: ChannelControl[]; lanes: LaneReport[] }> {
-    return { controls: await this.deps.store.deliveries.listControls(), lanes: await this.recentLanes() };
+    return { controls: await this.deps.store.pushSettings.listControls(), lanes: await this.recentLanes() };
   }
 
   /** Every worker process reads the switch within a second; paused work stays queued. */
   async setControl({ channel, paused, reason, by }: { channel: Channel; paused: boolean; reason: string | null; by: string }): Promise<ChannelControl> {
     const at = this.deps.now().toISOString();
-    await this.deps.store.deliveries.setControl({ channel, paused, reason, by, at });
+    await this.deps.store.pushSettings.setControl({ channel, paused, reason, by, at });
     return { channel, paused, reason, updatedBy: by, updatedAt: at };
   }
 }

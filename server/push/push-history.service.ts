@@ -21,8 +21,8 @@ export class PushHistoryService {
     const { store } = this.deps;
     const { deliveries, messages } = await store.webAccounts.listPushHistory({ subscriberId: parkId, limit });
     const carried = new Map<number, Delivery[]>();
-    for (const message of messages.filter((m) => m.kind === 'digest')) carried.set(message.id, await store.deliveries.listByMessage(message.id));
-    const attempts = await store.deliveries.listAttempts({ deliveryIds: deliveries.map((d) => d.id), messageIds: messages.map((m) => m.id) });
+    for (const message of messages.filter((m) => m.kind === 'digest')) carried.set(message.id, await store.digests.listByMessage(message.id));
+    const attempts = await store.deliveryLog.listAttempts({ deliveryIds: deliveries.map((d) => d.id), messageIds: messages.map((m) => m.id) });
     const subscriptions = await store.subscriptions.listBySubscriber({ subscriberId: parkId, includeEnded: true });
     const memberIds = [...new Set(messages.flatMap((m) => (m.payload.kind === 'digest' ? m.payload.parkItems.flatMap((i) => i.memberIds) : [])))];
     const memberNames = new Map((await store.subscribers.getMany(memberIds)).map((s) => [s.id, s.name]));
