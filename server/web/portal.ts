@@ -28,6 +28,8 @@ import { cookieName, readCookies, setCookie, type CookiePolicy } from './securit
 import { CsrfGuard } from './security/csrf.js';
 import { portalSecurityHeaders } from './security/headers.js';
 import { RateLimiter } from './security/rate-limit.js';
+import { SignInDevices } from './security/sign-in-devices.js';
+import { SignInThrottle } from './security/sign-in-throttle.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
 
@@ -87,6 +89,8 @@ export function createWebPortal({ services, config, logger, api, extensions }: W
 export function buildPortalApp({ services, config, logger, extensions }: Omit<WebPortalInput, 'api'> & { extensions: PortalExtensions }): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip (sign-in and question limits) is the client a trusted proxy reports, or the peer.
+  app.set('trust proxy', config.TRUST_PROXY);
   // Plain key=value parsing: repeated keys become arrays, nothing becomes a nested object.
   app.set('query parser', 'simple');
 
@@ -97,6 +101,7 @@ export function buildPortalApp({ services, config, logger, extensions }: Omit<We
     session: cookieName({ base: 'pp_session', policy: cookiePolicy }),
     csrf: cookieName({ base: 'pp_csrf', policy: cookiePolicy }),
     flash: cookieName({ base: 'pp_flash', policy: cookiePolicy }),
+    device: cookieName({ base: 'pp_device', policy: cookiePolicy }),
   };
   const csrf = new CsrfGuard({ secret });
   const accounts = new WebAccountService({ store: services.store, subscribers: services.subscribers, now: () => new Date() });
@@ -114,12 +119,12 @@ export function buildPortalApp({ services, config, logger, extensions }: Omit<We
     logger,
     extensions,
     limits: {
-      signInByAddress: new RateLimiter({ limit: 20, windowMs: 15 * 60_000 }),
-      signInByEmail: new RateLimiter({ limit: 8, windowMs: 15 * 60_000 }),
+      accountSignIn: new SignInThrottle({ address: { limit: 20, windowMs: 15 * 60_000 }, account: { limit: 8, windowMs: 15 * 60_000 } }),
+      staffSignIn: new SignInThrottle({ address: { limit: 10, windowMs: 15 * 60_000 } }),
       signUpByAddress: new RateLimiter({ limit: 10, windowMs: 60 * 60_000 }),
-      staffSignInByAddress: new RateLimiter({ limit: 10, windowMs: 15 * 60_000 }),
       questionByAddress: new RateLimiter({ limit: 5, windowMs: 10 * 60_000 }),
     },
+    devices: new SignInDevices({ secret, cookie: names.device, secure: secureFor }),
     render,
     flash: (res, code) => setCookie({ res, name: names.flash, value: code, maxAgeSeconds: 60, secure: secureFor(res.req) }),
     beginSession: async (req, res, principal) => {
