@@ -111,6 +111,7 @@ export function accountRoutes({ kit }: { kit: PortalKit }): express.Router {
     const result = await attempt(() => accounts.signUp({ input: parsed.data }));
     if (!result.ok) return show(result.errors);
     await kit.beginSession(req, res, { kind: 'account', accountId: result.value.account.id });
+    kit.devices.remember({ req, res, account: parsed.data.email });
     kit.flash(res, 'signed_up');
     res.redirect(303, '/account/profile');
   });
@@ -178,7 +179,8 @@ export function accountRoutes({ kit }: { kit: PortalKit }): express.Router {
         subscriber,
         taxonomy: taxonomy(),
         parks: await parksFor(subscriber),
-        values: { name: subscriber.name, profile: subscriber.profile, parkId: subscriber.parkId },
+        // A pending or refused request stays selected, so saving other fields does not withdraw it.
+        values: { name: subscriber.name, profile: subscriber.profile, parkId: subscriber.parkId ?? subscriber.parkRequest?.parkId ?? null },
         errors: [],
       }),
     );

@@ -38,12 +38,10 @@ export class SignInThrottle {
 
   /** After a wrong credential: counts it once against the address and once against the account. */
   failed({ address, account }: { address: string; account: string | null }): ThrottleVerdict {
-    this.byAddress.hit(address);
-    if (this.byAccount && account !== null) this.byAccount.hit(accountKey(account));
-    const states = [this.byAddress.blocked(address), ...(this.byAccount && account !== null ? [this.byAccount.blocked(accountKey(account))] : [])];
-    const blocked = states.filter((s) => s.blocked);
-    if (blocked.length === 0) return { limited: false };
-    return { limited: true, retryAfterSeconds: Math.max(...blocked.map((s) => s.retryAfterSeconds)) };
+    const hits = [this.byAddress.hit(address), ...(this.byAccount && account !== null ? [this.byAccount.hit(accountKey(account))] : [])];
+    const over = hits.filter((h) => !h.allowed);
+    if (over.length === 0) return { limited: false };
+    return { limited: true, retryAfterSeconds: Math.max(...over.map((h) => h.retryAfterSeconds)) };
   }
 
   /**
