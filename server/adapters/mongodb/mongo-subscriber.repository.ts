@@ -163,6 +163,8 @@ export async function detachParkMembers({ ctx, session, parkId, at }: { ctx: Mon
     await subscribers.updateMany({ _id: { $in: batch } }, { $set: { parkId: null, updatedAt: at }, $inc: { revision: 1 } }, { session });
   }
   await touchSubscribers({ ctx, session, subscriberIds: ids });
+  // Requests to the deleted park have nobody left to answer them: they are dropped.
+  await subscribers.updateMany({ 'parkRequest.parkId': { $eq: parkId } }, { $set: { parkRequest: null, updatedAt: at }, $inc: { revision: 1 } }, { session });
   return ids.length;
 }
 
