@@ -1,8 +1,41 @@
 import { z } from 'zod';
+import { addressListProblem } from '../server/web/security/client-address.js';
 
 const flag = z
   .enum(['0', '1', 'true', 'false'])
   .transform((v) => v === '1' || v === 'true');
+
+const addressList = z
+  .string()
+  .transform((v) => v.split(',').map((e) => e.trim()).filter(Boolean))
+  .superRefine((entries, ctx) => {
+    const problem = addressListProblem(entries);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/**
+ * Express's `trust proxy`: unset or 0/false, X-Forwarded-For is ignored and the peer address counts;
+ * a number trusts that many proxy hops; a list trusts those proxy addresses or ranges. `true` (trust
+ * any hop) is refused: without a proxy that overwrites the header, any client could name its address.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): false | number | string[] => {
+    if (v === '' || v === '0' || v === 'false') return false;
+    if (/^\d{1,2}$/.test(v)) return Number(v);
+    if (v === 'true') {
+      ctx.addIssue({ code: 'custom', message: 'TRUST_PROXY 不接受 true：请写代理的跳数（如 1）或代理地址（如 loopback,10.0.0.0/8）' });
+      return z.NEVER;
+    }
+    const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+    const problem = addressListProblem(entries);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `TRUST_PROXY：${problem}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /** Environment variables the platform reads; see `.env.example`. */
 export const configEnvSchema = z.object({
@@ -27,6 +60,11 @@ export const configEnvSchema = z.object({
   ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN 至少 24 个字符').optional(),
   APP_SECRET: z.string().min(32, 'APP_SECRET 至少 32 个字符').optional(),
   DEMO_DATA: flag.default(true),
+  // Client addresses behind a reverse proxy (sign-in limits, question limits, METRICS_ALLOW); see docs/operations.md.
+  TRUST_PROXY: trustProxy.default(false),
+  // Who may read /metrics: a bearer token and/or client addresses; with neither, loopback only.
+  METRICS_TOKEN: z.string().min(24, 'METRICS_TOKEN 至少 24 个字符').optional(),
+  METRICS_ALLOW: addressList.optional(),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/).default('1mb'),

@@ -32,6 +32,24 @@ export const contactSchema = z
   .meta({ id: 'Contact' });
 export type Contact = z.infer<typeof contactSchema>;
 
+/**
+ * An enterprise's request to join a park, until the park decides. `parkId` on the subscriber is the
+ * confirmed membership only — the one every member list, park digest and audience reads — so a
+ * request, pending or refused, can never count as membership anywhere.
+ */
+export const parkRequestStatusSchema = z.enum(['pending', 'refused']);
+export type ParkRequestStatus = z.infer<typeof parkRequestStatusSchema>;
+export const PARK_REQUEST_STATUS_LABELS = { pending: '待园区确认', refused: '园区未同意' } as const;
+export const parkRequestSchema = z
+  .object({
+    parkId: z.string(),
+    status: parkRequestStatusSchema,
+    requestedAt: isoDateTimeSchema,
+    decidedAt: isoDateTimeSchema.nullable(),
+  })
+  .meta({ id: 'ParkRequest' });
+export type ParkRequest = z.infer<typeof parkRequestSchema>;
+
 export const subscriberSchema = z
   .object({
     id: z.string(),
@@ -39,7 +57,10 @@ export const subscriberSchema = z
     name: z.string(),
     creditCode: z.string().nullable(),
     profile: profileSchema,
+    /** The park that confirmed this enterprise as a member. */
     parkId: z.string().nullable(),
+    /** A request to join a park that the park has not confirmed; absent or null: none. */
+    parkRequest: parkRequestSchema.nullable().optional(),
     contacts: z.array(contactSchema),
     createdAt: isoDateTimeSchema,
     updatedAt: isoDateTimeSchema,
@@ -87,6 +108,14 @@ export const updateProfileBodySchema = z
   .refine((b) => Object.keys(b).length > 0, { message: '至少需要修改一个字段' })
   .meta({ id: 'UpdateProfileBody' });
 export type UpdateProfileBody = z.infer<typeof updateProfileBodySchema>;
+
+export const membershipDecisionBodySchema = z.strictObject({ decision: z.enum(['confirm', 'refuse', 'remove']) }).meta({ id: 'MembershipDecisionBody' });
+export type MembershipDecision = z.infer<typeof membershipDecisionBodySchema>['decision'];
+export const memberRequestsQuerySchema = z.strictObject({
+  status: parkRequestStatusSchema.default('pending'),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
 
 export const subscriberIdParamsSchema = z.strictObject({ subscriberId: z.string().min(1).max(64) });
 export const contactIdParamsSchema = z.strictObject({ contactId: z.string().min(1).max(64) });

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createImageProcessor, createMediaStorage, createPushAdapters, createSearchIndex, createStore } from './adapters/adapter-factory.js';
 import type { Config } from './config.js';
 import { demoPolicyLines, loadDemoTaxonomy } from './demo/demo-data.js';
-import { createHttpApp, type HealthCheck } from './http/http-app.js';
+import { answerProbe, createHttpApp, type HealthCheck } from './http/http-app.js';
+import { MetricsAccess } from './web/security/metrics-access.js';
 import { policyRoutes } from './http/routes/policy.routes.js';
 import { taxonomyRoutes } from './http/routes/taxonomy.routes.js';
 import { userRoutes } from './http/routes/user.routes.js';
@@ -74,6 +75,8 @@ export interface Services {
   accounts: WebAccountService;
   /** The portal's form tokens, under the same secret as every signed link. */
   csrf: CsrfGuard;
+  /** Signs links and keys portal cookies with the platform's one secret. */
+  signer: Signer;
 }
 
 /**
@@ -137,6 +140,7 @@ export async function openServices({
     tagUsage: new TagUsageService({ store }),
     accounts: new WebAccountService({ store, subscribers, now }),
     csrf: new CsrfGuard({ secret }),
+    signer,
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
@@ -261,9 +265,11 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
       logger,
       bodyLimit: config.BODY_LIMIT,
       version: VERSION,
+      trustProxy: config.TRUST_PROXY,
+      metricsAccess: new MetricsAccess({ token: config.METRICS_TOKEN, allow: config.METRICS_ALLOW }),
     });
     // The server-rendered portal answers its own pages and hands every other request to the API app.
-    server = http.createServer(createWebPortal({ services, accounts: services.accounts, csrf: services.csrf, config, logger, api: app }));
+    server = http.createServer(createWebPortal({ services, accounts: services.accounts, csrf: services.csrf, signer: services.signer, config, logger, api: app }));
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
@@ -273,7 +279,7 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
     url = `http://localhost:${port}`;
     logger.info('web listening', { url, roles: config.ROLES, store: services.store.kind, search: services.index.kind });
   } else {
-    server = await listenForHealthChecks({ config, logger, health: healthCheck({ services, roles: config.ROLES, dispatcher }) });
+    server = await listenForHealthChecks({ config, logger, users: services.users, health: healthCheck({ services, roles: config.ROLES, dispatcher }) });
   }
 
   return {
@@ -299,7 +305,7 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
  * Kubernetes) can check it like the web role. Not being able to listen is logged, never fatal: the
  * workers are the process's job, the port only reports on them.
  */
-async function listenForHealthChecks({ config, logger, health }: { config: Config; logger: Logger; health: HealthCheck }): Promise<http.Server | null> {
+async function listenForHealthChecks({ config, logger, users, health }: { config: Config; logger: Logger; users: UserService; health: HealthCheck }): Promise<http.Server | null> {
   const server = http.createServer((req, res) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -307,11 +313,8 @@ async function listenForHealthChecks({ config, logger, health }: { config: Confi
     };
     const route = (req.url ?? '').split('?')[0];
     const answer = async () => {
-      if (route === '/healthz') return reply(200, { status: 'ok', ...(await health.live()) });
-      if (route === '/readyz') {
-        const { ready, checks } = await health.ready();
-        return reply(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
-      }
+      const probe = await answerProbe({ route: route ?? '', authorization: req.headers.authorization, health, users });
+      if (probe) return reply(probe.status, probe.body);
       return reply(404, { error: { code: 'not_found', message: 'not found' } });
     };
     answer().catch(() => reply(500, { error: { code: 'internal', message: 'health check failed' } }));

@@ -6,12 +6,37 @@ import type { Actor } from '../services/actor.js';
 import type { UserService } from '../services/user.service.js';
 import type { SubscriberService } from '../services/subscriber.service.js';
 import { errorMiddleware, notFoundMiddleware, requireJson } from './error.middleware.js';
+import { MetricsAccess } from '../web/security/metrics-access.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { mountRoute, type Access, type AnyRouteSpec, type Caller } from './route.js';
 
 export interface HealthCheck {
   live(): Promise<Record<string, unknown>>;
   ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
+}
+
+/**
+ * /healthz and /readyz for anyone say up or down only (status code and a one-word body): the checks
+ * name internal hosts and, with a real WeChat puppet, carry its login QR code. An administrator's
+ * token (`Authorization: Bearer`) adds the details. Shared by the web app and the workers' probe port.
+ */
+export async function answerProbe({
+  route,
+  authorization,
+  health,
+  users,
+}: {
+  route: string;
+  authorization: string | undefined;
+  health: HealthCheck;
+  users: Pick<UserService, 'authenticate'>;
+}): Promise<{ status: number; body: Record<string, unknown> } | null> {
+  if (route !== '/healthz' && route !== '/readyz') return null;
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  const admin = token && !token.startsWith('pps_') ? (await users.authenticate({ token }))?.role === 'admin' : false;
+  if (route === '/healthz') return { status: 200, body: { status: 'ok', ...(admin ? await health.live() : {}) } };
+  const { ready, checks } = await health.ready();
+  return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not_ready', ...(admin ? { checks } : {}) } };
 }
 
 const securityHeaders: RequestHandler = (_req, res, next) => {
@@ -48,6 +73,8 @@ export function createHttpApp({
   logger,
   bodyLimit,
   version,
+  trustProxy = false,
+  metricsAccess = new MetricsAccess({}),
 }: {
   routes: readonly AnyRouteSpec[];
   users: UserService;
@@ -60,9 +87,14 @@ export function createHttpApp({
   logger: Logger;
   bodyLimit: string;
   version: string;
+  /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the client. */
+  trustProxy?: false | number | string[];
+  /** Who may read /metrics (METRICS_TOKEN, METRICS_ALLOW); loopback only by default. */
+  metricsAccess?: MetricsAccess;
 }) {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy);
   app.set('query parser', 'extended');
   app.use(requestId, securityHeaders);
   for (const form of formRouters) app.use(form);
@@ -95,18 +127,27 @@ export function createHttpApp({
   const router = express.Router();
   for (const spec of routes) mountRoute({ router, spec, authorize });
   app.use(router);
+  // Before the router that serves it, so no other module can answer /metrics unguarded.
+  app.get('/metrics', (req, _res, next) => {
+    if (metricsAccess.permits(req)) {
+      next();
+      return;
+    }
+    next(new DomainError({ type: 'forbidden', code: 'metrics_forbidden', message: '无权读取监控指标：请使用 METRICS_TOKEN 或从 METRICS_ALLOW 允许的地址访问' }));
+  });
   for (const extra of extraRouters) app.use(extra);
 
   const openapi = buildOpenApiDocument({ routes, version });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  app.get('/healthz', async (_req, res) => {
-    res.json({ status: 'ok', ...(await health.live()) });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const { ready, checks } = await health.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+  app.get(['/healthz', '/readyz'], async (req, res, next) => {
+    const answer = await answerProbe({ route: req.path, authorization: req.headers.authorization, health, users });
+    if (!answer) {
+      next();
+      return;
+    }
+    res.set('Cache-Control', 'no-store').status(answer.status).json(answer.body);
   });
 
   app.use(notFoundMiddleware);

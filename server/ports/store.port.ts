@@ -1,7 +1,7 @@
 import type { Dimension, Tag } from '../../schemas/taxonomy.schema.js';
 import type { PolicyRecord, PolicyVersion, ReviewRecord } from '../../schemas/policy.schema.js';
 import type { Role, User } from '../../schemas/user.schema.js';
-import type { Contact, Subscriber } from '../../schemas/subscriber.schema.js';
+import type { Contact, ParkRequestStatus, Subscriber } from '../../schemas/subscriber.schema.js';
 import type { Subscription } from '../../schemas/subscription.schema.js';
 import type { MatchingJob } from '../../schemas/delivery.schema.js';
 import type { DeliveryLeaseRepository, DeliveryLogRepository, DigestRepository, OutboxRepository, PushSettingsRepository } from './push-queue.port.js';
@@ -143,7 +143,10 @@ export interface SubscriberRepository {
   /** Replaces profile, name, park and contacts; optimistic on `revision` like policies. */
   update(input: { subscriber: Subscriber; expectedRevision: number }): Promise<void>;
   addToken(input: { subscriberId: string; tokenHash: string; at: string }): Promise<void>;
+  /** With `parkId`: that park's confirmed members (requests are never members). */
   list(input: { kind?: Subscriber['kind']; parkId?: string; limit: number; offset: number }): Promise<{ total: number; items: Subscriber[] }>;
+  /** Enterprises whose request to join the park has the status, oldest first. */
+  listParkRequests(input: { parkId: string; status: ParkRequestStatus; limit: number; offset: number }): Promise<{ total: number; items: Subscriber[] }>;
   count(): Promise<number>;
   /** Subscribers whose profile, contacts or subscriptions changed after `afterSeq`, in change order. */
   changesSince(input: { afterSeq: number; limit: number }): Promise<ChangedId[]>;

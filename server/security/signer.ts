@@ -10,7 +10,8 @@ import path from 'node:path';
 export class Signer {
   constructor(private readonly secret: Buffer) {}
 
-  private mac(purpose: string, value: string): string {
+  /** A keyed digest of a value for one purpose: 32 URL-safe characters. */
+  mac(purpose: string, value: string): string {
     return crypto.createHmac('sha256', this.secret).update(`${purpose}\n${value}`).digest('base64url').slice(0, 32);
   }
 

@@ -8,8 +8,8 @@ import type {
   Subscriber,
   UpdateProfileBody,
 } from '../../schemas/subscriber.schema.js';
-import { PROFILE_DIMENSIONS } from '../../schemas/subscriber.schema.js';
-import { invalid, notFound } from '../errors.js';
+import { PROFILE_DIMENSIONS, type MembershipDecision, type ParkRequestStatus } from '../../schemas/subscriber.schema.js';
+import { forbidden, invalid, notFound } from '../errors.js';
 import type { Store } from '../ports/store.port.js';
 import type { Signer } from '../security/signer.js';
 import { checkCreditCode } from '../subscribers/credit-code.js';
@@ -41,7 +41,10 @@ export class SubscriberService {
       name: body.name,
       creditCode: body.creditCode ? this.validCreditCode(body.creditCode) : null,
       profile: this.validProfile(body.profile),
+      // Whoever creates the subscriber with a park (an administrator, or the park importing its own
+      // members) speaks for the park, so the membership starts confirmed.
       parkId: parkId ?? body.parkId,
+      parkRequest: null,
       contacts: this.newContacts({ inputs: body.contacts, existing: [] }),
       createdAt: at,
       updatedAt: at,
@@ -74,18 +77,62 @@ export class SubscriberService {
     return this.deps.store.subscribers.list({ ...(kind ? { kind } : {}), ...(parkId ? { parkId } : {}), limit: pageSize, offset: (page - 1) * pageSize });
   }
 
+  /**
+   * The subscriber's own changes. A park it names becomes a request the park must confirm; the
+   * enterprise stops being a member of any other park at once, and `null` leaves or withdraws.
+   */
   async updateProfile({ subscriber, body }: { subscriber: Subscriber; body: UpdateProfileBody }): Promise<Subscriber> {
+    const membership = body.parkId === undefined ? null : await this.membershipChange({ subscriber, parkId: body.parkId });
     const updated: Subscriber = {
       ...subscriber,
       name: body.name ?? subscriber.name,
       profile: body.profile === undefined ? subscriber.profile : this.validProfile(body.profile),
-      parkId: body.parkId === undefined ? subscriber.parkId : body.parkId,
+      ...(membership ?? {}),
       updatedAt: this.at(),
       revision: subscriber.revision + 1,
     };
-    await this.assertPark({ subscriber: updated });
     await this.deps.store.subscribers.update({ subscriber: updated, expectedRevision: subscriber.revision });
     return updated;
+  }
+
+  private async membershipChange({ subscriber, parkId }: { subscriber: Subscriber; parkId: string | null }): Promise<Pick<Subscriber, 'parkId' | 'parkRequest'> | null> {
+    if (parkId === null) return { parkId: null, parkRequest: null };
+    // Naming the same park again changes nothing: a member stays one, a pending or refused request stays as it is.
+    if (parkId === subscriber.parkId || parkId === subscriber.parkRequest?.parkId) return null;
+    await this.assertPark({ subscriber: { ...subscriber, parkId } });
+    return { parkId: null, parkRequest: { parkId, status: 'pending', requestedAt: this.at(), decidedAt: null } };
+  }
+
+  /** A park's requests by status (pending: waiting for it; refused: turned down or removed). */
+  async memberRequests({ park, status, page, pageSize }: { park: Subscriber; status: ParkRequestStatus; page: number; pageSize: number }) {
+    assertParkAccount(park);
+    return this.deps.store.subscribers.listParkRequests({ parkId: park.id, status, limit: pageSize, offset: (page - 1) * pageSize });
+  }
+
+  /**
+   * The park's answer. `confirm` makes a pending or refused request a membership; `refuse` turns a
+   * pending request down; `remove` ends a membership (it then reads as refused, so the park can undo it).
+   */
+  async decideMembership({ park, subscriberId, decision }: { park: Subscriber; subscriberId: string; decision: MembershipDecision }): Promise<Subscriber> {
+    assertParkAccount(park);
+    const subscriber = await this.deps.store.subscribers.get(subscriberId);
+    const member = subscriber?.parkId === park.id;
+    const requested = subscriber?.parkRequest?.parkId === park.id;
+    if (!subscriber || (!member && !requested)) throw notFound({ code: 'park_request_not_found', message: '没有这家企业的入园申请' });
+    const at = this.at();
+    const save = async (next: Pick<Subscriber, 'parkId' | 'parkRequest'>) => {
+      const updated: Subscriber = { ...subscriber, ...next, updatedAt: at, revision: subscriber.revision + 1 };
+      await this.deps.store.subscribers.update({ subscriber: updated, expectedRevision: subscriber.revision });
+      return updated;
+    };
+    const refused = { parkId: park.id, status: 'refused' as const, requestedAt: subscriber.parkRequest?.requestedAt ?? at, decidedAt: at };
+    if (decision === 'confirm') return member ? subscriber : save({ parkId: park.id, parkRequest: null });
+    if (decision === 'refuse') {
+      if (member) throw invalid({ code: 'park_member_confirmed', message: '该企业已是成员企业，如需移出请使用“移出园区”' });
+      return subscriber.parkRequest?.status === 'refused' ? subscriber : save({ parkId: subscriber.parkId, parkRequest: refused });
+    }
+    if (!member) throw invalid({ code: 'park_member_not_confirmed', message: '该企业还不是成员企业' });
+    return save({ parkId: null, parkRequest: refused });
   }
 
   async addContact({ subscriber, input }: { subscriber: Subscriber; input: ContactInput }): Promise<{ subscriber: Subscriber; contact: Contact }> {
@@ -152,4 +199,8 @@ export class SubscriberService {
     const park = await this.deps.store.subscribers.get(subscriber.parkId);
     if (!park || park.kind !== 'park') throw invalid({ code: 'park_unknown', message: `园区不存在：${subscriber.parkId}`, details: { field: 'parkId' } });
   }
+}
+
+function assertParkAccount(park: Subscriber): void {
+  if (park.kind !== 'park') throw forbidden({ code: 'park_only', message: '只有园区账号可以管理成员企业' });
 }

@@ -23,6 +23,8 @@ import { webContext } from './context.js';
 import type { PortalExtensions } from './extensions.js';
 import type { SafeHtml } from './html.js';
 import type { RateLimiter } from './security/rate-limit.js';
+import type { SignInDevices } from './security/sign-in-devices.js';
+import type { SignInThrottle } from './security/sign-in-throttle.js';
 
 /** Fixed messages shown once after a redirect; the cookie carries only the key. */
 export const FLASH_MESSAGES = {
@@ -30,6 +32,9 @@ export const FLASH_MESSAGES = {
   signed_out: '您已安全退出。',
   signed_up: '注册成功。请先完善画像并添加订阅，推送才能精准。',
   profile_saved: '资料已保存。',
+  member_confirmed: '已确认该企业为成员企业。',
+  member_refused: '已拒绝该入园申请。',
+  member_removed: '已将该企业移出园区。',
   contact_added: '联系方式已添加。',
   contact_removed: '联系方式已删除。',
   contact_confirmed: '邮箱已确认，今后将通过该邮箱接收推送。',
@@ -95,15 +100,16 @@ export interface PortalKit<Services extends Partial<PortalServices> = PortalServ
   logger: Logger;
   extensions: PortalExtensions;
   limits: {
-    /** Sign-in attempts per client address. */
-    signInByAddress: RateLimiter;
-    /** Failed sign-ins per account e-mail, whatever address they come from. */
-    signInByEmail: RateLimiter;
+    /** Failed enterprise and park sign-ins, per client address and per account e-mail. */
+    accountSignIn: SignInThrottle;
+    /** Failed staff sign-ins per client address (a wrong token names no account). */
+    staffSignIn: SignInThrottle;
     signUpByAddress: RateLimiter;
-    staffSignInByAddress: RateLimiter;
     /** For the question form on policy pages. */
     questionByAddress: RateLimiter;
   };
+  /** Browsers that signed in to an account before (they pass that account's lock). */
+  devices: SignInDevices;
   render(res: Response, page: SafeHtml, status?: number): void;
   flash(res: Response, code: FlashCode): void;
   /** Replaces any current session with a new one for the principal (session ids never survive a sign-in). */
@@ -147,6 +153,4 @@ export function requireStaff(res: Response, roles?: readonly Role[]): Actor {
 }
 
 /** Client address for rate limits: the socket peer, since the portal trusts no forwarding header (docs/web.md). */
-export function clientAddress(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
-}
+export { clientAddress } from './security/client-address.js';

@@ -24,8 +24,11 @@ import { publicRoutes } from './routes/public.routes.js';
 import { staffRoutes } from './routes/staff.routes.js';
 import { cookieName, readCookies, setCookie, type CookiePolicy } from './security/cookies.js';
 import type { CsrfGuard } from './security/csrf.js';
+import type { Signer } from '../security/signer.js';
 import { portalSecurityHeaders } from './security/headers.js';
 import { RateLimiter } from './security/rate-limit.js';
+import { SignInDevices } from './security/sign-in-devices.js';
+import { SignInThrottle } from './security/sign-in-throttle.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
 
@@ -67,6 +70,8 @@ export interface WebPortalInput {
   accounts: WebAccountService;
   /** Form tokens under the platform's one secret. */
   csrf: CsrfGuard;
+  /** Keys the cookie that remembers a browser's past sign-ins, under the same secret. */
+  signer: Signer;
   config: Config;
   logger: Logger;
   /** The JSON API application; requests outside the portal's paths are handed to it unchanged. */
@@ -78,8 +83,8 @@ export interface WebPortalInput {
  * The server-rendered portal in front of the JSON API. It sits in front (rather than inside the
  * API app) because the API refuses every non-JSON body, and browsers post forms urlencoded.
  */
-export function createWebPortal({ services, accounts, csrf, config, logger, api, extensions }: WebPortalInput): Listener {
-  const portal = buildPortalApp({ services, accounts, csrf, config, logger, extensions: extensions ?? interpretationExtensions({ interpretation: services.interpretation }) });
+export function createWebPortal({ services, accounts, csrf, signer, config, logger, api, extensions }: WebPortalInput): Listener {
+  const portal = buildPortalApp({ services, accounts, csrf, signer, config, logger, extensions: extensions ?? interpretationExtensions({ interpretation: services.interpretation }) });
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (portalAnswers({ method: req.method ?? 'GET', path })) portal(req, res);
@@ -87,9 +92,11 @@ export function createWebPortal({ services, accounts, csrf, config, logger, api,
   };
 }
 
-export function buildPortalApp({ services, accounts, csrf, config, logger, extensions }: Omit<WebPortalInput, 'api'> & { extensions: PortalExtensions }): express.Express {
+export function buildPortalApp({ services, accounts, csrf, signer, config, logger, extensions }: Omit<WebPortalInput, 'api'> & { extensions: PortalExtensions }): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip (sign-in and question limits) is the client a trusted proxy reports, or the peer.
+  app.set('trust proxy', config.TRUST_PROXY);
   // Plain key=value parsing: repeated keys become arrays, nothing becomes a nested object.
   app.set('query parser', 'simple');
 
@@ -99,6 +106,7 @@ export function buildPortalApp({ services, accounts, csrf, config, logger, exten
     session: cookieName({ base: 'pp_session', policy: cookiePolicy }),
     csrf: cookieName({ base: 'pp_csrf', policy: cookiePolicy }),
     flash: cookieName({ base: 'pp_flash', policy: cookiePolicy }),
+    device: cookieName({ base: 'pp_device', policy: cookiePolicy }),
   };
   // Secure whenever the site is configured for https or this request arrived over TLS.
   const secureFor = (req: Request) => cookiePolicy.secure || req.secure || req.headers['x-forwarded-proto'] === 'https';
@@ -114,12 +122,12 @@ export function buildPortalApp({ services, accounts, csrf, config, logger, exten
     logger,
     extensions,
     limits: {
-      signInByAddress: new RateLimiter({ limit: 20, windowMs: 15 * 60_000 }),
-      signInByEmail: new RateLimiter({ limit: 8, windowMs: 15 * 60_000 }),
+      accountSignIn: new SignInThrottle({ address: { limit: 20, windowMs: 15 * 60_000 }, account: { limit: 8, windowMs: 15 * 60_000 } }),
+      staffSignIn: new SignInThrottle({ address: { limit: 10, windowMs: 15 * 60_000 } }),
       signUpByAddress: new RateLimiter({ limit: 10, windowMs: 60 * 60_000 }),
-      staffSignInByAddress: new RateLimiter({ limit: 10, windowMs: 15 * 60_000 }),
       questionByAddress: new RateLimiter({ limit: 5, windowMs: 10 * 60_000 }),
     },
+    devices: new SignInDevices({ signer, cookie: names.device, secure: secureFor }),
     render,
     flash: (res, code) => setCookie({ res, name: names.flash, value: code, maxAgeSeconds: 60, secure: secureFor(res.req) }),
     beginSession: async (req, res, principal) => {

@@ -274,6 +274,27 @@ export function storeContract({ name, create }: { name: string; create: () => Pr
       expect((await store.subscribers.changesSince({ afterSeq: start, limit: 10 })).at(-1)?.id).to.equal('sub-a');
     });
 
+    it('keeps park requests apart from members: only a confirmed membership lists an enterprise as a member', async () => {
+      await store.subscribers.insert({ subscriber: subscriber('park-x', { kind: 'park' }), tokenHash: 'px' });
+      await store.subscribers.insert({ subscriber: subscriber('sub-member', { parkId: 'park-x' }), tokenHash: 'pm' });
+      const pending = { parkId: 'park-x', status: 'pending' as const, requestedAt: AT, decidedAt: null };
+      await store.subscribers.insert({ subscriber: subscriber('sub-asking', { parkRequest: pending }), tokenHash: 'pa' });
+      await store.subscribers.insert({ subscriber: subscriber('sub-turned-down', { parkRequest: { ...pending, status: 'refused', decidedAt: AT } }), tokenHash: 'pt' });
+      const members = await store.subscribers.list({ parkId: 'park-x', limit: 10, offset: 0 });
+      expect(members.items.map((m) => m.id)).to.deep.equal(['sub-member']);
+      expect(members.total).to.equal(1);
+      const asking = await store.subscribers.listParkRequests({ parkId: 'park-x', status: 'pending', limit: 10, offset: 0 });
+      expect(asking.items.map((m) => m.id)).to.deep.equal(['sub-asking']);
+      expect(asking.items[0]?.parkRequest).to.deep.equal(pending);
+      expect((await store.subscribers.listParkRequests({ parkId: 'park-x', status: 'refused', limit: 10, offset: 0 })).items.map((m) => m.id)).to.deep.equal(['sub-turned-down']);
+
+      // The park confirms: the request becomes the membership in one write.
+      const confirmed = subscriber('sub-asking', { parkId: 'park-x', parkRequest: null, revision: 2 });
+      await store.subscribers.update({ subscriber: confirmed, expectedRevision: 1 });
+      expect((await store.subscribers.list({ parkId: 'park-x', limit: 10, offset: 0 })).items.map((m) => m.id).sort()).to.deep.equal(['sub-asking', 'sub-member']);
+      expect((await store.subscribers.listParkRequests({ parkId: 'park-x', status: 'pending', limit: 10, offset: 0 })).total).to.equal(0);
+    });
+
     it('keeps subscription history: replace ends one row and starts another atomically', async () => {
       await store.subscribers.insert({ subscriber: subscriber('sub-h'), tokenHash: 'h' });
       const first = subscription('s-1', 'sub-h');

@@ -265,7 +265,7 @@ describe('policy workflow over HTTP', () => {
 
   it('reports health and readiness', async () => {
     expect((await t.api({ path: '/healthz' })).status).to.equal(200);
-    const ready = await t.api<{ status: string; checks: { searchLag: number } }>({ path: '/readyz' });
+    const ready = await t.api<{ status: string; checks: { searchLag: number } }>({ path: '/readyz', token: TEST_ADMIN_TOKEN });
     expect(ready.status).to.equal(200);
     expect(ready.body.checks.searchLag).to.equal(0);
   });

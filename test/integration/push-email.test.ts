@@ -247,7 +247,7 @@ describe('push by email: real SMTP server, double opt-in, one-click unsubscribe,
     expect(text).to.include('policy_push_queue_depth');
     expect(text).to.match(/policy_push_publish_to_sent_seconds_count\{channel="email"\} \d+/);
 
-    const ready = await t.api<{ checks: { push: { lanes: { channel: string; state: string; account: string }[] } } }>({ path: '/readyz' });
+    const ready = await t.api<{ checks: { push: { lanes: { channel: string; state: string; account: string }[] } } }>({ path: '/readyz', token: TEST_ADMIN_TOKEN });
     expect(ready.status).to.equal(200);
     expect(ready.body.checks.push.lanes.map((l) => [l.channel, l.state, l.account])).to.deep.equal([['email', 'running', `smtp:${new URL(sink.url).host}`]]);
   });

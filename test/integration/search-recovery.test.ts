@@ -12,7 +12,7 @@ import { createLogger } from '../../server/logger.js';
 import { closeServices, openServices, type Services } from '../../server/platform.js';
 import { SYSTEM_IMPORTER } from '../../server/services/actor.js';
 import { policyBody } from '../support/fixtures.js';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.js';
+import { startTestPlatform, TEST_ADMIN_TOKEN, type TestPlatform } from '../support/test-platform.js';
 
 const run = promisify(execFile);
 
@@ -69,7 +69,7 @@ async function searchIds(t: TestPlatform, params: Record<string, string>): Promi
 }
 
 async function searchLag(t: TestPlatform): Promise<number> {
-  const ready = await t.api<{ checks: { searchLag: number } }>({ path: '/readyz' });
+  const ready = await t.api<{ checks: { searchLag: number } }>({ path: '/readyz', token: TEST_ADMIN_TOKEN });
   return ready.body.checks.searchLag;
 }
 

@@ -1,7 +1,7 @@
 import type { ClientSession } from 'mongoose';
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { z } from 'zod';
-import { contactSchema, PROFILE_DIMENSIONS, subscriberSchema, type Contact, type Subscriber } from '../../../schemas/subscriber.schema.js';
+import { contactSchema, PROFILE_DIMENSIONS, subscriberSchema, type Contact, type ParkRequestStatus, type Subscriber } from '../../../schemas/subscriber.schema.js';
 import { conflict, DomainError } from '../../errors.js';
 import type { ChangedId, SubscriberRepository } from '../../ports/store.port.js';
 import { rewriteProfile } from '../../services/tag-references.js';
@@ -40,6 +40,7 @@ const subscriberModelSchema = storedSchema(
     creditCode: String,
     profile: Mixed,
     parkId: String,
+    parkRequest: Mixed,
     createdAt: String,
     updatedAt: String,
     revision: Number,
@@ -52,6 +53,10 @@ subscriberModelSchema.index({ changeSeq: 1 }, { name: 'subscribers_change_seq' }
 subscriberModelSchema.index({ createdAt: 1, _id: 1 }, { name: 'subscribers_created' });
 subscriberModelSchema.index({ kind: 1, createdAt: 1, _id: 1 }, { name: 'subscribers_kind_created' });
 subscriberModelSchema.index({ parkId: 1, createdAt: 1, _id: 1 }, { name: 'subscribers_park', partialFilterExpression: { parkId: { $type: 'string' } } });
+subscriberModelSchema.index(
+  { 'parkRequest.parkId': 1, 'parkRequest.status': 1, createdAt: 1, _id: 1 },
+  { name: 'subscribers_park_request', partialFilterExpression: { 'parkRequest.parkId': { $type: 'string' } } },
+);
 
 const contactModelSchema = storedSchema(
   {
@@ -158,6 +163,8 @@ export async function detachParkMembers({ ctx, session, parkId, at }: { ctx: Mon
     await subscribers.updateMany({ _id: { $in: batch } }, { $set: { parkId: null, updatedAt: at }, $inc: { revision: 1 } }, { session });
   }
   await touchSubscribers({ ctx, session, subscriberIds: ids });
+  // Requests to the deleted park have nobody left to answer them: they are dropped.
+  await subscribers.updateMany({ 'parkRequest.parkId': { $eq: parkId } }, { $set: { parkRequest: null, updatedAt: at }, $inc: { revision: 1 } }, { session });
   return ids.length;
 }
 
@@ -274,6 +281,13 @@ export class MongoSubscriberRepository implements SubscriberRepository {
 
   async list({ kind, parkId, limit, offset }: { kind?: Subscriber['kind']; parkId?: string; limit: number; offset: number }) {
     const filter = { ...(kind ? { kind } : {}), ...(parkId ? { parkId } : {}) };
+    const total = await this.c.subscribers.countDocuments(filter);
+    const docs = await this.c.subscribers.find(filter).sort({ createdAt: 1, _id: 1 }).skip(offset).limit(limit).toArray();
+    return { total, items: await this.hydrate(docs) };
+  }
+
+  async listParkRequests({ parkId, status, limit, offset }: { parkId: string; status: ParkRequestStatus; limit: number; offset: number }) {
+    const filter = { 'parkRequest.parkId': { $eq: parkId }, 'parkRequest.status': { $eq: status } };
     const total = await this.c.subscribers.countDocuments(filter);
     const docs = await this.c.subscribers.find(filter).sort({ createdAt: 1, _id: 1 }).skip(offset).limit(limit).toArray();
     return { total, items: await this.hydrate(docs) };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contactSchema, subscriberSchema, type Contact, type Subscriber } from '../../../schemas/subscriber.schema.js';
+import { contactSchema, subscriberSchema, type Contact, type ParkRequestStatus, type Subscriber } from '../../../schemas/subscriber.schema.js';
 import { subscriptionSchema, type Subscription } from '../../../schemas/subscription.schema.js';
 import { DomainError, notFound } from '../../errors.js';
 import type { ChangedId, SubscriberRepository, SubscriptionRepository } from '../../ports/store.port.js';
@@ -75,8 +75,8 @@ export class SqliteSubscriberRepository implements SubscriberRepository {
       this.db.transaction(() => {
         this.db
           .prepare(
-            `INSERT INTO subscribers (id, kind, name, credit_code, park_id, revision, change_seq, created_at, updated_at, doc)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO subscribers (id, kind, name, credit_code, park_id, park_request_park_id, park_request_status, revision, change_seq, created_at, updated_at, doc)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             subscriber.id,
@@ -84,6 +84,8 @@ export class SqliteSubscriberRepository implements SubscriberRepository {
             subscriber.name,
             subscriber.creditCode,
             subscriber.parkId,
+            subscriber.parkRequest?.parkId ?? null,
+            subscriber.parkRequest?.status ?? null,
             subscriber.revision,
             nextChangeSeq(this.db, 1, 'subscriber_change_seq'),
             subscriber.createdAt,
@@ -125,13 +127,15 @@ export class SqliteSubscriberRepository implements SubscriberRepository {
       this.db.transaction(() => {
         const result = this.db
           .prepare(
-            `UPDATE subscribers SET name = ?, credit_code = ?, park_id = ?, revision = ?, change_seq = ?, updated_at = ?, doc = ?
+            `UPDATE subscribers SET name = ?, credit_code = ?, park_id = ?, park_request_park_id = ?, park_request_status = ?, revision = ?, change_seq = ?, updated_at = ?, doc = ?
              WHERE id = ? AND revision = ?`,
           )
           .run(
             subscriber.name,
             subscriber.creditCode,
             subscriber.parkId,
+            subscriber.parkRequest?.parkId ?? null,
+            subscriber.parkRequest?.status ?? null,
             subscriber.revision,
             nextChangeSeq(this.db, 1, 'subscriber_change_seq'),
             subscriber.updatedAt,
@@ -165,6 +169,13 @@ export class SqliteSubscriberRepository implements SubscriberRepository {
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
     const total = Number(this.db.prepare(`SELECT COUNT(*) FROM subscribers ${where}`).pluck().get(...args));
     const rows = this.db.prepare(`SELECT doc FROM subscribers ${where} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(...args, limit, offset);
+    return { total, items: this.hydrate(rows) };
+  }
+
+  async listParkRequests({ parkId, status, limit, offset }: { parkId: string; status: ParkRequestStatus; limit: number; offset: number }) {
+    const where = 'WHERE park_request_park_id = ? AND park_request_status = ?';
+    const total = Number(this.db.prepare(`SELECT COUNT(*) FROM subscribers ${where}`).pluck().get(parkId, status));
+    const rows = this.db.prepare(`SELECT doc FROM subscribers ${where} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(parkId, status, limit, offset);
     return { total, items: this.hydrate(rows) };
   }
 

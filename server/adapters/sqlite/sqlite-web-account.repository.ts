@@ -162,6 +162,13 @@ export class SqliteWebAccountRepository implements WebAccountRepository {
           .run(at, at, memberId);
         touchSubscriber(this.db, memberId);
       }
+      // Requests to the deleted park have nobody left to answer them: they are dropped.
+      this.db
+        .prepare(
+          `UPDATE subscribers SET park_request_park_id = NULL, park_request_status = NULL, revision = revision + 1, updated_at = ?,
+             doc = json_set(doc, '$.parkRequest', json('null'), '$.updatedAt', ?, '$.revision', revision + 1) WHERE park_request_park_id = ?`,
+        )
+        .run(at, at, subscriberId);
       // The attempt log names the address each attempt went to: it goes before the rows it belongs to.
       this.db
         .prepare(

@@ -6,6 +6,8 @@ import {
   contactInputSchema,
   contactSchema,
   createSubscriberBodySchema,
+  memberRequestsQuerySchema,
+  membershipDecisionBodySchema,
   subscriberIdParamsSchema,
   subscriberKindSchema,
   subscriberSchema,
@@ -230,6 +232,27 @@ export function subscriberRoutes({
         if (park.kind !== 'park') throw forbidden({ code: 'park_only', message: '只有园区账号可以管理成员企业' });
         return subscribers.list({ parkId: park.id, page: query.page, pageSize: query.pageSize });
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/me/member-requests',
+      tag: 'me',
+      summary: '园区的入园申请（待确认 pending 或已拒绝 refused）；确认前企业不是成员',
+      access: 'subscriber',
+      query: memberRequestsQuerySchema,
+      response: z.object({ total: z.number().int(), items: z.array(subscriberSchema) }),
+      handler: async ({ subscriber, query }) => subscribers.memberRequests({ park: me(subscriber), status: query.status, page: query.page, pageSize: query.pageSize }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/me/members/:subscriberId/decision',
+      tag: 'me',
+      summary: '园区确认（confirm）或拒绝（refuse）入园申请，或将成员企业移出（remove）',
+      access: 'subscriber',
+      params: subscriberIdParamsSchema,
+      body: membershipDecisionBodySchema,
+      response: subscriberSchema,
+      handler: async ({ subscriber, params, body }) => subscribers.decideMembership({ park: me(subscriber), subscriberId: params.subscriberId, decision: body.decision }),
     }),
     defineRoute({
       method: 'post',

@@ -6,6 +6,7 @@ import { DIMENSION_IDS, type DimensionId } from '../../../schemas/taxonomy.schem
 import { DomainError } from '../../errors.js';
 import { webContext } from '../context.js';
 import { attempt, formOf, queryStr, str, strs, zodErrors, type FormBody } from '../forms.js';
+import { retryMessage } from '../security/sign-in-throttle.js';
 import { clientAddress, Redirect, requireAccount, safeReturnPath, type PortalKit, type PortalServices } from '../kit.js';
 import { confirmContactPage, contactsPage, feedPage, profilePage, securityPage, subscriptionFormPage, subscriptionsPage, type SubscriptionFormValues } from '../views/account.views.js';
 import { signInPage, signUpPage, type SignUpValues } from '../views/auth.views.js';
@@ -29,7 +30,7 @@ function rateLimited(retryAfterSeconds: number): DomainError {
   return new DomainError({
     type: 'rate_limited',
     code: 'too_many_attempts',
-    message: `尝试次数过多，请 ${Math.ceil(retryAfterSeconds / 60)} 分钟后再试。`,
+    message: retryMessage(retryAfterSeconds),
     details: { retryAfterSeconds },
   });
 }
@@ -113,6 +114,7 @@ export function accountRoutes({ kit }: { kit: PortalKit<AccountPageServices> }):
     const result = await attempt(() => accounts.signUp({ input: parsed.data }));
     if (!result.ok) return show(result.errors);
     await kit.beginSession(req, res, { kind: 'account', accountId: result.value.account.id });
+    kit.devices.remember({ req, res, account: parsed.data.email });
     kit.flash(res, 'signed_up');
     res.redirect(303, '/account/profile');
   });
@@ -128,18 +130,21 @@ export function accountRoutes({ kit }: { kit: PortalKit<AccountPageServices> }):
     const email = str(form, 'email').toLowerCase().slice(0, 200);
     const password = typeof form.password === 'string' ? form.password.slice(0, 500) : '';
     const next = safeReturnPath(str(form, 'next'), '/account');
-    const byAddress = limits.signInByAddress.hit(clientAddress(req));
-    if (!byAddress.allowed) throw rateLimited(byAddress.retryAfterSeconds);
-    const byEmail = limits.signInByEmail.blocked(email);
-    if (byEmail.blocked) throw rateLimited(byEmail.retryAfterSeconds);
+    // Only failures count, per address and per account; a right password is never refused for the
+    // address's failures, and on a browser that signed in to this account before, not for the account's.
+    const address = clientAddress(req);
+    const gate = limits.accountSignIn.beforeCheck({ account: email || null, knownDevice: email ? kit.devices.knows({ req, account: email }) : false });
+    if (gate.limited) throw rateLimited(gate.retryAfterSeconds);
     const account = email && password ? await accounts.signIn({ email, password }) : null;
     if (!account) {
-      limits.signInByEmail.hit(email);
+      const verdict = limits.accountSignIn.failed({ address, account: email || null });
+      if (verdict.limited) throw rateLimited(verdict.retryAfterSeconds);
       // One message for both cases, so the form does not reveal which addresses have accounts.
       kit.render(res, signInPage({ ctx: webContext(res), email, next, errors: [{ field: 'email', message: '邮箱或密码不正确' }] }), 400);
       return;
     }
-    limits.signInByEmail.reset(email);
+    limits.accountSignIn.succeeded({ account: email });
+    kit.devices.remember({ req, res, account: email });
     await kit.beginSession(req, res, { kind: 'account', accountId: account.id });
     kit.flash(res, 'signed_in');
     res.redirect(303, next);
@@ -177,7 +182,8 @@ export function accountRoutes({ kit }: { kit: PortalKit<AccountPageServices> }):
         subscriber,
         taxonomy: taxonomy(),
         parks: await parksFor(subscriber),
-        values: { name: subscriber.name, profile: subscriber.profile, parkId: subscriber.parkId },
+        // A pending or refused request stays selected, so saving other fields does not withdraw it.
+        values: { name: subscriber.name, profile: subscriber.profile, parkId: subscriber.parkId ?? subscriber.parkRequest?.parkId ?? null },
         errors: [],
       }),
     );

@@ -1,6 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
-import { contactInputSchema } from '../../../schemas/subscriber.schema.js';
+import { contactInputSchema, membershipDecisionBodySchema } from '../../../schemas/subscriber.schema.js';
+import { DomainError } from '../../errors.js';
 import type { SubscriberImportReport } from '../../services/subscriber-import.service.js';
 import { webContext } from '../context.js';
 import { attempt, formOf, queryStr, str, zodErrors } from '../forms.js';
@@ -38,7 +39,15 @@ export function parkRoutes({ kit }: { kit: PortalKit<ParkPageServices> }): expre
   }) => {
     const { subscriber: park } = requirePark(res);
     const members = await services.subscribers.list({ parkId: park.id, page, pageSize: PAGE_SIZE });
-    kit.render(res, membersPage({ ctx: webContext(res), park, taxonomy: services.taxonomy.current(), members, page, pageSize: PAGE_SIZE, report, values, errors }), status);
+    const [pending, refused] = await Promise.all([
+      services.subscribers.memberRequests({ park, status: 'pending', page: 1, pageSize: 100 }),
+      services.subscribers.memberRequests({ park, status: 'refused', page: 1, pageSize: 100 }),
+    ]);
+    kit.render(
+      res,
+      membersPage({ ctx: webContext(res), park, taxonomy: services.taxonomy.current(), members, requests: { pending, refused }, page, pageSize: PAGE_SIZE, report, values, errors }),
+      status,
+    );
   };
 
   router.get('/account/park/members', async (req, res) => {
@@ -58,6 +67,16 @@ export function parkRoutes({ kit }: { kit: PortalKit<ParkPageServices> }): expre
     const report = await services.subscriberImporter.importText({ text: parsed.data.content, format: parsed.data.format, parkId: park.id });
     // The report is shown right away rather than after a redirect: it exists only for this request.
     await showMembers({ res, page: 1, report, values: { format: values.format, content: report.failed > 0 ? values.content : '' }, errors: [] });
+  });
+
+  // The park's answer to a request, or the end of a membership; only this park's requests and members qualify.
+  router.post('/account/park/members/:subscriberId/decision', async (req, res) => {
+    const { subscriber: park } = requirePark(res);
+    const decision = membershipDecisionBodySchema.shape.decision.safeParse(str(formOf(req), 'decision'));
+    if (!decision.success) throw new DomainError({ type: 'invalid', code: 'decision_invalid', message: '请选择确认、拒绝或移出。' });
+    await services.subscribers.decideMembership({ park, subscriberId: String(req.params.subscriberId), decision: decision.data });
+    kit.flash(res, decision.data === 'confirm' ? 'member_confirmed' : decision.data === 'refuse' ? 'member_refused' : 'member_removed');
+    res.redirect(303, '/account/park/members');
   });
 
   router.get('/account/park/groups', (_req, res) => {

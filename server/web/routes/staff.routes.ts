@@ -16,6 +16,7 @@ import { webContext } from '../context.js';
 import { suggestTags, type TagSuggestion } from '../tag-suggestions.js';
 import { decodeTextFile, uploadedFile } from '../uploads.js';
 import { attempt, formOf, nullable, queryStr, str, strs, zodErrors, type FormBody } from '../forms.js';
+import { retryMessage } from '../security/sign-in-throttle.js';
 import { clientAddress, Redirect, requireStaff, safeReturnPath, type FlashCode, type PortalKit, type PortalServices } from '../kit.js';
 import { staffSignInPage } from '../views/auth.views.js';
 import type { FieldError } from '../views/components.js';
@@ -149,13 +150,15 @@ export function staffRoutes({ kit }: { kit: PortalKit<StaffPageServices> }): exp
   router.post('/staff/sign-in', async (req, res) => {
     const form = formOf(req);
     const next = safeReturnPath(str(form, 'next'), '/staff');
-    const limit = limits.staffSignInByAddress.hit(clientAddress(req));
-    if (!limit.allowed) {
-      throw new DomainError({ type: 'rate_limited', code: 'too_many_attempts', message: `尝试次数过多，请 ${Math.ceil(limit.retryAfterSeconds / 60)} 分钟后再试。`, details: { retryAfterSeconds: limit.retryAfterSeconds } });
-    }
+    // The token is always checked: failures from this address (a shared NAT or proxy) never lock out
+    // someone who holds a valid token, and successes never count.
     const token = str(form, 'token').slice(0, 200);
     const signedIn = token ? await accounts.staffSignIn({ token }) : null;
     if (!signedIn) {
+      const verdict = limits.staffSignIn.failed({ address: clientAddress(req), account: null });
+      if (verdict.limited) {
+        throw new DomainError({ type: 'rate_limited', code: 'too_many_attempts', message: retryMessage(verdict.retryAfterSeconds), details: { retryAfterSeconds: verdict.retryAfterSeconds } });
+      }
       kit.render(res, staffSignInPage({ ctx: webContext(res), next, errors: [{ field: 'token', message: '令牌无效或已停用' }] }), 400);
       return;
     }

@@ -1,5 +1,5 @@
 import type { FeedItem } from '../../../schemas/matching.schema.js';
-import { CHANNEL_LABELS, PROFILE_DIMENSIONS, SUBSCRIBER_KIND_LABELS, type Contact, type Subscriber } from '../../../schemas/subscriber.schema.js';
+import { CHANNEL_LABELS, PARK_REQUEST_STATUS_LABELS, PROFILE_DIMENSIONS, SUBSCRIBER_KIND_LABELS, type Contact, type Subscriber } from '../../../schemas/subscriber.schema.js';
 import type { Subscription } from '../../../schemas/subscription.schema.js';
 import { FREQUENCY_LABELS } from '../../../schemas/subscription.schema.js';
 import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
@@ -89,6 +89,17 @@ export function feedPage({
   });
 }
 
+/** Where the enterprise stands with its park: only a confirmed member is in the park's list and digests. */
+function membershipStatus(subscriber: Subscriber, parks: Subscriber[]): SafeHtml | '' {
+  const nameOf = (id: string) => parks.find((p) => p.id === id)?.name ?? id;
+  if (subscriber.parkId) return html`<p class="meta" data-park-status="confirmed">已是“${nameOf(subscriber.parkId)}”的成员企业。</p>`;
+  const request = subscriber.parkRequest;
+  if (!request) return '';
+  return request.status === 'pending'
+    ? html`<p class="meta" data-park-status="pending">入园申请${PARK_REQUEST_STATUS_LABELS.pending}：“${nameOf(request.parkId)}”确认前，您不会出现在园区的成员名单和园区汇总中。</p>`
+    : html`<p class="meta" data-park-status="refused">“${nameOf(request.parkId)}”${PARK_REQUEST_STATUS_LABELS.refused}您的入园申请（或已将您移出）。如有疑问请联系园区。</p>`;
+}
+
 export function profilePage({
   ctx,
   subscriber,
@@ -131,9 +142,10 @@ export function profilePage({
             value: values.parkId ?? '',
             options: [{ value: '', label: '不属于任何园区' }, ...parks.map((p) => ({ value: p.id, label: p.name }))],
             errors,
-            hint: '加入园区后，园区运营方也能把政策转达给您',
+            hint: '选择园区后需经园区确认才成为成员企业；确认后园区运营方也能把政策转达给您',
           })
         }
+        ${!isPark && membershipStatus(subscriber, parks)}
         <h2>画像标签</h2>
         ${PROFILE_DIMENSIONS.map((dimension) => {
           const selected = values.profile[dimension] ?? [];

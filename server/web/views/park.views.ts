@@ -1,4 +1,4 @@
-import type { Subscriber } from '../../../schemas/subscriber.schema.js';
+import type { MembershipDecision, Subscriber } from '../../../schemas/subscriber.schema.js';
 import type { SubscriberImportReport } from '../../services/subscriber-import.service.js';
 import type { Taxonomy } from '../../services/taxonomy.js';
 import type { WebContext } from '../context.js';
@@ -23,6 +23,7 @@ export function membersPage({
   park,
   taxonomy,
   members,
+  requests,
   page,
   pageSize,
   report,
@@ -33,6 +34,7 @@ export function membersPage({
   park: Subscriber;
   taxonomy: Taxonomy;
   members: { total: number; items: Subscriber[] };
+  requests: { pending: { total: number; items: Subscriber[] }; refused: { total: number; items: Subscriber[] } };
   page: number;
   pageSize: number;
   report: SubscriberImportReport | null;
@@ -58,16 +60,18 @@ export function membersPage({
         }
       </section>`
     }
-      <p>共 ${members.total} 家成员企业。成员企业按自己的画像和园区的订阅接收政策。</p>
+      ${requestsSection({ ctx, requests })}
+      <h2>成员企业</h2>
+      <p>共 ${members.total} 家成员企业。成员企业按自己的画像和园区的订阅接收政策；只有园区确认过的企业才是成员，才会出现在园区汇总中。</p>
       ${
         members.items.length > 0 &&
         html`<div class="table-wrap"><table>
-          <thead><tr><th scope="col">企业</th><th scope="col">统一社会信用代码</th><th scope="col">画像</th><th scope="col">联系方式</th></tr></thead>
+          <thead><tr><th scope="col">企业</th><th scope="col">统一社会信用代码</th><th scope="col">画像</th><th scope="col">联系方式</th><th scope="col">操作</th></tr></thead>
           <tbody>${members.items.map(
             (m) => html`<tr><td>${m.name}</td><td>${m.creditCode ?? ''}</td><td>${Object.values(m.profile)
               .flat()
               .map((id) => taxonomy.label(id ?? ''))
-              .join('、') || '未填写'}</td><td>${m.contacts.map((c) => c.address).join('、') || '无'}</td></tr>`,
+              .join('、') || '未填写'}</td><td>${m.contacts.map((c) => c.address).join('、') || '无'}</td><td>${decisionButton({ ctx, subscriber: m, decision: 'remove', label: '移出园区', confirm: `确定将 ${m.name} 移出园区？` })}</td></tr>`,
           )}</tbody>
         </table></div>`
       }
@@ -96,6 +100,34 @@ export function membersPage({
         <div class="actions"><button class="btn" type="submit">导入</button></div>
       </form>`,
   });
+}
+
+function decisionButton({ ctx, subscriber, decision, label, confirm }: { ctx: WebContext; subscriber: Subscriber; decision: MembershipDecision; label: string; confirm?: string }): SafeHtml {
+  return html`<form class="inline" method="post" action="/account/park/members/${subscriber.id}/decision"${confirm ? html` data-confirm="${confirm}"` : ''}>${csrfField(ctx)}<input type="hidden" name="decision" value="${decision}"><button class="btn-link" type="submit">${label}<span class="visually-hidden"> ${subscriber.name}</span></button></form>`;
+}
+
+/** Requests wait for the park: until it confirms, an enterprise is in no member list, digest or park match. */
+function requestsSection({ ctx, requests }: { ctx: WebContext; requests: { pending: { total: number; items: Subscriber[] }; refused: { total: number; items: Subscriber[] } } }): SafeHtml {
+  const rows = (items: Subscriber[], actions: (s: Subscriber) => SafeHtml) =>
+    html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">企业</th><th scope="col">统一社会信用代码</th><th scope="col">申请时间</th><th scope="col">操作</th></tr></thead>
+      <tbody>${items.map((s) => html`<tr><td>${s.name}</td><td>${s.creditCode ?? ''}</td><td>${(s.parkRequest?.requestedAt ?? '').slice(0, 10)}</td><td>${actions(s)}</td></tr>`)}</tbody>
+    </table></div>`;
+  return html`<section aria-labelledby="requests-title">
+      <h2 id="requests-title">入园申请</h2>
+      ${
+        requests.pending.total === 0
+          ? html`<p class="muted">没有待确认的入园申请。</p>`
+          : html`<p>${requests.pending.total} 家企业申请加入园区，确认后才会成为成员企业。</p>${rows(
+              requests.pending.items,
+              (s) => html`${decisionButton({ ctx, subscriber: s, decision: 'confirm', label: '确认' })} ${decisionButton({ ctx, subscriber: s, decision: 'refuse', label: '拒绝' })}`,
+            )}`
+      }
+      ${
+        requests.refused.total > 0 &&
+        html`<details><summary>已拒绝或已移出的企业（${requests.refused.total}）</summary>${rows(requests.refused.items, (s) => decisionButton({ ctx, subscriber: s, decision: 'confirm', label: '改为确认' }))}</details>`
+      }
+    </section>`;
 }
 
 export function groupsPage({ ctx, park, values, errors }: { ctx: WebContext; park: Subscriber; values: { address: string; label: string }; errors: FieldError[] }): SafeHtml {
