@@ -25,6 +25,7 @@ import type {
   SubscriberRepository,
   SubscriptionRepository,
   PolicyChange,
+  PolicyImport,
   PolicyRepository,
   Store,
   StoredUser,
@@ -33,7 +34,7 @@ import type {
 } from '../../ports/store.port.js';
 import { rewriteCriteria, rewriteProfile, rewriteTagReferences } from '../../services/tag-references.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
-import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, type Db } from './sqlite.support.js';
+import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 
 const tagRowSchema = z.object({
@@ -316,20 +317,19 @@ class SqlitePolicyRepository implements PolicyRepository {
     );
   }
 
-  async importPolicy(input: {
-    policy: PolicyRecord;
-    versions: PolicyVersion[];
-    reviews: Omit<ReviewRecord, 'id'>[];
-    predecessor?: { policy: PolicyRecord; expectedRevision: number };
-  }): Promise<void> {
-    mapConstraint(() =>
-      this.db.transaction(() => {
-        this.insertRow(input.policy);
-        for (const version of input.versions) this.insertVersionRow(version);
-        for (const review of input.reviews) this.insertReviewRow({ policyId: input.policy.id, review });
-        if (input.predecessor) this.updateRow(input.predecessor);
-      })(),
-    );
+  async importPolicy(input: PolicyImport): Promise<void> {
+    mapConstraint(() => this.db.transaction(() => this.importRows(input))());
+  }
+
+  async importBatch(items: PolicyImport[]) {
+    return writeBatch(this.db, { items, write: (item) => this.importRows(item) });
+  }
+
+  private importRows(input: PolicyImport): void {
+    this.insertRow(input.policy);
+    for (const version of input.versions) this.insertVersionRow(version);
+    for (const review of input.reviews) this.insertReviewRow({ policyId: input.policy.id, review });
+    if (input.predecessor) this.updateRow(input.predecessor);
   }
 
   private insertVersionRow(version: PolicyVersion): void {

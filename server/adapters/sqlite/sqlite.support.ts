@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { conflict, storeBusy } from '../../errors.js';
+import { conflict, DomainError, storeBusy } from '../../errors.js';
+import type { BatchWriteResult } from '../../ports/store.port.js';
 
 export type Db = Database.Database;
 export type SeqKey = 'policy_change_seq' | 'subscriber_change_seq';
@@ -136,4 +137,25 @@ export function guardBusy<T extends object>(target: T): T {
       },
     });
   return guard(target, { depth: 1 });
+}
+
+/**
+ * Writes a batch in one transaction, each item inside its own savepoint: an item refused by a
+ * domain rule (unique index, stale revision) is rolled back alone and reported by position; any
+ * other error rolls the whole batch back.
+ */
+export function writeBatch<T>(db: Db, { items, write }: { items: readonly T[]; write: (item: T) => void }): BatchWriteResult {
+  return db.transaction(() => {
+    const refused: BatchWriteResult['refused'] = [];
+    items.forEach((item, index) => {
+      try {
+        // Nested: better-sqlite3 runs it as a savepoint of the batch's transaction.
+        mapConstraint(() => db.transaction(() => write(item))());
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        refused.push({ index, error });
+      }
+    });
+    return { refused };
+  })();
 }
