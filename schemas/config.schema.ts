@@ -48,6 +48,8 @@ export const configEnvSchema = z.object({
     .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
     .pipe(z.array(z.enum(['web', 'workers'])).min(1, 'ROLES 至少包含 web 或 workers')),
   STORE: z.enum(['sqlite', 'mongodb']).default('sqlite'),
+  // How long a SQLite write waits for another process's write lock (web, workers, imports) before answering 503.
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   SEARCH: z.enum(['embedded', 'elasticsearch']).default('embedded'),
   MONGODB_URL: z.string().url().optional(),
   ELASTICSEARCH_URL: z.string().url().optional(),

@@ -42,3 +42,22 @@ export const invalidState = ({ code, message, details }: { code: string; message
 
 export const forbidden = ({ code, message, details }: { code: string; message: string; details?: unknown }) =>
   new DomainError({ type: 'forbidden', code, message, details });
+
+/**
+ * The store stayed locked by another process for the whole busy timeout. Nothing was written; the
+ * client is told when to retry (`Retry-After`, 503).
+ */
+export const storeBusy = ({ retryAfterSeconds }: { retryAfterSeconds: number }) =>
+  new DomainError({
+    type: 'unavailable',
+    code: 'store_busy',
+    message: `系统正忙（数据正在被其他任务写入），本次操作未保存，请 ${retryAfterSeconds} 秒后重试`,
+    details: { retryAfterSeconds },
+  });
+
+/** Errors that clear by themselves (store busy, rate limits) say when to come back: the `Retry-After` header. */
+export function retryAfterOf(error: DomainError): number | null {
+  const details = error.details;
+  if (typeof details !== 'object' || details === null || !('retryAfterSeconds' in details)) return null;
+  return typeof details.retryAfterSeconds === 'number' ? details.retryAfterSeconds : null;
+}

@@ -88,16 +88,19 @@ export async function openServices({
   logger,
   now = () => new Date(),
   syncSearch = true,
+  searchIndex,
 }: {
   config: Config;
   logger: Logger;
   now?: () => Date;
+  /** Replaces the configured engine (tests inject failing or instrumented indexes). */
+  searchIndex?: SearchIndex;
   /** Off for tools that run beside a live server: the server's search-sync worker owns the index. */
   syncSearch?: boolean;
 }): Promise<Services> {
   const store = createStore({ config });
   await store.migrate();
-  const index = createSearchIndex({ config });
+  const index = searchIndex ?? createSearchIndex({ config });
   await index.open();
   const taxonomy = new TaxonomyService({ store, now });
   const secret = loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir });
@@ -113,7 +116,7 @@ export async function openServices({
     now,
     syncSearch,
   });
-  const policies = new PolicyService({ store, taxonomy, now, interpretation: interpretation.packages });
+  const policies = new PolicyService({ store, taxonomy, now, interpretation: interpretation.packages, logger });
   const searchSync = new SearchSyncService({ store, index, taxonomy });
   const search = new PolicySearchService({ index, taxonomy, now });
   const subscribers = new SubscriberService({ store, taxonomy, signer, now });
@@ -212,9 +215,9 @@ export interface RunningPlatform {
   close(): Promise<void>;
 }
 
-export async function startPlatform({ config, logger, now }: { config: Config; logger: Logger; now?: () => Date }): Promise<RunningPlatform> {
+export async function startPlatform({ config, logger, now, searchIndex }: { config: Config; logger: Logger; now?: () => Date; searchIndex?: SearchIndex }): Promise<RunningPlatform> {
   const clock = now ?? (() => new Date());
-  const services = await openServices({ config, logger, now: clock });
+  const services = await openServices({ config, logger, now: clock, ...(searchIndex ? { searchIndex } : {}) });
   const dispatcher = config.ROLES.includes('workers')
     ? createDispatcherWorker({ config, store: services.store, push: services.push, logger, now: clock, ...createPushAdapters({ config, logger, now: clock }) })
     : null;

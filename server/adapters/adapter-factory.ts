@@ -18,14 +18,14 @@ import { WechatyChatGateway } from './wechaty/wechaty.chat-gateway.js';
 
 /** The only place that knows which engine backs each port; the composition root (server/platform.ts) calls it. */
 export function createStore({ config }: { config: Config }): Store {
-  if (config.STORE === 'sqlite') return new SqliteStore({ file: path.join(config.dataDir, 'platform.sqlite') });
+  if (config.STORE === 'sqlite') return new SqliteStore({ file: path.join(config.dataDir, 'platform.sqlite'), busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS });
   // loadConfig() refuses STORE=mongodb without MONGODB_URL; the check here keeps the type honest.
   if (config.STORE === 'mongodb' && config.MONGODB_URL) return new MongoStore({ url: config.MONGODB_URL });
   throw new DomainError({ type: 'unavailable', code: 'store_unavailable', message: `存储引擎 ${config.STORE} 的适配器尚未提供，请使用 STORE=sqlite` });
 }
 
 export function createSearchIndex({ config }: { config: Config }): SearchIndex {
-  if (config.SEARCH === 'embedded') return new EmbeddedSearchIndex({ file: path.join(config.dataDir, 'search.sqlite') });
+  if (config.SEARCH === 'embedded') return new EmbeddedSearchIndex({ file: path.join(config.dataDir, 'search.sqlite'), busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS });
   if (config.SEARCH === 'elasticsearch' && config.ELASTICSEARCH_URL) {
     return new ElasticsearchSearchIndex({ url: config.ELASTICSEARCH_URL, analyzer: config.ELASTICSEARCH_ANALYZER, indexPrefix: config.ELASTICSEARCH_INDEX_PREFIX });
   }

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorBody } from '../../schemas/common.schema.js';
-import { DomainError, type DomainErrorType } from '../errors.js';
+import { DomainError, retryAfterOf, type DomainErrorType } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 const STATUS_BY_TYPE: Record<DomainErrorType, number> = {
@@ -40,6 +40,8 @@ export function errorMiddleware({ logger }: { logger: Logger }): ErrorRequestHan
   return (error: unknown, req, res, _next) => {
     const domain = error instanceof DomainError ? error : fromBodyParser(error);
     if (domain) {
+      const retry = retryAfterOf(domain);
+      if (retry !== null) res.setHeader('Retry-After', String(retry));
       send(res, STATUS_BY_TYPE[domain.type], {
         error: { code: domain.code, message: domain.message, ...(domain.details === undefined ? {} : { details: domain.details }) },
       });

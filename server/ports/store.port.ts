@@ -4,6 +4,7 @@ import type { Role, User } from '../../schemas/user.schema.js';
 import type { Contact, ParkRequestStatus, Subscriber } from '../../schemas/subscriber.schema.js';
 import type { Subscription } from '../../schemas/subscription.schema.js';
 import type { MatchingJob } from '../../schemas/delivery.schema.js';
+import type { DomainError } from '../errors.js';
 import type { DeliveryLeaseRepository, DeliveryLogRepository, DigestRepository, OutboxRepository, PushSettingsRepository } from './push-queue.port.js';
 import type { WebAccountRepository } from './web-account.port.js';
 import type { InterpretationPublication, InterpretationRepository } from './interpretation.port.js';
@@ -85,12 +86,9 @@ export interface PolicyRepository {
    * Writes a document that arrives with its history (bulk import): the working copy, its versions
    * and review records, and the predecessor it supersedes, all or nothing.
    */
-  importPolicy(input: {
-    policy: PolicyRecord;
-    versions: PolicyVersion[];
-    reviews: Omit<ReviewRecord, 'id'>[];
-    predecessor?: { policy: PolicyRecord; expectedRevision: number };
-  }): Promise<void>;
+  importPolicy(input: PolicyImport): Promise<void>;
+  /** Many imported documents in one transaction (a batch of a bulk import); see `BatchWriteResult`. */
+  importBatch(items: PolicyImport[]): Promise<BatchWriteResult>;
   addReview(input: {
     policyId: string;
     review: Omit<ReviewRecord, 'id'>;
@@ -129,6 +127,23 @@ export interface UserRepository {
   upsertWithToken(input: { id: string; name: string; role: Role; tokenHash: string; at: string }): Promise<void>;
 }
 
+/** A document that arrives with its history (bulk import). */
+export interface PolicyImport {
+  policy: PolicyRecord;
+  versions: PolicyVersion[];
+  reviews: Omit<ReviewRecord, 'id'>[];
+  predecessor?: { policy: PolicyRecord; expectedRevision: number };
+}
+
+/**
+ * A batch written in one transaction. An item refused by a domain rule (a uniqueness conflict, a
+ * stale revision) is left out whole and listed by its position; every other item commits together.
+ * Any other failure (the store unreachable or busy) rejects the call and writes nothing.
+ */
+export interface BatchWriteResult {
+  refused: { index: number; error: DomainError }[];
+}
+
 export interface ChangedId {
   id: string;
   seq: number;
@@ -137,6 +152,8 @@ export interface ChangedId {
 export interface SubscriberRepository {
   /** Inserts the subscriber with its contacts and first token, atomically. Conflicts: credit code, email. */
   insert(input: { subscriber: Subscriber; tokenHash: string }): Promise<void>;
+  /** Many subscribers in one transaction (a batch of a bulk import); see `BatchWriteResult`. */
+  insertBatch(items: { subscriber: Subscriber; tokenHash: string }[]): Promise<BatchWriteResult>;
   get(id: string): Promise<Subscriber | null>;
   findByTokenHash(tokenHash: string): Promise<Subscriber | null>;
   findByCreditCode(creditCode: string): Promise<Subscriber | null>;

@@ -1,7 +1,7 @@
 import type { PolicyImportLine, PolicyRecord, PolicyVersion, ReviewRecord } from '../../schemas/policy.schema.js';
 import { policyImportLineSchema, reviewKindSchema } from '../../schemas/policy.schema.js';
 import { conflict, invalid } from '../errors.js';
-import type { Store } from '../ports/store.port.js';
+import type { PolicyImport, Store } from '../ports/store.port.js';
 import { SYSTEM_IMPORTER, SYSTEM_REVIEWER } from './actor.js';
 import {
   applyEdit,
@@ -32,42 +32,93 @@ export interface ImportReport {
   imported: number;
   failed: number;
   errors: ImportLineError[];
+  /**
+   * Set when the store stopped accepting writes (busy, unreachable): every line before
+   * `resumeFromLine` is settled (written, or listed in `errors`); nothing from it on was written.
+   */
+  stopped?: { resumeFromLine: number; code: string; message: string };
 }
+
+/** Documents per transaction: each carries versions and reviews, so batches stay short for the web's writes. */
+export const POLICY_IMPORT_BATCH_SIZE = 100;
 
 /**
  * Bulk import of JSON Lines. Each line goes through the API's schema and the same content checks,
- * then through the workflow transitions in memory, and is written in one atomic store call, so a
- * bad line leaves nothing behind and does not stop the lines after it.
+ * then through the workflow transitions in memory. Lines are written in batches, one transaction
+ * each, where a line refused at write time (a 文号 taken meanwhile) is left out whole, so a bad line
+ * leaves nothing behind and does not stop the lines after it, and an import that stops has written
+ * whole batches only and can resume at a line.
  */
 export class PolicyImportService {
   constructor(private readonly deps: { store: Store; policies: PolicyService; now: () => Date }) {}
 
   async importLines({
     lines,
+    fromLine = 1,
+    batchSize = POLICY_IMPORT_BATCH_SIZE,
     onProgress,
   }: {
     lines: AsyncIterable<string> | Iterable<string>;
+    /** Resume: earlier lines are skipped (the report of a stopped import names the line). */
+    fromLine?: number;
+    batchSize?: number;
+    /** Called after each committed batch; `line` is the last line the committed batches cover. */
     onProgress?: (progress: { line: number; imported: number; failed: number }) => void;
   }): Promise<ImportReport> {
     const report: ImportReport = { imported: 0, failed: 0, errors: [] };
+    let batch: { line: number; item: PolicyImport }[] = [];
+    let refusedSinceCommit: ImportLineError[] = [];
+    // Policies the pending batch writes or supersedes: a line that needs one of them as committed state waits for the commit.
+    const touched = new Set<string>();
     let lineNumber = 0;
+    let lastLine = fromLine - 1;
+
+    const commit = async (): Promise<boolean> => {
+      try {
+        const { refused } = await this.deps.store.policies.importBatch(batch.map((row) => row.item));
+        for (const { index, error } of refused) {
+          const row = batch[index];
+          if (row) refusedSinceCommit.push({ line: row.line, id: row.item.policy.id, code: error.code, message: error.message, details: error.details });
+        }
+        report.imported += batch.length - refused.length;
+      } catch (error) {
+        const resumeFromLine = Math.min(batch[0]?.line ?? lastLine + 1, refusedSinceCommit[0]?.line ?? lastLine + 1);
+        const domain = error instanceof DomainError ? error : null;
+        const reason = domain?.message ?? (error instanceof Error ? error.message : String(error));
+        report.stopped = { resumeFromLine, code: domain?.code ?? 'store_failed', message: `从第 ${resumeFromLine} 行起未导入（${reason}）` };
+        return false;
+      }
+      refusedSinceCommit.sort((a, b) => a.line - b.line);
+      report.errors.push(...refusedSinceCommit);
+      report.failed += refusedSinceCommit.length;
+      batch = [];
+      refusedSinceCommit = [];
+      touched.clear();
+      onProgress?.({ line: lastLine, imported: report.imported, failed: report.failed });
+      return true;
+    };
+
     for await (const raw of lines) {
       lineNumber += 1;
-      if (raw.trim() === '') continue;
+      if (lineNumber < fromLine || raw.trim() === '') continue;
       try {
-        await this.importOne({ raw });
-        report.imported += 1;
+        const line = this.parse({ raw });
+        const needs = [line.id, line.predecessorId, ...line.revisions.map((r) => r.changes.predecessorId)].filter((id): id is string => typeof id === 'string');
+        if (needs.some((id) => touched.has(id)) && !(await commit())) return report;
+        batch.push({ line: lineNumber, item: await this.prepare(line) });
+        for (const id of needs) touched.add(id);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        report.failed += 1;
-        report.errors.push({ line: lineNumber, id: idOf(raw), code: error.code, message: error.message, details: error.details });
+        refusedSinceCommit.push({ line: lineNumber, id: idOf(raw), code: error.code, message: error.message, details: error.details });
       }
-      onProgress?.({ line: lineNumber, imported: report.imported, failed: report.failed });
+      lastLine = lineNumber;
+      if (batch.length >= batchSize && !(await commit())) return report;
     }
+    if (batch.length > 0 || refusedSinceCommit.length > 0) await commit();
     return report;
   }
 
-  private async importOne({ raw }: { raw: string }): Promise<void> {
+  private parse({ raw }: { raw: string }): PolicyImportLine {
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -79,15 +130,19 @@ export class PolicyImportService {
       const issues = issuesOf(parsed.error);
       throw invalid({ code: 'validation_failed', message: `字段有误：${issues.map((i) => `${i.path}：${i.message}`).join('；')}`, details: { issues } });
     }
-    const line = parsed.data;
+    return parsed.data;
+  }
+
+  /** Checks a line against committed state and runs its history through the workflow, without writing. */
+  private async prepare(line: PolicyImportLine): Promise<PolicyImport> {
     if (await this.deps.store.policies.get(line.id)) {
       throw conflict({ code: 'policy_exists', message: `政策编号已存在：${line.id}` });
     }
     await this.deps.policies.assertContent({ content: line, selfId: line.id });
-    await this.write(line);
+    return this.history(line);
   }
 
-  private async write(line: PolicyImportLine): Promise<void> {
+  private async history(line: PolicyImportLine): Promise<PolicyImport> {
     const firstAt = line.publishedAt ?? this.deps.now().toISOString();
     let policy = newPolicyRecord({ id: line.id, body: line, actor: SYSTEM_IMPORTER, at: firstAt });
     const versions: PolicyVersion[] = [];
@@ -128,7 +183,7 @@ export class PolicyImportService {
     if (line.state === 'repealed' && line.repeal) {
       policy = repealTransition({ policy, body: line.repeal, at: `${line.repeal.repealedAt}T00:00:00.000Z` });
     }
-    await this.deps.store.policies.importPolicy({ policy, versions, reviews, ...(predecessorUpdate ? { predecessor: predecessorUpdate } : {}) });
+    return { policy, versions, reviews, ...(predecessorUpdate ? { predecessor: predecessorUpdate } : {}) };
   }
 }
 

@@ -27,6 +27,7 @@ import { policyTagIds } from './policy-tags.js';
 import { effectiveValidity, shanghaiToday } from './validity.js';
 import type { TaxonomyService } from './taxonomy.service.js';
 import type { InterpretationPublisher } from '../interpretation/interpretation.service.js';
+import type { Logger } from '../logger.js';
 
 type PolicyWritten = (policyId: string) => Promise<void>;
 
@@ -40,6 +41,7 @@ export class PolicyService {
       now: () => Date;
       /** 三同步: the interpretation package is submitted, reviewed and published with the policy. */
       interpretation: InterpretationPublisher;
+      logger: Logger;
     },
   ) {}
 
@@ -211,8 +213,19 @@ export class PolicyService {
     return this.staffView(policy);
   }
 
+  /**
+   * The write has committed: listeners update derived data (the search index), which follows the
+   * store's change sequence and catches up on the next pass. Their failure is logged, never
+   * reported as a failed write the client would retry.
+   */
   private async notify(policyId: string): Promise<void> {
-    for (const listener of this.listeners) await listener(policyId);
+    for (const listener of this.listeners) {
+      try {
+        await listener(policyId);
+      } catch (error) {
+        this.deps.logger.warn('derived data not updated after a policy write; the next catch-up repairs it', { policyId, error });
+      }
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import type {
 } from '../../schemas/subscriber.schema.js';
 import { PROFILE_DIMENSIONS, type MembershipDecision, type ParkRequestStatus } from '../../schemas/subscriber.schema.js';
 import { forbidden, invalid, notFound } from '../errors.js';
-import type { Store } from '../ports/store.port.js';
+import type { BatchWriteResult, Store } from '../ports/store.port.js';
 import type { Signer } from '../security/signer.js';
 import { checkCreditCode } from '../subscribers/credit-code.js';
 import type { TaxonomyService } from './taxonomy.service.js';
@@ -26,6 +26,13 @@ function newSubscriberToken(): string {
   return `pps_${crypto.randomBytes(32).toString('base64url')}`;
 }
 
+export interface PreparedSubscriber {
+  subscriber: Subscriber;
+  /** Shown once to whoever created the subscriber; only its hash is stored. */
+  token: string;
+  tokenHash: string;
+}
+
 export class SubscriberService {
   constructor(private readonly deps: { store: Store; taxonomy: TaxonomyService; signer: Signer; now: () => Date }) {}
 
@@ -34,6 +41,13 @@ export class SubscriberService {
   }
 
   async create({ body, parkId }: { body: CreateSubscriberBody; parkId?: string }): Promise<{ subscriber: Subscriber; token: string }> {
+    const { subscriber, token, tokenHash } = await this.prepareNew({ body, parkId });
+    await this.deps.store.subscribers.insert({ subscriber, tokenHash });
+    return { subscriber, token };
+  }
+
+  /** Checks and builds a new subscriber without writing it; bulk imports write many in one batch (`insertBatch`). */
+  async prepareNew({ body, parkId }: { body: CreateSubscriberBody; parkId?: string }): Promise<PreparedSubscriber> {
     const at = this.at();
     const subscriber: Subscriber = {
       id: newId(body.kind === 'park' ? 'park' : 'sub'),
@@ -52,8 +66,12 @@ export class SubscriberService {
     };
     await this.assertPark({ subscriber });
     const token = newSubscriberToken();
-    await this.deps.store.subscribers.insert({ subscriber, tokenHash: hashToken(token) });
-    return { subscriber, token };
+    return { subscriber, token, tokenHash: hashToken(token) };
+  }
+
+  /** Prepared subscribers in one transaction; those a uniqueness rule refuses are listed by position. */
+  insertBatch(prepared: PreparedSubscriber[]): Promise<BatchWriteResult> {
+    return this.deps.store.subscribers.insertBatch(prepared.map(({ subscriber, tokenHash }) => ({ subscriber, tokenHash })));
   }
 
   async authenticate({ token }: { token: string }): Promise<Subscriber | null> {

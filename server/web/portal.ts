@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config.js';
-import { DomainError, type DomainErrorType } from '../errors.js';
+import { DomainError, retryAfterOf, type DomainErrorType } from '../errors.js';
 import { readMultipart } from '../http/multipart.js';
 import type { Logger } from '../logger.js';
 import type { WebAccountService } from './accounts/web-account.service.js';
@@ -306,8 +306,8 @@ function portalErrors({ kit, logger }: { kit: PortalKit; logger: Logger }): Erro
       return;
     }
     const status = STATUS_BY_TYPE[domain.type];
-    const details = domain.details as { retryAfterSeconds?: unknown } | undefined;
-    if (status === 429 && typeof details?.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(details.retryAfterSeconds));
+    const retry = retryAfterOf(domain);
+    if (retry !== null) res.setHeader('Retry-After', String(retry));
     kit.render(res, errorPage({ ctx, status, message: domain.message }), status);
   };
 }

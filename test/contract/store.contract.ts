@@ -242,6 +242,54 @@ export function storeContract({ name, create }: { name: string; create: () => Pr
       expect(await store.policies.listReviews({ policyId: 'p-broken' })).to.have.length(0);
     });
 
+    it('imports a batch in one transaction, leaving out only the documents a rule refuses', async () => {
+      const review = { round: 1, kind: 'legality' as const, decision: 'approved' as const, comment: '', reviewerId: 'r', reviewerName: '审查人', at: AT };
+      const first = published(draft('p-batch-1', { docNumber: '沪知〔2026〕1号' }));
+      const broken = published(draft('p-batch-2'));
+      const sameNumber = published(draft('p-batch-3', { docNumber: '沪知〔2026〕1号' }));
+      const last = published(draft('p-batch-4'));
+      const before = await store.policies.latestSeq();
+      const result = await store.policies.importBatch([
+        { policy: first.policy, versions: [first.version], reviews: [review] },
+        { policy: broken.policy, versions: [broken.version, broken.version], reviews: [review] },
+        { policy: sameNumber.policy, versions: [sameNumber.version], reviews: [] },
+        { policy: last.policy, versions: [last.version], reviews: [review] },
+      ]);
+      expect(result.refused.map((r) => [r.index, r.error.code])).to.deep.equal([
+        [1, 'version_exists'],
+        [2, 'doc_number_taken'],
+      ]);
+      expect(await store.policies.listPublishedIds()).to.include.members(['p-batch-1', 'p-batch-4']);
+      for (const id of ['p-batch-2', 'p-batch-3']) {
+        expect(await store.policies.get(id)).to.equal(null);
+        expect(await store.policies.listReviews({ policyId: id })).to.have.length(0);
+      }
+      expect(await store.policies.listReviews({ policyId: 'p-batch-4' })).to.have.length(1);
+      // The refused documents took no change sequence numbers with them: followers see exactly two changes.
+      expect((await store.policies.changesSince({ afterSeq: before, limit: 10 })).map((c) => c.id)).to.deep.equal(['p-batch-1', 'p-batch-4']);
+    });
+
+    it('inserts subscribers in one batch, leaving out only those a uniqueness rule refuses', async () => {
+      const code = syntheticCreditCode(8);
+      const email = { id: 'c-b1', channel: 'email' as const, address: 'batch@example.cn', label: null, confirmedAt: null, invalidAt: null };
+      await store.subscribers.insert({ subscriber: subscriber('sub-existing', { creditCode: code }), tokenHash: 'tok-existing' });
+      const result = await store.subscribers.insertBatch([
+        { subscriber: subscriber('sub-b1', { contacts: [email] }), tokenHash: 'tok-b1' },
+        { subscriber: subscriber('sub-b2', { creditCode: code }), tokenHash: 'tok-b2' },
+        { subscriber: subscriber('sub-b3', { contacts: [{ ...email, id: 'c-b3' }] }), tokenHash: 'tok-b3' },
+        { subscriber: subscriber('sub-b4'), tokenHash: 'tok-b4' },
+      ]);
+      expect(result.refused.map((r) => [r.index, r.error.code])).to.deep.equal([
+        [1, 'credit_code_taken'],
+        [2, 'email_taken'],
+      ]);
+      expect((await store.subscribers.getMany(['sub-b1', 'sub-b2', 'sub-b3', 'sub-b4'])).map((s) => s.id).sort()).to.deep.equal(['sub-b1', 'sub-b4']);
+      expect(await store.subscribers.findByTokenHash('tok-b2')).to.equal(null);
+      expect(await store.subscribers.findByTokenHash('tok-b3')).to.equal(null);
+      expect((await store.subscribers.findByTokenHash('tok-b4'))?.id).to.equal('sub-b4');
+      expect(await store.subscribers.count()).to.equal(3);
+    });
+
     it('rejects a second subscriber with the same credit code or email', async () => {
       const code = syntheticCreditCode(7);
       const email = { id: 'c-1', channel: 'email' as const, address: 'ip@example.cn', label: null, confirmedAt: null, invalidAt: null };

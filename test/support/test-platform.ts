@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { startPlatform, type RunningPlatform } from '../../server/platform.js';
+import type { SearchIndex } from '../../server/ports/search-index.port.js';
 import { TEST_TAXONOMY_TAGS } from './fixtures.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -25,7 +26,12 @@ export interface TestPlatform {
 }
 
 /** The real platform on a random port with its own temporary data directory. */
-export async function startTestPlatform({ demo = false, env = {}, dataDir }: { demo?: boolean; env?: Record<string, string>; dataDir?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform({
+  demo = false,
+  env = {},
+  dataDir,
+  searchIndex,
+}: { demo?: boolean; env?: Record<string, string>; dataDir?: string; searchIndex?: (input: { dataDir: string }) => SearchIndex } = {}): Promise<TestPlatform> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'policy-push-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -36,7 +42,7 @@ export async function startTestPlatform({ demo = false, env = {}, dataDir }: { d
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const platform = await startPlatform({ config, logger: createLogger({ level: 'silent' }) });
+  const platform = await startPlatform({ config, logger: createLogger({ level: 'silent' }), ...(searchIndex ? { searchIndex: searchIndex({ dataDir: dir }) } : {}) });
   if (!demo) await platform.services.taxonomy.seed({ dimensions: [], tags: TEST_TAXONOMY_TAGS });
   const url = platform.url ?? '';
 

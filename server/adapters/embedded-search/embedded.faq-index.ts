@@ -11,6 +11,7 @@ import { DomainError } from '../../errors.js';
 import type { FaqIndex, FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
 import { compoundParts, segmentForIndex, segmentQuery } from '../../text/segmenter.js';
 import { faqSnippet, markTerms } from '../../text/highlight.js';
+import { openDatabase } from '../sqlite/sqlite.support.js';
 import { dice, WORDING_WEIGHT, wordingBigrams } from '../../text/wording.js';
 
 /**
@@ -83,12 +84,8 @@ export class EmbeddedFaqIndex implements FaqIndex {
 
   async open(): Promise<void> {
     if (this.db) return;
-    if (this.file !== ':memory:' && this.file !== '') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
-    const db = new Database(this.file);
+    const db = openDatabase({ file: this.file });
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
       const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'faq_meta'").get();
       const version = hasMeta ? db.prepare<[], string>("SELECT value FROM faq_meta WHERE key = 'schema_version'").pluck().get() : undefined;
       // Derived data: a different layout is dropped and rebuilt from the store, not migrated.

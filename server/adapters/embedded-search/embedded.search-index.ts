@@ -41,6 +41,7 @@ import { policySnippet } from '../../text/highlight.js';
 import { normalizeText } from '../../text/text-normalizer.js';
 import { EmbeddedAudienceIndex } from './embedded.audience-index.js';
 import { EmbeddedFaqIndex } from './embedded.faq-index.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from '../sqlite/sqlite.support.js';
 import type { FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
 
 /** Bump when the stored layout or the tokenisation changes: the index is then emptied and rebuilt. */
@@ -615,6 +616,8 @@ export interface EmbeddedSearchIndexOptions {
   file: string;
   /** Search results kept for repeated requests; 0 turns the cache off. */
   resultCacheSize?: number;
+  /** How long a write waits for another process sharing the file (see `openDatabase`). */
+  busyTimeoutMs?: number;
 }
 
 export class EmbeddedSearchIndex implements SearchIndex {
@@ -633,8 +636,11 @@ export class EmbeddedSearchIndex implements SearchIndex {
   private readonly faqs: EmbeddedFaqIndex;
   private readonly results: ResultCache;
 
-  constructor({ file, resultCacheSize = DEFAULT_RESULT_CACHE_SIZE }: EmbeddedSearchIndexOptions) {
+  private readonly busyTimeoutMs: number;
+
+  constructor({ file, resultCacheSize = DEFAULT_RESULT_CACHE_SIZE, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS }: EmbeddedSearchIndexOptions) {
     this.file = file;
+    this.busyTimeoutMs = busyTimeoutMs;
     this.faqs = new EmbeddedFaqIndex(file);
     this.results = new ResultCache(Math.max(0, Math.floor(resultCacheSize)));
   }
@@ -646,12 +652,9 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   async open(): Promise<void> {
     if (this.db) return;
-    if (this.file !== ':memory:' && this.file !== '') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
     this.results.clear();
-    const db = new Database(this.file);
+    const db = openDatabase({ file: this.file, busyTimeoutMs: this.busyTimeoutMs });
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
       ensureSchema(db);
       this.statements = prepareStatements(db);
       this.db = db;

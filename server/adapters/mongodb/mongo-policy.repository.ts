@@ -13,9 +13,9 @@ import {
 import { DIMENSION_IDS } from '../../../schemas/taxonomy.schema.js';
 import { DomainError } from '../../errors.js';
 import type { InterpretationPublication } from '../../ports/interpretation.port.js';
-import type { PolicyChange, PolicyRepository } from '../../ports/store.port.js';
+import type { PolicyChange, PolicyImport, PolicyRepository } from '../../ports/store.port.js';
 import { rewriteTagReferences } from '../../services/tag-references.js';
-import { chunks, COLLECTIONS, inTransaction, mongoose, nextSeq, readSeq, SEQ, storedSchema, type ModelBinding, type MongoContext } from './mongo.support.js';
+import { chunks, COLLECTIONS, inTransaction, mongoose, nextSeq, readSeq, SEQ, storedSchema, writeBatch, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 export type PolicyDoc = Omit<PolicyRecord, 'id'> & { _id: string; changeSeq: number };
 /** `matchingFinished` lets the matcher find versions without a finished job through a small partial index. */
@@ -266,18 +266,19 @@ export class MongoPolicyRepository implements PolicyRepository {
     });
   }
 
-  async importPolicy(input: {
-    policy: PolicyRecord;
-    versions: PolicyVersion[];
-    reviews: Omit<ReviewRecord, 'id'>[];
-    predecessor?: { policy: PolicyRecord; expectedRevision: number };
-  }): Promise<void> {
-    await inTransaction(this.ctx, async (session) => {
-      await this.insertDoc(session, input.policy);
-      for (const version of input.versions) await this.insertVersion(session, version);
-      for (const review of input.reviews) await this.insertReview(session, { policyId: input.policy.id, review });
-      if (input.predecessor) await this.updateDoc(session, input.predecessor);
-    });
+  async importPolicy(input: PolicyImport): Promise<void> {
+    await inTransaction(this.ctx, (session) => this.importDocs(session, input));
+  }
+
+  async importBatch(items: PolicyImport[]) {
+    return writeBatch(this.ctx, { items, write: ({ session, item }) => this.importDocs(session, item) });
+  }
+
+  private async importDocs(session: ClientSession, input: PolicyImport): Promise<void> {
+    await this.insertDoc(session, input.policy);
+    for (const version of input.versions) await this.insertVersion(session, version);
+    for (const review of input.reviews) await this.insertReview(session, { policyId: input.policy.id, review });
+    if (input.predecessor) await this.updateDoc(session, input.predecessor);
   }
 
   async addReview({

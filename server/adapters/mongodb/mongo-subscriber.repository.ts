@@ -16,6 +16,7 @@ import {
   SEQ,
   storedSchema,
   touchSubscriber,
+  writeBatch,
   type ModelBinding,
   type MongoContext,
 } from './mongo.support.js';
@@ -232,12 +233,18 @@ export class MongoSubscriberRepository implements SubscriberRepository {
   }
 
   async insert({ subscriber, tokenHash }: { subscriber: Subscriber; tokenHash: string }): Promise<void> {
-    await inTransaction(this.ctx, async (session) => {
-      const seq = await nextSeq({ ctx: this.ctx, key: SEQ.subscriberChange, session });
-      await this.c.subscribers.insertOne(subscriberToDoc(subscriber, seq), { session });
-      await this.writeContacts(session, subscriber);
-      await this.c.tokens.insertOne({ _id: tokenHash, subscriberId: subscriber.id, createdAt: subscriber.createdAt }, { session });
-    });
+    await inTransaction(this.ctx, (session) => this.insertDocs({ session, subscriber, tokenHash }));
+  }
+
+  async insertBatch(items: { subscriber: Subscriber; tokenHash: string }[]) {
+    return writeBatch(this.ctx, { items, write: ({ session, item }) => this.insertDocs({ session, ...item }) });
+  }
+
+  private async insertDocs({ session, subscriber, tokenHash }: { session: ClientSession; subscriber: Subscriber; tokenHash: string }): Promise<void> {
+    const seq = await nextSeq({ ctx: this.ctx, key: SEQ.subscriberChange, session });
+    await this.c.subscribers.insertOne(subscriberToDoc(subscriber, seq), { session });
+    await this.writeContacts(session, subscriber);
+    await this.c.tokens.insertOne({ _id: tokenHash, subscriberId: subscriber.id, createdAt: subscriber.createdAt }, { session });
   }
 
   async get(id: string): Promise<Subscriber | null> {

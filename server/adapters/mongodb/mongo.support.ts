@@ -1,6 +1,7 @@
 import mongoose, { type ClientSession, type Connection } from 'mongoose';
 import { conflictError, type ConflictCode } from '../../conflict-catalog.js';
 import { DomainError } from '../../errors.js';
+import type { BatchWriteResult } from '../../ports/store.port.js';
 
 /**
  * What every MongoDB repository shares: the connection, transactions, change sequences and the
@@ -19,6 +20,42 @@ export async function inTransaction<T>(ctx: MongoContext, fn: (session: ClientSe
     return await ctx.connection.transaction(fn);
   } catch (error) {
     throw mapMongoError(error);
+  }
+}
+
+/**
+ * The MongoDB counterpart of the SQLite `writeBatch`: the batch in one transaction. A write error
+ * aborts a MongoDB transaction, so an item refused by a domain rule is recorded and the batch is
+ * run again without it; the items that remain commit together.
+ */
+export async function writeBatch<T>(
+  ctx: MongoContext,
+  { items, write }: { items: readonly T[]; write: (input: { session: ClientSession; item: T }) => Promise<void> },
+): Promise<BatchWriteResult> {
+  const refused: BatchWriteResult['refused'] = [];
+  let pending = items.map((item, index) => ({ item, index }));
+  for (;;) {
+    const culprit: { current: BatchWriteResult['refused'][number] | null } = { current: null };
+    try {
+      await inTransaction(ctx, async (session) => {
+        culprit.current = null;
+        for (const { item, index } of pending) {
+          try {
+            await write({ session, item });
+          } catch (error) {
+            const mapped = mapMongoError(error);
+            if (mapped instanceof DomainError) culprit.current = { index, error: mapped };
+            throw mapped;
+          }
+        }
+      });
+      return { refused: refused.sort((a, b) => a.index - b.index) };
+    } catch (error) {
+      const failed = culprit.current;
+      if (!failed) throw error;
+      refused.push(failed);
+      pending = pending.filter((p) => p.index !== failed.index);
+    }
   }
 }
 

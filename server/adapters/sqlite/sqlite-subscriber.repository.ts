@@ -3,7 +3,7 @@ import { contactSchema, subscriberSchema, type Contact, type ParkRequestStatus, 
 import { subscriptionSchema, type Subscription } from '../../../schemas/subscription.schema.js';
 import { DomainError, notFound } from '../../errors.js';
 import type { ChangedId, SubscriberRepository, SubscriptionRepository } from '../../ports/store.port.js';
-import { mapConstraint, nextChangeSeq, readSeq, type Db } from './sqlite.support.js';
+import { mapConstraint, nextChangeSeq, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 const contactRowSchema = z.object({
   id: z.string(),
@@ -71,31 +71,35 @@ export class SqliteSubscriberRepository implements SubscriberRepository {
   }
 
   async insert({ subscriber, tokenHash }: { subscriber: Subscriber; tokenHash: string }): Promise<void> {
-    mapConstraint(() =>
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            `INSERT INTO subscribers (id, kind, name, credit_code, park_id, park_request_park_id, park_request_status, revision, change_seq, created_at, updated_at, doc)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            subscriber.id,
-            subscriber.kind,
-            subscriber.name,
-            subscriber.creditCode,
-            subscriber.parkId,
-            subscriber.parkRequest?.parkId ?? null,
-            subscriber.parkRequest?.status ?? null,
-            subscriber.revision,
-            nextChangeSeq(this.db, 1, 'subscriber_change_seq'),
-            subscriber.createdAt,
-            subscriber.updatedAt,
-            this.docOf(subscriber),
-          );
-        this.writeContacts(subscriber);
-        this.db.prepare('INSERT INTO subscriber_tokens (token_hash, subscriber_id, created_at) VALUES (?, ?, ?)').run(tokenHash, subscriber.id, subscriber.createdAt);
-      })(),
-    );
+    mapConstraint(() => this.db.transaction(() => this.insertRows({ subscriber, tokenHash }))());
+  }
+
+  async insertBatch(items: { subscriber: Subscriber; tokenHash: string }[]) {
+    return writeBatch(this.db, { items, write: (item) => this.insertRows(item) });
+  }
+
+  private insertRows({ subscriber, tokenHash }: { subscriber: Subscriber; tokenHash: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO subscribers (id, kind, name, credit_code, park_id, park_request_park_id, park_request_status, revision, change_seq, created_at, updated_at, doc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        subscriber.id,
+        subscriber.kind,
+        subscriber.name,
+        subscriber.creditCode,
+        subscriber.parkId,
+        subscriber.parkRequest?.parkId ?? null,
+        subscriber.parkRequest?.status ?? null,
+        subscriber.revision,
+        nextChangeSeq(this.db, 1, 'subscriber_change_seq'),
+        subscriber.createdAt,
+        subscriber.updatedAt,
+        this.docOf(subscriber),
+      );
+    this.writeContacts(subscriber);
+    this.db.prepare('INSERT INTO subscriber_tokens (token_hash, subscriber_id, created_at) VALUES (?, ?, ?)').run(tokenHash, subscriber.id, subscriber.createdAt);
   }
 
   async get(id: string): Promise<Subscriber | null> {

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { dimensionSchema, tagSchema, type Dimension, type Tag } from '../../../schemas/taxonomy.schema.js';
 import {
@@ -33,6 +30,7 @@ import type {
   SubscriberRepository,
   SubscriptionRepository,
   PolicyChange,
+  PolicyImport,
   PolicyRepository,
   Store,
   StoredUser,
@@ -41,7 +39,7 @@ import type {
 } from '../../ports/store.port.js';
 import { rewriteCriteria, rewriteProfile, rewriteTagReferences } from '../../services/tag-references.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
-import { mapConstraint, nextChangeSeq, readSeq, type Db } from './sqlite.support.js';
+import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 
 const tagRowSchema = z.object({
@@ -324,20 +322,19 @@ class SqlitePolicyRepository implements PolicyRepository {
     );
   }
 
-  async importPolicy(input: {
-    policy: PolicyRecord;
-    versions: PolicyVersion[];
-    reviews: Omit<ReviewRecord, 'id'>[];
-    predecessor?: { policy: PolicyRecord; expectedRevision: number };
-  }): Promise<void> {
-    mapConstraint(() =>
-      this.db.transaction(() => {
-        this.insertRow(input.policy);
-        for (const version of input.versions) this.insertVersionRow(version);
-        for (const review of input.reviews) this.insertReviewRow({ policyId: input.policy.id, review });
-        if (input.predecessor) this.updateRow(input.predecessor);
-      })(),
-    );
+  async importPolicy(input: PolicyImport): Promise<void> {
+    mapConstraint(() => this.db.transaction(() => this.importRows(input))());
+  }
+
+  async importBatch(items: PolicyImport[]) {
+    return writeBatch(this.db, { items, write: (item) => this.importRows(item) });
+  }
+
+  private importRows(input: PolicyImport): void {
+    this.insertRow(input.policy);
+    for (const version of input.versions) this.insertVersionRow(version);
+    for (const review of input.reviews) this.insertReviewRow({ policyId: input.policy.id, review });
+    if (input.predecessor) this.updateRow(input.predecessor);
   }
 
   private insertVersionRow(version: PolicyVersion): void {
@@ -505,14 +502,9 @@ export class SqliteStore implements Store {
   readonly interpretation: InterpretationRepository;
   private readonly db: Db;
 
-  constructor({ file }: { file: string }) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode keeps committed transactions across process crashes; only power loss can drop the last ones.
-    this.db.pragma('synchronous = NORMAL');
+  constructor({ file, busyTimeoutMs }: { file: string; busyTimeoutMs?: number }) {
+    this.db = openDatabase({ file, ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }) });
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
     // 64 MB of page cache keeps the outbox indexes in memory during large fan-outs.
     this.db.pragma('cache_size = -65536');
     this.taxonomy = new SqliteTaxonomyRepository(this.db);
@@ -528,6 +520,8 @@ export class SqliteStore implements Store {
     this.matchingJobs = new SqliteMatchingJobRepository(this.db);
     this.webAccounts = new SqliteWebAccountRepository(this.db);
     this.interpretation = new SqliteInterpretationRepository(this.db);
+    // Web, workers and the import commands may share the file: a lock held past the timeout is a 503, not a 500.
+    return guardBusy(this);
   }
 
   async migrate(): Promise<void> {
@@ -539,9 +533,12 @@ export class SqliteStore implements Store {
         .all()
         .map((v) => Number(v)),
     );
+    const appliedMeanwhile = this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?');
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
       this.db.transaction(() => {
+        // Processes started together (web and workers) race here; the loser finds the version applied.
+        if (appliedMeanwhile.get(migration.version)) return;
         this.db.exec(migration.sql);
         this.db
           .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
