@@ -72,9 +72,9 @@ module.exports = {
     {
       name: 'ports-only-describe',
       severity: 'error',
-      comment: 'Ports are interfaces over schemas: they know no adapter and no feature module.',
+      comment: 'Ports are interfaces over schemas and domain errors: they know no adapter and no feature module.',
       from: { path: '^server/ports/' },
-      to: { path: '^(server|workers)/', pathNot: '^server/ports/' },
+      to: { path: '^(server|workers)/', pathNot: '^server/(ports/|errors\\.ts$)' },
     },
     {
       name: 'schemas-know-no-server',

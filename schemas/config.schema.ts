@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressListProblem } from '../server/web/security/client-address.js';
+import { addressListProblem } from './address-list.schema.js';
 
 const flag = z
   .enum(['0', '1', 'true', 'false'])

@@ -4,7 +4,7 @@ import { createImageProcessor, createMediaStorage, createPushAdapters, createSea
 import type { Config } from './config.js';
 import { demoPolicyLines, loadDemoTaxonomy } from './demo/demo-data.js';
 import { answerProbe, createHttpApp, type HealthCheck } from './http/http-app.js';
-import { MetricsAccess } from './web/security/metrics-access.js';
+import { MetricsAccess } from './security/metrics-access.js';
 import { policyRoutes } from './http/routes/policy.routes.js';
 import { taxonomyRoutes } from './http/routes/taxonomy.routes.js';
 import { userRoutes } from './http/routes/user.routes.js';

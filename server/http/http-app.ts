@@ -6,7 +6,7 @@ import type { Actor } from '../services/actor.js';
 import type { UserService } from '../services/user.service.js';
 import type { SubscriberService } from '../services/subscriber.service.js';
 import { errorMiddleware, notFoundMiddleware, requireJson } from './error.middleware.js';
-import { MetricsAccess } from '../web/security/metrics-access.js';
+import { MetricsAccess } from '../security/metrics-access.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { mountRoute, type Access, type AnyRouteSpec, type Caller } from './route.js';
 

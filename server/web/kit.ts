@@ -153,4 +153,4 @@ export function requireStaff(res: Response, roles?: readonly Role[]): Actor {
 }
 
 /** Client address for rate limits: the socket peer, since the portal trusts no forwarding header (docs/web.md). */
-export { clientAddress } from './security/client-address.js';
+export { clientAddress } from '../security/client-address.js';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { Request } from 'express';
 import { loadConfig } from '../../server/config.js';
-import { AddressList, addressKey } from '../../server/web/security/client-address.js';
-import { MetricsAccess } from '../../server/web/security/metrics-access.js';
+import { AddressList, addressKey } from '../../server/security/client-address.js';
+import { MetricsAccess } from '../../server/security/metrics-access.js';
 import { SignInThrottle } from '../../server/web/security/sign-in-throttle.js';
 
 function request({ ip, headers = {} }: { ip: string; headers?: Record<string, string> }): Request {

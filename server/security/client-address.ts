@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Request } from 'express';
+import { NAMED_RANGES } from '../../schemas/address-list.schema.js';
 
 /**
  * The client address limits and allow-lists are keyed on. `req.ip` already follows the `trust proxy`
@@ -24,25 +25,6 @@ function expandIPv6(address: string): string[] {
   const right = tail ? tail.split(':') : [];
   const missing = tail === undefined ? 0 : 8 - left.length - right.length;
   return [...left, ...Array.from({ length: missing }, () => '0'), ...right].map((part) => part.toLowerCase().replace(/^0+(?=.)/, ''));
-}
-
-/** Named ranges Express's `trust proxy` knows, usable in address lists too. */
-const NAMED_RANGES: Record<string, string[]> = {
-  loopback: ['127.0.0.1/8', '::1/128'],
-  linklocal: ['169.254.0.0/16', 'fe80::/10'],
-  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
-};
-
-/** Whether each entry is an address, a CIDR range or a named range (loopback, linklocal, uniquelocal). */
-export function addressListProblem(entries: readonly string[]): string | null {
-  for (const entry of entries) {
-    if (entry in NAMED_RANGES) continue;
-    const [ip = '', bits, extra] = entry.split('/');
-    const family = net.isIP(ip);
-    if (family === 0 || extra !== undefined) return `无法识别的地址：${entry}`;
-    if (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))) return `无法识别的网段：${entry}`;
-  }
-  return null;
 }
 
 /** A fixed allow-list of addresses and ranges, checked against a request's client address. */
