@@ -1,9 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type express from 'express';
 import { createSearchIndex, createStore } from './adapters/adapter-factory.js';
 import type { Config } from './config.js';
 import { demoPolicyLines, loadDemoTaxonomy } from './demo/demo-data.js';
 import { createHttpApp, type HealthCheck } from './http/http-app.js';
+import type { ResponseCheck } from './http/route.js';
 import { policyRoutes } from './http/routes/policy.routes.js';
 import { taxonomyRoutes } from './http/routes/taxonomy.routes.js';
 import { userRoutes } from './http/routes/user.routes.js';
@@ -183,10 +185,23 @@ export interface RunningPlatform {
   /** This process's dispatcher (workers role), for tests and diagnostics. */
   dispatcher: PushDispatcher | null;
   url: string | null;
+  /** The web role's applications, so tests can walk every registered route. */
+  apps: { api: express.Express; portal: express.Express } | null;
   close(): Promise<void>;
 }
 
-export async function startPlatform({ config, logger, now }: { config: Config; logger: Logger; now?: () => Date }): Promise<RunningPlatform> {
+export async function startPlatform({
+  config,
+  logger,
+  now,
+  responseCheck,
+}: {
+  config: Config;
+  logger: Logger;
+  now?: () => Date;
+  /** Tests pass `strict` so a response that strays from its schema fails the test that made it. */
+  responseCheck?: ResponseCheck;
+}): Promise<RunningPlatform> {
   const services = await openServices({ config, logger, ...(now ? { now } : {}) });
   const clock = now ?? (() => new Date());
   const dispatcher = config.ROLES.includes('workers') ? createDispatcherWorker({ config, store: services.store, push: services.push, logger, now: clock }) : null;
@@ -207,6 +222,7 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
 
   let server: http.Server | null = null;
   let url: string | null = null;
+  let apps: RunningPlatform['apps'] = null;
   if (config.ROLES.includes('web')) {
     const app = createHttpApp({
       routes: [
@@ -231,9 +247,12 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
       logger,
       bodyLimit: config.BODY_LIMIT,
       version: VERSION,
+      ...(responseCheck ? { responseCheck } : {}),
     });
     // The server-rendered portal answers its own pages and hands every other request to the API app.
-    server = http.createServer(createWebPortal({ services, config, logger, api: app }));
+    const web = createWebPortal({ services, config, logger, api: app });
+    apps = { api: app, portal: web.portal };
+    server = http.createServer(web.handler);
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
@@ -250,6 +269,7 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
     services,
     dispatcher,
     url,
+    apps,
     close: async () => {
       if (server) {
         const closing = server;

@@ -7,7 +7,7 @@ import type { UserService } from '../services/user.service.js';
 import type { SubscriberService } from '../services/subscriber.service.js';
 import { errorMiddleware, notFoundMiddleware, requireJson } from './error.middleware.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { mountRoute, type Access, type AnyRouteSpec, type Caller } from './route.js';
+import { mountRoute, type Access, type AnyRouteSpec, type Caller, type ResponseCheck } from './route.js';
 
 export interface HealthCheck {
   live(): Promise<Record<string, unknown>>;
@@ -48,6 +48,7 @@ export function createHttpApp({
   logger,
   bodyLimit,
   version,
+  responseCheck = 'public',
 }: {
   routes: readonly AnyRouteSpec[];
   users: UserService;
@@ -60,6 +61,8 @@ export function createHttpApp({
   logger: Logger;
   bodyLimit: string;
   version: string;
+  /** `strict` in tests: every response is held to its schema (route.ts). */
+  responseCheck?: ResponseCheck;
 }) {
   const app = express();
   app.disable('x-powered-by');
@@ -93,7 +96,7 @@ export function createHttpApp({
   };
 
   const router = express.Router();
-  for (const spec of routes) mountRoute({ router, spec, authorize });
+  for (const spec of routes) mountRoute({ router, spec, authorize, responseCheck });
   app.use(router);
   for (const extra of extraRouters) app.use(extra);
 

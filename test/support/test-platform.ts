@@ -36,7 +36,7 @@ export async function startTestPlatform({ demo = false, env = {}, dataDir }: { d
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const platform = await startPlatform({ config, logger: createLogger({ level: 'silent' }) });
+  const platform = await startPlatform({ config, logger: createLogger({ level: 'silent' }), responseCheck: 'strict' });
   if (!demo) await platform.services.taxonomy.seed({ dimensions: [], tags: TEST_TAXONOMY_TAGS });
   const url = platform.url ?? '';
 
