@@ -27,7 +27,8 @@ export const configEnvSchema = z.object({
   ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN 至少 24 个字符').optional(),
   APP_SECRET: z.string().min(32, 'APP_SECRET 至少 32 个字符').optional(),
   DEMO_DATA: flag.default(true),
-  PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
+  // Unset: http://localhost:<PORT>, derived in server/config.ts once PORT is known.
+  PUBLIC_BASE_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/).default('1mb'),
   SEARCH_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),

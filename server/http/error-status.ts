@@ -32,5 +32,6 @@ export function malformedPathError(error: unknown): DomainError | null {
     type: 'invalid',
     code: 'malformed_path',
     message: '网址中含有无法识别的编码字符，请检查链接是否完整',
+    details: { part: 'params' },
   });
 }

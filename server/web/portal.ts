@@ -41,7 +41,7 @@ const PORTAL_PATH = /^\/(?:$|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\
  */
 const UNSUBSCRIBE_PAGE = /^\/unsubscribe\/[^/]+(?:\/confirm)?$/;
 
-function portalAnswers({ method, path }: { method: string; path: string }): boolean {
+export function portalAnswers({ method, path }: { method: string; path: string }): boolean {
   if (PORTAL_PATH.test(path)) return true;
   if (!UNSUBSCRIBE_PAGE.test(path)) return false;
   return path.endsWith('/confirm') ? method === 'POST' : method === 'GET' || method === 'HEAD';

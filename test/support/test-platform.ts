@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../server/config.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger, type Logger } from '../../server/logger.js';
 import { startPlatform, type RunningPlatform } from '../../server/platform.js';
 import { TEST_TAXONOMY_TAGS } from './fixtures.js';
 
@@ -25,7 +25,12 @@ export interface TestPlatform {
 }
 
 /** The real platform on a random port with its own temporary data directory. */
-export async function startTestPlatform({ demo = false, env = {}, dataDir }: { demo?: boolean; env?: Record<string, string>; dataDir?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform({
+  demo = false,
+  env = {},
+  dataDir,
+  logger = createLogger({ level: 'silent' }),
+}: { demo?: boolean; env?: Record<string, string>; dataDir?: string; logger?: Logger } = {}): Promise<TestPlatform> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'policy-push-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -36,7 +41,7 @@ export async function startTestPlatform({ demo = false, env = {}, dataDir }: { d
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const platform = await startPlatform({ config, logger: createLogger({ level: 'silent' }), responseCheck: 'strict' });
+  const platform = await startPlatform({ config, logger, responseCheck: 'strict' });
   if (!demo) await platform.services.taxonomy.seed({ dimensions: [], tags: TEST_TAXONOMY_TAGS });
   const url = platform.url ?? '';
 
