@@ -84,6 +84,8 @@ export function createHttpApp({
     if (token && !actor) throw new DomainError({ type: 'unauthenticated', code: 'invalid_token', message: '令牌无效或已停用' });
     if (access === 'public') return { actor, subscriber: null };
     if (access === 'subscriber') {
+      // Signed in as staff is still the wrong kind of caller: refused, not asked to sign in.
+      if (actor) throw new DomainError({ type: 'forbidden', code: 'role_forbidden', message: '此接口仅供订阅用户使用，工作人员令牌无权调用', details: { required: access, role: actor.role } });
       throw new DomainError({ type: 'unauthenticated', code: 'unauthenticated', message: '需要订阅用户令牌：请在 Authorization 头中提供 Bearer 令牌' });
     }
     if (!actor) {
