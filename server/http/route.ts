@@ -1,11 +1,11 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../schemas/user.schema.js';
-import { issuesOf } from '../../schemas/validation-issues.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../services/actor.js';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
 import { readMultipart, type UploadedFile } from './multipart.js';
+import { issuesOf } from '../validation-issues.js';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
