@@ -67,7 +67,8 @@ export const configEnvSchema = z.object({
   // Who may read /metrics: a bearer token and/or client addresses; with neither, loopback only.
   METRICS_TOKEN: z.string().min(24, 'METRICS_TOKEN 至少 24 个字符').optional(),
   METRICS_ALLOW: addressList.optional(),
-  PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
+  // Unset: http://localhost:<PORT>, derived in server/config.ts once PORT is known.
+  PUBLIC_BASE_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/).default('1mb'),
   SEARCH_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),

@@ -3,6 +3,16 @@ import { configEnvSchema, type ConfigEnv } from '../schemas/config.schema.js';
 
 export interface Config extends ConfigEnv {
   dataDir: string;
+  /** Where people reach this site: links in e-mails, unsubscribe links and the summary card. */
+  PUBLIC_BASE_URL: string;
+}
+
+/**
+ * Without PUBLIC_BASE_URL, links point at this process on its own port. PORT=0 (any free port)
+ * names no port a link could use, so those links keep the documented 3000.
+ */
+export function defaultPublicBaseUrl({ port }: { port: number }): string {
+  return `http://localhost:${port === 0 ? 3000 : port}`;
 }
 
 export class ConfigError extends Error {
@@ -23,5 +33,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.STORE === 'mongodb' && !config.MONGODB_URL) problems.push('STORE=mongodb 需要同时设置 MONGODB_URL');
   if (config.SEARCH === 'elasticsearch' && !config.ELASTICSEARCH_URL) problems.push('SEARCH=elasticsearch 需要同时设置 ELASTICSEARCH_URL');
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...config, dataDir: path.resolve(config.DATA_DIR) };
+  return { ...config, dataDir: path.resolve(config.DATA_DIR), PUBLIC_BASE_URL: config.PUBLIC_BASE_URL ?? defaultPublicBaseUrl({ port: config.PORT }) };
 }

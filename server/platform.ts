@@ -1,9 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type express from 'express';
 import { createImageProcessor, createMediaStorage, createPushAdapters, createSearchIndex, createStore } from './adapters/adapter-factory.js';
 import type { Config } from './config.js';
 import { demoPolicyLines, loadDemoTaxonomy } from './demo/demo-data.js';
 import { answerProbe, createHttpApp, type HealthCheck } from './http/http-app.js';
+import type { ResponseCheck } from './http/route.js';
 import { MetricsAccess } from './security/metrics-access.js';
 import { policyRoutes } from './http/routes/policy.routes.js';
 import { taxonomyRoutes } from './http/routes/taxonomy.routes.js';
@@ -212,10 +214,25 @@ export interface RunningPlatform {
   /** This process's dispatcher (workers role), for tests and diagnostics. */
   dispatcher: PushDispatcher | null;
   url: string | null;
+  /** The web role's applications, so tests can walk every registered route. */
+  apps: { api: express.Express; portal: express.Express } | null;
   close(): Promise<void>;
 }
 
-export async function startPlatform({ config, logger, now, searchIndex }: { config: Config; logger: Logger; now?: () => Date; searchIndex?: SearchIndex }): Promise<RunningPlatform> {
+export async function startPlatform({
+  config,
+  logger,
+  now,
+  searchIndex,
+  responseCheck,
+}: {
+  config: Config;
+  logger: Logger;
+  now?: () => Date;
+  searchIndex?: SearchIndex;
+  /** Tests pass `strict` so a response that strays from its schema fails the test that made it. */
+  responseCheck?: ResponseCheck;
+}): Promise<RunningPlatform> {
   const clock = now ?? (() => new Date());
   const services = await openServices({ config, logger, now: clock, ...(searchIndex ? { searchIndex } : {}) });
   const dispatcher = config.ROLES.includes('workers')
@@ -238,6 +255,7 @@ export async function startPlatform({ config, logger, now, searchIndex }: { conf
 
   let server: http.Server | null = null;
   let url: string | null = null;
+  let apps: RunningPlatform['apps'] = null;
   if (config.ROLES.includes('web')) {
     const app = createHttpApp({
       routes: [
@@ -270,9 +288,12 @@ export async function startPlatform({ config, logger, now, searchIndex }: { conf
       version: VERSION,
       trustProxy: config.TRUST_PROXY,
       metricsAccess: new MetricsAccess({ token: config.METRICS_TOKEN, allow: config.METRICS_ALLOW }),
+      ...(responseCheck ? { responseCheck } : {}),
     });
     // The server-rendered portal answers its own pages and hands every other request to the API app.
-    server = http.createServer(createWebPortal({ services, accounts: services.accounts, csrf: services.csrf, signer: services.signer, config, logger, api: app }));
+    const web = createWebPortal({ services, accounts: services.accounts, csrf: services.csrf, signer: services.signer, config, logger, api: app });
+    apps = { api: app, portal: web.portal };
+    server = http.createServer(web.handler);
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
@@ -289,6 +310,7 @@ export async function startPlatform({ config, logger, now, searchIndex }: { conf
     services,
     dispatcher,
     url,
+    apps,
     close: async () => {
       if (server) {
         const closing = server;

@@ -1,20 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorBody } from '../../schemas/common.schema.js';
-import { DomainError, retryAfterOf, type DomainErrorType } from '../errors.js';
+import { DomainError, retryAfterOf } from '../errors.js';
 import type { Logger } from '../logger.js';
-
-const STATUS_BY_TYPE: Record<DomainErrorType, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  invalid_state: 409,
-  too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  unavailable: 503,
-};
+import { malformedPathError, statusOf } from './error-status.js';
 
 /** body-parser reports its failures with a `type`; each becomes a domain error with a clear message. */
 function fromBodyParser(error: unknown): DomainError | null {
@@ -38,11 +26,11 @@ function send(res: Parameters<ErrorRequestHandler>[2], status: number, body: Err
 
 export function errorMiddleware({ logger }: { logger: Logger }): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const domain = error instanceof DomainError ? error : fromBodyParser(error);
+    const domain = error instanceof DomainError ? error : (fromBodyParser(error) ?? malformedPathError(error));
     if (domain) {
       const retry = retryAfterOf(domain);
       if (retry !== null) res.setHeader('Retry-After', String(retry));
-      send(res, STATUS_BY_TYPE[domain.type], {
+      send(res, statusOf(domain), {
         error: { code: domain.code, message: domain.message, ...(domain.details === undefined ? {} : { details: domain.details }) },
       });
       return;
@@ -54,7 +42,15 @@ export function errorMiddleware({ logger }: { logger: Logger }): ErrorRequestHan
   };
 }
 
-export const notFoundMiddleware: RequestHandler = (req, res) => {
+/**
+ * Unknown /api paths answer coded JSON. Any other unknown path is a page a person typed or followed:
+ * it is handed on, so the portal in front answers it with its own 404 page.
+ */
+export const notFoundMiddleware: RequestHandler = (req, res, next) => {
+  if (req.path !== '/api' && !req.path.startsWith('/api/')) {
+    next();
+    return;
+  }
   send(res, 404, { error: { code: 'route_not_found', message: `接口不存在：${req.method} ${req.path}` } });
 };
 

@@ -8,7 +8,7 @@ import type { SubscriberService } from '../services/subscriber.service.js';
 import { errorMiddleware, notFoundMiddleware, requireJson } from './error.middleware.js';
 import { MetricsAccess } from '../security/metrics-access.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { mountRoute, type Access, type AnyRouteSpec, type Caller } from './route.js';
+import { mountRoute, type Access, type AnyRouteSpec, type Caller, type ResponseCheck } from './route.js';
 
 export interface HealthCheck {
   live(): Promise<Record<string, unknown>>;
@@ -75,6 +75,7 @@ export function createHttpApp({
   version,
   trustProxy = false,
   metricsAccess = new MetricsAccess({}),
+  responseCheck = 'public',
 }: {
   routes: readonly AnyRouteSpec[];
   users: UserService;
@@ -91,6 +92,8 @@ export function createHttpApp({
   trustProxy?: false | number | string[];
   /** Who may read /metrics (METRICS_TOKEN, METRICS_ALLOW); loopback only by default. */
   metricsAccess?: MetricsAccess;
+  /** `strict` in tests: every response is held to its schema (route.ts). */
+  responseCheck?: ResponseCheck;
 }) {
   const app = express();
   app.disable('x-powered-by');
@@ -113,6 +116,8 @@ export function createHttpApp({
     if (token && !actor) throw new DomainError({ type: 'unauthenticated', code: 'invalid_token', message: '令牌无效或已停用' });
     if (access === 'public') return { actor, subscriber: null };
     if (access === 'subscriber') {
+      // Signed in as staff is still the wrong kind of caller: refused, not asked to sign in.
+      if (actor) throw new DomainError({ type: 'forbidden', code: 'role_forbidden', message: '此接口仅供订阅用户使用，工作人员令牌无权调用', details: { required: access, role: actor.role } });
       throw new DomainError({ type: 'unauthenticated', code: 'unauthenticated', message: '需要订阅用户令牌：请在 Authorization 头中提供 Bearer 令牌' });
     }
     if (!actor) {
@@ -125,7 +130,7 @@ export function createHttpApp({
   };
 
   const router = express.Router();
-  for (const spec of routes) mountRoute({ router, spec, authorize });
+  for (const spec of routes) mountRoute({ router, spec, authorize, responseCheck });
   app.use(router);
   // Before the router that serves it, so no other module can answer /metrics unguarded.
   app.get('/metrics', (req, _res, next) => {

@@ -17,16 +17,13 @@ export interface Caller {
   subscriber: Subscriber | null;
 }
 
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
+/** What describes a route, for mounting, the OpenAPI document and tests that walk the table. */
+interface RouteContract {
   method: Method;
   path: string;
   summary: string;
   tag: string;
   access: Access;
-  params?: P;
-  query?: Q;
-  body?: B;
-  response: R;
   status?: number;
   /**
    * A multipart/form-data route: the named file field (at most `maxBytes`) reaches the handler as
@@ -35,6 +32,13 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   upload?: { field: string; maxBytes: number };
   /** Content type of a non-JSON response (images), for the OpenAPI document. */
   produces?: string;
+}
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> extends RouteContract {
+  params?: P;
+  query?: Q;
+  body?: B;
+  response: R;
   handler: (input: {
     params: z.output<P>;
     query: z.output<Q>;
@@ -47,19 +51,30 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   }) => Promise<z.input<R>>;
 }
 
-export type AnyRouteSpec = RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
-
-export function defineRoute<
-  P extends z.ZodType = z.ZodUndefined,
-  Q extends z.ZodType = z.ZodUndefined,
-  B extends z.ZodType = z.ZodUndefined,
-  R extends z.ZodType = z.ZodType,
->(spec: RouteSpec<P, Q, B, R>): AnyRouteSpec {
-  return spec as unknown as AnyRouteSpec;
+/**
+ * A route in the table: its contract and schemas, and a `handle` that validates the request parts
+ * with those schemas before the typed handler runs. The handler's types stay inside `defineRoute`,
+ * so routes of different shapes sit in one list without erasing them.
+ */
+export interface AnyRouteSpec extends RouteContract {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response: z.ZodType;
+  handle(input: { req: Request; res: Response; caller: Caller; readBody: () => Promise<RawBody> }): Promise<unknown>;
 }
 
+type Part = 'params' | 'query' | 'body';
 
-function parsePart({ schema, value, part }: { schema: z.ZodType | undefined; value: unknown; part: string }): unknown {
+/** The request body before validation: JSON, or a multipart form's fields and its one file. */
+export interface RawBody {
+  fields: unknown;
+  file: UploadedFile | null;
+}
+
+/** An absent schema leaves the part undefined, which is what the handler's default `ZodUndefined` says it gets. */
+function parsePart<S extends z.ZodType>(input: { schema: S | undefined; value: unknown; part: Part }): z.output<S>;
+function parsePart({ schema, value, part }: { schema: z.ZodType | undefined; value: unknown; part: Part }): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -73,24 +88,93 @@ function parsePart({ schema, value, part }: { schema: z.ZodType | undefined; val
   });
 }
 
+export function defineRoute<
+  P extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  B extends z.ZodType = z.ZodUndefined,
+  R extends z.ZodType = z.ZodType,
+>(spec: RouteSpec<P, Q, B, R>): AnyRouteSpec {
+  const { handler, ...contract } = spec;
+  return {
+    ...contract,
+    handle: async ({ req, res, caller, readBody }) => {
+      const params = parsePart({ schema: spec.params, value: req.params, part: 'params' });
+      const query = parsePart({ schema: spec.query, value: req.query, part: 'query' });
+      const form = await readBody();
+      const body = parsePart({ schema: spec.body, value: form.fields, part: 'body' });
+      return handler({ params, query, body, actor: caller.actor, subscriber: caller.subscriber, file: form.file, req, res });
+    },
+  };
+}
+
+/**
+ * How responses meet their `response` schema. Public responses always pass through it, so a field
+ * the schema does not name (a private one) is dropped rather than published. `strict` (tests) also
+ * checks every other route and fails the request when the schema had to drop anything, so a handler
+ * that returns more than its contract is caught where it is written.
+ */
+export type ResponseCheck = 'public' | 'strict';
+
+/** Paths of object keys present in `sent` that the parsed response no longer has. */
+export function droppedKeys({ sent, kept, at = '' }: { sent: unknown; kept: unknown; at?: string }): string[] {
+  if (Array.isArray(sent) && Array.isArray(kept)) {
+    return sent.flatMap((item, index) => droppedKeys({ sent: item, kept: kept[index], at: `${at}[${index}]` }));
+  }
+  if (!isPlainObject(sent) || !isPlainObject(kept)) return [];
+  return Object.entries(sent).flatMap(([key, value]) => {
+    const path = at ? `${at}.${key}` : key;
+    if (!(key in kept)) return value === undefined ? [] : [path];
+    return droppedKeys({ sent: value, kept: kept[key], at: path });
+  });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** The response as its schema allows it; a mismatch is a server bug, never the client's. */
+export function checkedResponse({ spec, result, check }: { spec: AnyRouteSpec; result: unknown; check: ResponseCheck }): unknown {
+  if (check === 'public' && spec.access !== 'public') return result;
+  const parsed = spec.response.safeParse(result);
+  if (!parsed.success) {
+    throw new Error(`response of ${spec.method.toUpperCase()} ${spec.path} does not match its schema: ${JSON.stringify(issuesOf(parsed.error))}`);
+  }
+  if (check === 'strict') {
+    const dropped = droppedKeys({ sent: result, kept: parsed.data });
+    if (dropped.length > 0) throw new Error(`response of ${spec.method.toUpperCase()} ${spec.path} carries fields its schema does not declare: ${dropped.join(', ')}`);
+  }
+  return spec.access === 'public' ? parsed.data : result;
+}
+
 /** The one validation path: params, query and body each through their zod schema, before the handler. */
-export function mountRoute({ router, spec, authorize }: { router: Router; spec: AnyRouteSpec; authorize: (req: Request, access: Access) => Promise<Caller> }) {
+export function mountRoute({
+  router,
+  spec,
+  authorize,
+  responseCheck = 'public',
+}: {
+  router: Router;
+  spec: AnyRouteSpec;
+  authorize: (req: Request, access: Access) => Promise<Caller>;
+  responseCheck?: ResponseCheck;
+}) {
   router[spec.method](spec.path, async (req: Request, res: Response) => {
-    const { actor, subscriber } = await authorize(req, spec.access);
-    const params = parsePart({ schema: spec.params, value: req.params, part: 'params' });
-    const query = parsePart({ schema: spec.query, value: req.query, part: 'query' });
-    const multipart = typeof req.is('multipart/form-data') === 'string';
-    if (multipart !== Boolean(spec.upload) && ['POST', 'PATCH', 'PUT'].includes(req.method)) {
-      throw new DomainError(
-        spec.upload
-          ? { type: 'unsupported_media_type', code: 'multipart_required', message: '请以 multipart/form-data 上传文件' }
-          : { type: 'unsupported_media_type', code: 'json_required', message: '请求体必须是 JSON（Content-Type: application/json）' },
-      );
-    }
-    const form = spec.upload ? await readMultipart({ req, fileField: spec.upload.field, maxBytes: spec.upload.maxBytes }) : null;
-    const body = parsePart({ schema: spec.body, value: form ? form.fields : (req.body ?? {}), part: 'body' });
-    const result = await spec.handler({ params, query, body, actor, subscriber, file: form?.file ?? null, req, res });
+    const caller = await authorize(req, spec.access);
+    const readBody = async (): Promise<RawBody> => {
+      const multipart = typeof req.is('multipart/form-data') === 'string';
+      if (multipart !== Boolean(spec.upload) && ['POST', 'PATCH', 'PUT'].includes(req.method)) {
+        throw new DomainError(
+          spec.upload
+            ? { type: 'unsupported_media_type', code: 'multipart_required', message: '请以 multipart/form-data 上传文件' }
+            : { type: 'unsupported_media_type', code: 'json_required', message: '请求体必须是 JSON（Content-Type: application/json）' },
+        );
+      }
+      if (spec.upload) return readMultipart({ req, fileField: spec.upload.field, maxBytes: spec.upload.maxBytes });
+      const json: unknown = req.body;
+      return { fields: json ?? {}, file: null };
+    };
+    const result = await spec.handle({ req, res, caller, readBody });
     if (res.headersSent) return;
-    res.status(spec.status ?? 200).json(result);
+    res.status(spec.status ?? 200).json(checkedResponse({ spec, result, check: responseCheck }));
   });
 }

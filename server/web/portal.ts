@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import type http from 'node:http';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config.js';
-import { DomainError, retryAfterOf, type DomainErrorType } from '../errors.js';
+import { DomainError, retryAfterOf } from '../errors.js';
+import { malformedPathError, statusOf } from '../http/error-status.js';
 import { readMultipart } from '../http/multipart.js';
 import type { Logger } from '../logger.js';
 import type { WebAccountService } from './accounts/web-account.service.js';
@@ -42,26 +42,11 @@ const PORTAL_PATH = /^\/(?:$|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\
  */
 const UNSUBSCRIBE_PAGE = /^\/unsubscribe\/[^/]+(?:\/confirm)?$/;
 
-function portalAnswers({ method, path }: { method: string; path: string }): boolean {
+export function portalAnswers({ method, path }: { method: string; path: string }): boolean {
   if (PORTAL_PATH.test(path)) return true;
   if (!UNSUBSCRIBE_PAGE.test(path)) return false;
   return path.endsWith('/confirm') ? method === 'POST' : method === 'GET' || method === 'HEAD';
 }
-
-const STATUS_BY_TYPE: Record<DomainErrorType, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  invalid_state: 409,
-  too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  unavailable: 503,
-};
-
-type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 export interface WebPortalInput {
   /** Built by the composition root (server/platform.ts), like everything below. */
@@ -75,21 +60,31 @@ export interface WebPortalInput {
   config: Config;
   logger: Logger;
   /** The JSON API application; requests outside the portal's paths are handed to it unchanged. */
-  api: Listener;
+  api: express.Express;
   extensions?: PortalExtensions;
+}
+
+export interface WebPortal {
+  /** The request handler for the HTTP server: portal pages, then the API, then the portal's 404 page. */
+  handler: express.Express;
+  portal: express.Express;
 }
 
 /**
  * The server-rendered portal in front of the JSON API. It sits in front (rather than inside the
  * API app) because the API refuses every non-JSON body, and browsers post forms urlencoded.
  */
-export function createWebPortal({ services, accounts, csrf, signer, config, logger, api, extensions }: WebPortalInput): Listener {
+export function createWebPortal({ services, accounts, csrf, signer, config, logger, api, extensions }: WebPortalInput): WebPortal {
   const portal = buildPortalApp({ services, accounts, csrf, signer, config, logger, extensions: extensions ?? interpretationExtensions({ interpretation: services.interpretation }) });
-  return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (portalAnswers({ method: req.method ?? 'GET', path })) portal(req, res);
-    else api(req, res);
-  };
+  const handler = express();
+  handler.disable('x-powered-by');
+  handler.use((req, res, next) => {
+    if (portalAnswers({ method: req.method, path: req.path })) portal(req, res, next);
+    else api(req, res, next);
+  });
+  // The API hands on what it does not know outside /api: a person's mistyped page gets the portal's 404 page.
+  handler.use((req, res, next) => portal(req, res, next));
+  return { handler, portal };
 }
 
 export function buildPortalApp({ services, accounts, csrf, signer, config, logger, extensions }: Omit<WebPortalInput, 'api'> & { extensions: PortalExtensions }): express.Express {
@@ -299,13 +294,13 @@ function portalErrors({ kit, logger }: { kit: PortalKit; logger: Logger }): Erro
           ? new DomainError({ type: 'too_large', code: 'form_too_large', message: '提交的内容过大，请精简后重试。' })
           : bodyError === 'parameters.too.many'
             ? new DomainError({ type: 'too_large', code: 'form_too_large', message: '提交的字段过多。' })
-            : null;
+            : malformedPathError(error);
     if (!domain) {
       logger.error('portal error', { requestId: ctx.requestId, method: req.method, path: req.path, error });
       kit.render(res, errorPage({ ctx, status: 500, message: '服务器内部错误，请稍后重试。' }), 500);
       return;
     }
-    const status = STATUS_BY_TYPE[domain.type];
+    const status = statusOf(domain);
     const retry = retryAfterOf(domain);
     if (retry !== null) res.setHeader('Retry-After', String(retry));
     kit.render(res, errorPage({ ctx, status, message: domain.message }), status);

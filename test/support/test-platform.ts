@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../server/config.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger, type Logger } from '../../server/logger.js';
 import { startPlatform, type RunningPlatform } from '../../server/platform.js';
 import type { SearchIndex } from '../../server/ports/search-index.port.js';
 import { TEST_TAXONOMY_TAGS } from './fixtures.js';
@@ -31,7 +31,8 @@ export async function startTestPlatform({
   env = {},
   dataDir,
   searchIndex,
-}: { demo?: boolean; env?: Record<string, string>; dataDir?: string; searchIndex?: (input: { dataDir: string }) => SearchIndex } = {}): Promise<TestPlatform> {
+  logger = createLogger({ level: 'silent' }),
+}: { demo?: boolean; env?: Record<string, string>; dataDir?: string; searchIndex?: (input: { dataDir: string }) => SearchIndex; logger?: Logger } = {}): Promise<TestPlatform> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'policy-push-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -42,7 +43,7 @@ export async function startTestPlatform({
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const platform = await startPlatform({ config, logger: createLogger({ level: 'silent' }), ...(searchIndex ? { searchIndex: searchIndex({ dataDir: dir }) } : {}) });
+  const platform = await startPlatform({ config, logger, responseCheck: 'strict', ...(searchIndex ? { searchIndex: searchIndex({ dataDir: dir }) } : {}) });
   if (!demo) await platform.services.taxonomy.seed({ dimensions: [], tags: TEST_TAXONOMY_TAGS });
   const url = platform.url ?? '';
 

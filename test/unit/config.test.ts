@@ -31,4 +31,11 @@ describe('configuration', () => {
     expect(config.DEMO_DATA).to.equal(false);
     expect(() => loadConfig({ ROLES: 'cron' })).to.throw(ConfigError);
   });
+
+  it('points links at its own port unless PUBLIC_BASE_URL says otherwise', () => {
+    expect(loadConfig({}).PUBLIC_BASE_URL).to.equal('http://localhost:3000');
+    expect(loadConfig({ PORT: '3456' }).PUBLIC_BASE_URL).to.equal('http://localhost:3456');
+    expect(loadConfig({ PORT: '3456', PUBLIC_BASE_URL: 'https://policy.example.cn' }).PUBLIC_BASE_URL).to.equal('https://policy.example.cn');
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).to.throw(ConfigError, 'PUBLIC_BASE_URL');
+  });
 });
