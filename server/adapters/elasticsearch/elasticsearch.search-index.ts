@@ -18,7 +18,7 @@ import { matchSubscriber } from '../../matching/match-semantics.js';
 import type { AudienceMatch, AudiencePolicy, AudienceSummary, ProfileDoc, SubscriptionDoc } from '../../ports/audience-index.port.js';
 import type { FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
 import type { PolicySearchDoc, PolicySearchRequest, PolicySearchResult, SearchIndex } from '../../ports/search-index.port.js';
-import { faqSnippet, markTerms } from '../../text/highlight.js';
+import { faqSnippet, highlightTerms, markTerms } from '../../text/highlight.js';
 import { toProfileEsDoc, toSubscriptionEsDoc } from './elasticsearch.audience-query.js';
 import { ElasticsearchAudienceReader } from './elasticsearch.audience-reader.js';
 import { AudienceSummaryAccumulator, rebatch } from './elasticsearch.audience-stream.js';
@@ -37,7 +37,7 @@ import {
   type PolicyHitSource,
   type PolicyText,
 } from './elasticsearch.policy-query.js';
-import { highlightTerms, queryWords } from './elasticsearch.text-query.js';
+import { queryWords } from './elasticsearch.text-query.js';
 
 export interface ElasticsearchSearchIndexOptions {
   url: string;
