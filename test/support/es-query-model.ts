@@ -323,20 +323,28 @@ function compareSortValues(a: readonly Scalar[], b: readonly unknown[], orders: 
   return 0;
 }
 
-/** A search over documents: query, post_filter, aggregations over the query's matches, sort, search_after, page. */
-export function search(request: estypes.SearchRequest, docs: ModelDoc[], { extension, score, matchedCache }: SearchOptions = {}): ModelResponse {
-  const known = new Set(['query', 'post_filter', 'aggregations', 'aggs', 'sort', 'from', 'size', 'track_total_hits', '_source', 'track_scores', 'search_after', 'pit']);
-  for (const key of Object.keys(request)) if (!known.has(key)) throw new Error(`search: unsupported option ${key}`);
-  const query = request.query;
-  const filterScope = (): ModelDoc[] => (query ? docs.filter((doc) => matches(query, doc, extension)) : docs);
-  const cacheKey = matchedCache ? JSON.stringify(query ?? null) : '';
-  const scope = matchedCache?.get(cacheKey) ?? filterScope();
-  matchedCache?.set(cacheKey, scope);
-  const postFilter = request.post_filter;
+interface OrderedHits {
+  hits: ModelDoc[];
+  ordered: ModelDoc[];
+  scores: Map<string, number>;
+  keyValues: Map<ModelDoc, (Scalar | undefined)[]>;
+}
+
+/** Orderings per snapshot cache (see `matchedCache`), dropped with the snapshot. */
+const orderedCache = new WeakMap<Map<string, ModelDoc[]>, Map<string, OrderedHits>>();
+const NO_CACHE = new Map<string, ModelDoc[]>();
+
+function orderHits({ scope, query, postFilter, keys, score, extension }: {
+  scope: ModelDoc[];
+  query: estypes.QueryDslQueryContainer | undefined;
+  postFilter: estypes.QueryDslQueryContainer | undefined;
+  keys: ReturnType<typeof sortKeys>;
+  score: SearchOptions['score'];
+  extension: QueryExtension | undefined;
+}): OrderedHits {
   const hits = postFilter ? scope.filter((doc) => matches(postFilter, doc, extension)) : scope;
   const scores = new Map<string, number>();
   if (score) for (const doc of hits) scores.set(doc._id, query ? score(query, doc) : 1);
-  const keys = sortKeys(request.sort ?? (score ? [{ _score: { order: 'desc' } }] : undefined), score !== undefined);
   const valueOf = (doc: ModelDoc, field: string, order: 'asc' | 'desc'): Scalar | undefined => (field === '_score' ? scores.get(doc._id) : sortValue(doc, field, order));
   // Sort values are worked out once a document, not once a comparison.
   const keyValues = new Map(hits.map((doc) => [doc, keys.map(({ field, order }) => valueOf(doc, field, order))]));
@@ -354,6 +362,28 @@ export function search(request: estypes.SearchRequest, docs: ModelDoc[], { exten
     }
     return 0;
   });
+  return { hits, ordered, scores, keyValues };
+}
+
+/** A search over documents: query, post_filter, aggregations over the query's matches, sort, search_after, page. */
+export function search(request: estypes.SearchRequest, docs: ModelDoc[], { extension, score, matchedCache }: SearchOptions = {}): ModelResponse {
+  const known = new Set(['query', 'post_filter', 'aggregations', 'aggs', 'sort', 'from', 'size', 'track_total_hits', '_source', 'track_scores', 'search_after', 'pit']);
+  for (const key of Object.keys(request)) if (!known.has(key)) throw new Error(`search: unsupported option ${key}`);
+  const query = request.query;
+  const filterScope = (): ModelDoc[] => (query ? docs.filter((doc) => matches(query, doc, extension)) : docs);
+  const cacheKey = matchedCache ? JSON.stringify(query ?? null) : '';
+  const scope = matchedCache?.get(cacheKey) ?? filterScope();
+  matchedCache?.set(cacheKey, scope);
+  const keys = sortKeys(request.sort ?? (score ? [{ _score: { order: 'desc' } }] : undefined), score !== undefined);
+  // The pages of one paged search share their filtering and ordering over an unchanging snapshot.
+  const orderKey = matchedCache ? `order:${JSON.stringify([query ?? null, request.post_filter ?? null, request.sort ?? null])}` : '';
+  const cachedOrder = orderedCache.get(matchedCache ?? NO_CACHE)?.get(orderKey);
+  const { hits, ordered, scores, keyValues } = cachedOrder ?? orderHits({ scope, query, postFilter: request.post_filter, keys, score, extension });
+  if (matchedCache && !cachedOrder) {
+    const byKey = orderedCache.get(matchedCache) ?? new Map<string, OrderedHits>();
+    byKey.set(orderKey, { hits, ordered, scores, keyValues });
+    orderedCache.set(matchedCache, byKey);
+  }
   const sortValues = (doc: ModelDoc): Scalar[] => (keyValues.get(doc) ?? []).filter((value): value is Scalar => value !== undefined);
   const after = request.search_after;
   const orders = keys.map(({ order }) => order);

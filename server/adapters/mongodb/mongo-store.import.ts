@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import type { StoreCounters, StoreEntity, StoreImport, StoreRecords } from '../../ports/store-transfer.port.js';
-import { PUSH_COLLECTIONS, PUSH_ID_SEQ, type DeliveryAttemptDoc, type DeliveryDoc, type DigestRunDoc, type PushControlDoc, type PushMessageDoc, type PushPreferenceDoc } from './mongo-delivery.repository.js';
+import { PUSH_COLLECTIONS, PUSH_ID_SEQ, type DeliveryAttemptDoc, type DeliveryDoc, type DigestRunDoc, type PushControlDoc, type PushMessageDoc, type PushPreferenceDoc } from './mongo-delivery.models.js';
 import { INTERPRETATION_COLLECTIONS, type DraftDoc, type FaqDoc, type ImageDoc, type QuestionDoc, type QuestionGroupDoc, type ReviewDigestDoc } from './mongo-interpretation.repository.js';
 import { policyToDoc, type ReviewDoc } from './mongo-policy.repository.js';
 import { subscriberToDoc, type ContactDoc, type SubscriberTokenDoc, type SubscriberTombstoneDoc } from './mongo-subscriber.repository.js';
