@@ -7,12 +7,15 @@ import type { MailTransport } from '../ports/mail-transport.port.js';
 import type { MediaStorage } from '../ports/media-storage.port.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
+import type { StoreExport, StoreImport } from '../ports/store-transfer.port.js';
 import { ElasticsearchSearchIndex } from './elasticsearch/elasticsearch.search-index.js';
 import { EmbeddedSearchIndex } from './embedded-search/embedded.search-index.js';
 import { FilesystemMediaStorage } from './filesystem/filesystem.media-storage.js';
+import { MongoStoreImport } from './mongodb/mongo-store.import.js';
 import { MongoStore } from './mongodb/mongo.store.js';
 import { createFileTransport, createSmtpTransport } from './nodemailer/nodemailer.mail-transport.js';
 import { SharpImageProcessor } from './sharp/sharp.image-processor.js';
+import { SqliteStoreExport } from './sqlite/sqlite-store.export.js';
 import { SqliteStore } from './sqlite/sqlite.store.js';
 import { WechatyChatGateway } from './wechaty/wechaty.chat-gateway.js';
 
@@ -22,6 +25,16 @@ export function createStore({ config }: { config: Config }): Store {
   // loadConfig() refuses STORE=mongodb without MONGODB_URL; the check here keeps the type honest.
   if (config.STORE === 'mongodb' && config.MONGODB_URL) return new MongoStore({ url: config.MONGODB_URL });
   throw new DomainError({ type: 'unavailable', code: 'store_unavailable', message: `存储引擎 ${config.STORE} 的适配器尚未提供，请使用 STORE=sqlite` });
+}
+
+/** The embedded store of DATA_DIR, read out for a move to another engine (read-only). */
+export function createStoreExport({ config }: { config: Config }): StoreExport {
+  return new SqliteStoreExport({ file: path.join(config.dataDir, 'platform.sqlite') });
+}
+
+/** The MongoDB store an installation moves into. */
+export function createStoreImport({ url }: { url: string }): StoreImport {
+  return new MongoStoreImport({ url });
 }
 
 export function createSearchIndex({ config }: { config: Config }): SearchIndex {

@@ -1,16 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import type { AnyBulkWriteOperation } from 'mongodb';
-import type { Connection } from 'mongoose';
-import { z } from 'zod';
-import { MongoStore, redact } from '../adapters/mongodb/mongo.store.js';
-import { COLLECTIONS } from '../adapters/mongodb/mongo.support.js';
-import { MIGRATIONS } from '../adapters/sqlite/sqlite.migrations.js';
-import { loadConfig, type Config } from '../config.js';
+import { createStoreExport, createStoreImport } from '../adapters/adapter-factory.js';
+import { redact } from '../adapters/mongodb/mongo.store.js';
+import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { closeServices, openServices } from '../platform.js';
-import { copiersFor, countersFor, type Copier, type CopyDoc } from './migrate-to-mongo.copiers.js';
+import { STORE_ENTITIES, type StoreEntity, type StoreExportReader, type StoreImport } from '../ports/store-transfer.port.js';
 import { createProgressBar } from './progress-bar.js';
 
 /**
@@ -18,6 +13,8 @@ import { createProgressBar } from './progress-bar.js';
  * DATA_DIR/media) into MongoDB, verifies the counts per collection and rebuilds the configured
  * search index from the copy.
  *
+ * Both ends are ports: the embedded store reads its entities out as records and the MongoDB
+ * store writes them in (store-transfer.port.ts); this command only moves batches and counts.
  * The copy reads one SQLite snapshot (a running platform may go on writing; those later writes are
  * not copied) and writes every document as an upsert on its key, so running it again converges:
  * copy once while the platform runs, stop it, copy again, then start on MongoDB.
@@ -47,46 +44,17 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-function openSource(config: Config): Database.Database {
-  const file = path.join(config.dataDir, 'platform.sqlite');
-  if (!fs.existsSync(file)) throw new Error(`找不到嵌入式数据库 ${file}：请把 DATA_DIR 指向原安装的数据目录`);
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
-  const applied = Number(db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() ?? 0);
-  const latest = Math.max(...MIGRATIONS.map((m) => m.version));
-  if (applied !== latest) {
-    db.close();
-    throw new Error(`嵌入式数据库的结构版本为 ${applied}，本程序需要 ${latest}：请先用当前版本启动一次原平台完成升级`);
-  }
-  return db;
-}
-
 const BATCH = 1000;
 
-async function copyTable({ db, connection, copier }: { db: Database.Database; connection: Connection; copier: Copier }): Promise<number> {
-  const total = Number(db.prepare(`SELECT COUNT(*) FROM ${copier.table}`).pluck().get());
-  const bar = createProgressBar({ label: `${copier.table} → ${copier.collection}` });
-  const target = connection.collection<CopyDoc>(copier.collection);
+async function copyEntity({ reader, target, entity }: { reader: StoreExportReader; target: StoreImport; entity: StoreEntity }): Promise<number> {
+  const total = await reader.count(entity);
+  const bar = createProgressBar({ label: entity });
   let done = 0;
-  let ops: AnyBulkWriteOperation<CopyDoc>[] = [];
-  const flush = async () => {
-    if (ops.length === 0) return;
-    // Unordered: one bad document is reported without stopping the batch; the rerun converges.
-    await target.bulkWrite(ops, { ordered: false });
-    done += ops.length;
-    ops = [];
+  for await (const records of reader.records({ entity, batchSize: BATCH })) {
+    await target.write({ entity, records });
+    done += records.length;
     bar.update({ done, total });
-  };
-  const rows = db.prepare(`SELECT * FROM ${copier.table}${copier.orderBy ? ` ORDER BY ${copier.orderBy}` : ''}`).iterate();
-  for (const row of rows) {
-    try {
-      ops.push(copier.write(z.record(z.string(), z.unknown()).parse(row)));
-    } catch (error) {
-      throw new Error(`${copier.table} 第 ${done + ops.length + 1} 行无法转换：${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-    if (ops.length >= BATCH) await flush();
   }
-  await flush();
   bar.finish({ done, total });
   return done;
 }
@@ -136,30 +104,17 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.MONGODB_URL) throw new Error('请设置 MONGODB_URL（目标 MongoDB 副本集），例如 mongodb://db:27017/policy_push?replicaSet=rs0');
   const out = process.stdout;
-  const db = openSource(config);
-  const store = new MongoStore({ url: config.MONGODB_URL });
+  const source = createStoreExport({ config });
+  const target = createStoreImport({ url: config.MONGODB_URL });
   const verification: { what: string; source: number; target: number }[] = [];
   try {
     out.write(`源：${path.join(config.dataDir, 'platform.sqlite')}\n目标：${redact(config.MONGODB_URL)}\n`);
-    await store.migrate();
-    const connection = store.connectionForTools();
-    const copiers = copiersFor(db);
-    // One read transaction: every table comes from the same snapshot even while the platform writes.
-    db.exec('BEGIN');
-    try {
-      for (const copier of copiers) await copyTable({ db, connection, copier });
-      const counterCollection = connection.collection<{ _id: string; value: number }>(COLLECTIONS.counters);
-      for (const { key, value } of countersFor(db)) await counterCollection.updateOne({ _id: key }, { $max: { value } }, { upsert: true });
-      for (const copier of copiers) {
-        verification.push({
-          what: `${copier.table} → ${copier.collection}`,
-          source: Number(db.prepare(`SELECT COUNT(*) FROM ${copier.table}`).pluck().get()),
-          target: await connection.collection(copier.collection).countDocuments({}),
-        });
-      }
-    } finally {
-      db.exec('ROLLBACK');
-    }
+    await target.prepare();
+    await source.snapshot(async (reader) => {
+      for (const entity of STORE_ENTITIES) await copyEntity({ reader, target, entity });
+      await target.raiseCounters(await reader.counters());
+      for (const entity of STORE_ENTITIES) verification.push({ what: entity, source: await reader.count(entity), target: await target.count(entity) });
+    });
     const mediaSource = path.join(config.dataDir, 'media');
     if (args.mediaTarget && path.resolve(args.mediaTarget) !== path.resolve(mediaSource)) {
       await copyMedia({ source: mediaSource, target: args.mediaTarget });
@@ -168,8 +123,8 @@ async function main(): Promise<void> {
       out.write(`媒体文件留在 ${mediaSource}（新部署挂载同一目录；或用 --media-target 复制到共享卷）\n`);
     }
   } finally {
-    db.close();
-    await store.close();
+    await source.close();
+    await target.close();
   }
 
   out.write('\n核对（源 / 目标）：\n');

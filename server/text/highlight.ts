@@ -6,6 +6,7 @@
  * found in the normalised text, which has the original's UTF-16 length character for character,
  * and painted onto the original by offset.
  */
+import { compoundParts } from './segmenter.js';
 import { normalizeText } from './text-normalizer.js';
 
 const POLICY_SNIPPET_WIDTH = 120;
@@ -135,4 +136,17 @@ export function faqSnippet({ text, terms }: { text: string; terms: readonly stri
   const start = Math.max(0, Math.min(first - 20, flat.length - FAQ_SNIPPET_WIDTH));
   const end = Math.min(flat.length, start + FAQ_SNIPPET_WIDTH);
   return `${start > 0 ? '…' : ''}${markTerms({ text: flat.slice(start, end), terms })}${end < flat.length ? '…' : ''}`;
+}
+
+/**
+ * What to paint in snippets: the words and their parts of two or more characters (a lone 级 would
+ * light up half the body), longest first, whichever engine found the document.
+ */
+export function highlightTerms(words: readonly string[]): string[] {
+  const terms = new Set<string>();
+  for (const word of words) {
+    terms.add(word);
+    for (const part of compoundParts(word)) if ([...part].length > 1) terms.add(part);
+  }
+  return [...terms].sort((a, b) => b.length - a.length);
 }

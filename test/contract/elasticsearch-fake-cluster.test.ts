@@ -24,7 +24,9 @@ describe('ElasticsearchSearchIndex over a model of the REST API', function () {
   const fake = new FakeElasticsearch();
   let counter = 0;
   const prefix = 'fake';
-  const create = (indexPrefix = prefix): ElasticsearchSearchIndex => new ElasticsearchSearchIndex({ url: fake.url, analyzer: 'cjk', indexPrefix });
+  // The model answers at once and refusals are injected on purpose: waiting between retries would only add wall-clock time.
+  const noWaits = { tooManyRequestsBaseMs: 0, bulkItemWaitMs: 0 };
+  const create = (indexPrefix = prefix): ElasticsearchSearchIndex => new ElasticsearchSearchIndex({ url: fake.url, analyzer: 'cjk', indexPrefix, retry: noWaits });
   const fresh = (): string => `fake-${(counter += 1)}`;
 
   before(async function () {
@@ -197,7 +199,8 @@ describe('ElasticsearchSearchIndex over a model of the REST API', function () {
     });
 
     it('surfaces an unreachable cluster as unavailable', async function () {
-      const index = new ElasticsearchSearchIndex({ url: 'http://127.0.0.1:1', analyzer: 'cjk', indexPrefix: 'nowhere', requestTimeoutMs: 2_000 });
+      // No client retries: each would wait a random backoff before failing the same way.
+      const index = new ElasticsearchSearchIndex({ url: 'http://127.0.0.1:1', analyzer: 'cjk', indexPrefix: 'nowhere', requestTimeoutMs: 2_000, retry: { clientMaxRetries: 0 } });
       let caught: unknown = null;
       await index.open().catch((error: unknown) => {
         caught = error;

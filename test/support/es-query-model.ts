@@ -24,9 +24,34 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const splitPaths = new Map<string, string[]>();
+
+/** Per stored source, the values read so far by path (sources are never changed in place). */
+const valueCache = new WeakMap<object, Map<string, Scalar[]>>();
+
 /** Every value a document holds at a dotted path, arrays flattened, nulls dropped. */
 export function valuesAt(source: unknown, path: string): Scalar[] {
+  if (!isRecord(source)) return readValuesAt(source, path);
+  let byPath = valueCache.get(source);
+  if (!byPath) {
+    byPath = new Map();
+    valueCache.set(source, byPath);
+  }
+  let values = byPath.get(path);
+  if (!values) {
+    values = readValuesAt(source, path);
+    byPath.set(path, values);
+  }
+  return values;
+}
+
+function readValuesAt(source: unknown, path: string): Scalar[] {
   const out: Scalar[] = [];
+  let parts = splitPaths.get(path);
+  if (!parts) {
+    parts = path.split('.');
+    splitPaths.set(path, parts);
+  }
   const visit = (value: unknown, rest: string[]): void => {
     if (Array.isArray(value)) {
       for (const item of value) visit(item, rest);
@@ -40,7 +65,7 @@ export function valuesAt(source: unknown, path: string): Scalar[] {
     const [head, ...tail] = rest;
     if (head !== undefined) visit(value[head], tail);
   };
-  visit(source, path.split('.'));
+  visit(source, parts);
   return out;
 }
 
@@ -84,17 +109,50 @@ function rangeMatches(values: Scalar[], range: Record<string, unknown>): boolean
  */
 export type QueryExtension = (query: estypes.QueryDslQueryContainer, doc: ModelDoc) => boolean | undefined;
 
+type Predicate = (doc: ModelDoc) => boolean;
+
+/**
+ * Queries compiled once into predicates, per extension: a stored percolator query or a request's
+ * query is then evaluated against thousands of documents without being re-read each time.
+ */
+const compiledQueries = new WeakMap<QueryExtension | typeof NO_EXTENSION, WeakMap<estypes.QueryDslQueryContainer, Predicate>>();
+const NO_EXTENSION: QueryExtension = () => undefined;
+
 export function matches(query: estypes.QueryDslQueryContainer, doc: ModelDoc, extension?: QueryExtension): boolean {
+  return compiled(query, extension)(doc);
+}
+
+function compiled(query: estypes.QueryDslQueryContainer, extension: QueryExtension | undefined): Predicate {
+  const key = extension ?? NO_EXTENSION;
+  let cache = compiledQueries.get(key);
+  if (!cache) {
+    cache = new WeakMap();
+    compiledQueries.set(key, cache);
+  }
+  let predicate = cache.get(query);
+  if (!predicate) {
+    predicate = compile(query, extension);
+    cache.set(query, predicate);
+  }
+  return predicate;
+}
+
+function compile(query: estypes.QueryDslQueryContainer, extension: QueryExtension | undefined): Predicate {
   const keys = Object.keys(query);
   if (keys.length !== 1) throw new Error(`a query container holds exactly one query, got ${keys.join(', ') || 'none'}`);
-  const extended = extension?.(query, doc);
-  if (extended !== undefined) return extended;
-  if (query.match_all) return true;
-  if (query.match_none) return false;
+  const core = compileCore(query, extension);
+  if (!extension) return core;
+  // The extension has the first word on every query, as it had before compilation.
+  return (doc) => extension(query, doc) ?? core(doc);
+}
+
+function compileCore(query: estypes.QueryDslQueryContainer, extension: QueryExtension | undefined): Predicate {
+  if (query.match_all) return () => true;
+  if (query.match_none) return () => false;
   if (query.term) {
     const [field, spec] = single(query.term, 'term');
     const wanted = isRecord(spec) ? spec.value : spec;
-    return valuesAt(doc._source, field).some((value) => value === wanted);
+    return (doc) => valuesAt(doc._source, field).some((value) => value === wanted);
   }
   if (query.terms) {
     const fields = Object.entries(query.terms).filter(([key]) => key !== 'boost' && key !== '_name');
@@ -102,27 +160,46 @@ export function matches(query: estypes.QueryDslQueryContainer, doc: ModelDoc, ex
     const [field, wanted] = fields[0];
     if (!Array.isArray(wanted)) throw new Error('terms: only literal lists are modelled');
     const set = new Set<unknown>(wanted);
-    return valuesAt(doc._source, field).some((value) => set.has(value));
+    return (doc) => valuesAt(doc._source, field).some((value) => set.has(value));
   }
-  if (query.ids) return asArray(query.ids.values).includes(doc._id);
-  if (query.exists) return valuesAt(doc._source, query.exists.field).length > 0;
+  if (query.ids) {
+    const ids = new Set(asArray(query.ids.values));
+    return (doc) => ids.has(doc._id);
+  }
+  if (query.exists) {
+    const field = query.exists.field;
+    return (doc) => valuesAt(doc._source, field).length > 0;
+  }
   if (query.range) {
     const [field, range] = single(query.range, 'range');
-    return rangeMatches(valuesAt(doc._source, field), range as Record<string, unknown>);
+    return (doc) => rangeMatches(valuesAt(doc._source, field), range as Record<string, unknown>);
   }
-  if (query.constant_score) return matches(query.constant_score.filter, doc, extension);
+  if (query.constant_score) return compiled(query.constant_score.filter, extension);
   if (query.bool) {
     const { must, filter, should, must_not: mustNot, minimum_should_match: minimum, ...rest } = query.bool;
     for (const key of Object.keys(rest)) if (key !== 'boost' && key !== '_name') throw new Error(`bool: unsupported option ${key}`);
-    const required = [...asArray(must), ...asArray(filter)];
-    if (!required.every((clause) => matches(clause, doc, extension))) return false;
-    if (asArray(mustNot).some((clause) => matches(clause, doc, extension))) return false;
-    const optional = asArray(should);
     if (typeof minimum === 'string') throw new Error('bool: only numeric minimum_should_match is modelled');
+    const required = [...asArray(must), ...asArray(filter)].map((clause) => compiled(clause, extension));
+    const excluded = asArray(mustNot).map((clause) => compiled(clause, extension));
+    const optional = asArray(should).map((clause) => compiled(clause, extension));
     const needed = minimum ?? (required.length > 0 ? 0 : optional.length > 0 ? 1 : 0);
-    return optional.filter((clause) => matches(clause, doc, extension)).length >= needed;
+    return (doc) => {
+      for (const clause of required) if (!clause(doc)) return false;
+      for (const clause of excluded) if (clause(doc)) return false;
+      if (needed === 0) return true;
+      let count = 0;
+      for (const clause of optional) if (clause(doc) && (count += 1) >= needed) return true;
+      return false;
+    };
   }
-  throw new Error(`unsupported query: ${keys[0]}`);
+  // Left to the extension; a query nobody handles fails when it is evaluated.
+  return () => {
+    throw new Error(`unsupported query: ${keys0(query)}`);
+  };
+}
+
+function keys0(query: estypes.QueryDslQueryContainer): string {
+  return Object.keys(query)[0] ?? '';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +270,7 @@ function sortKeys(sort: estypes.Sort | undefined, scoring: boolean): { field: st
 
 /** Sort values of a document: the lowest value ascending, the highest descending (multi-valued fields). */
 function sortValue(doc: ModelDoc, field: string, order: 'asc' | 'desc'): Scalar | undefined {
-  const values = valuesAt(doc._source, field).sort(compareScalars);
+  const values = [...valuesAt(doc._source, field)].sort(compareScalars);
   return order === 'asc' ? values[0] : values.at(-1);
 }
 
@@ -226,6 +303,11 @@ export interface ModelResponse {
 
 export interface SearchOptions {
   extension?: QueryExtension;
+  /**
+   * The documents each query (by its JSON) matched, for searches over a snapshot that cannot change
+   * (a point in time): the pages of one paged search then filter the snapshot once, not once a page.
+   */
+  matchedCache?: Map<string, ModelDoc[]>;
   /** The relevance of a matching document, for `_score` sorts; without it every score is null. */
   score?: (query: estypes.QueryDslQueryContainer, doc: ModelDoc) => number;
 }
@@ -241,22 +323,37 @@ function compareSortValues(a: readonly Scalar[], b: readonly unknown[], orders: 
   return 0;
 }
 
-/** A search over documents: query, post_filter, aggregations over the query's matches, sort, search_after, page. */
-export function search(request: estypes.SearchRequest, docs: ModelDoc[], { extension, score }: SearchOptions = {}): ModelResponse {
-  const known = new Set(['query', 'post_filter', 'aggregations', 'aggs', 'sort', 'from', 'size', 'track_total_hits', '_source', 'track_scores', 'search_after', 'pit']);
-  for (const key of Object.keys(request)) if (!known.has(key)) throw new Error(`search: unsupported option ${key}`);
-  const query = request.query;
-  const scope = docs.filter((doc) => (query ? matches(query, doc, extension) : true));
-  const postFilter = request.post_filter;
+interface OrderedHits {
+  hits: ModelDoc[];
+  ordered: ModelDoc[];
+  scores: Map<string, number>;
+  keyValues: Map<ModelDoc, (Scalar | undefined)[]>;
+}
+
+/** Orderings per snapshot cache (see `matchedCache`), dropped with the snapshot. */
+const orderedCache = new WeakMap<Map<string, ModelDoc[]>, Map<string, OrderedHits>>();
+const NO_CACHE = new Map<string, ModelDoc[]>();
+
+function orderHits({ scope, query, postFilter, keys, score, extension }: {
+  scope: ModelDoc[];
+  query: estypes.QueryDslQueryContainer | undefined;
+  postFilter: estypes.QueryDslQueryContainer | undefined;
+  keys: ReturnType<typeof sortKeys>;
+  score: SearchOptions['score'];
+  extension: QueryExtension | undefined;
+}): OrderedHits {
   const hits = postFilter ? scope.filter((doc) => matches(postFilter, doc, extension)) : scope;
   const scores = new Map<string, number>();
   if (score) for (const doc of hits) scores.set(doc._id, query ? score(query, doc) : 1);
-  const keys = sortKeys(request.sort ?? (score ? [{ _score: { order: 'desc' } }] : undefined), score !== undefined);
   const valueOf = (doc: ModelDoc, field: string, order: 'asc' | 'desc'): Scalar | undefined => (field === '_score' ? scores.get(doc._id) : sortValue(doc, field, order));
+  // Sort values are worked out once a document, not once a comparison.
+  const keyValues = new Map(hits.map((doc) => [doc, keys.map(({ field, order }) => valueOf(doc, field, order))]));
   const ordered = [...hits].sort((a, b) => {
-    for (const { field, order, missingFirst } of keys) {
-      const x = valueOf(a, field, order);
-      const y = valueOf(b, field, order);
+    const left = keyValues.get(a) ?? [];
+    const right = keyValues.get(b) ?? [];
+    for (const [i, { order, missingFirst }] of keys.entries()) {
+      const x = left[i];
+      const y = right[i];
       if (x === undefined && y === undefined) continue;
       if (x === undefined) return missingFirst ? -1 : 1;
       if (y === undefined) return missingFirst ? 1 : -1;
@@ -265,10 +362,29 @@ export function search(request: estypes.SearchRequest, docs: ModelDoc[], { exten
     }
     return 0;
   });
-  const sortValues = (doc: ModelDoc): Scalar[] => keys.flatMap(({ field, order }) => {
-    const value = valueOf(doc, field, order);
-    return value === undefined ? [] : [value];
-  });
+  return { hits, ordered, scores, keyValues };
+}
+
+/** A search over documents: query, post_filter, aggregations over the query's matches, sort, search_after, page. */
+export function search(request: estypes.SearchRequest, docs: ModelDoc[], { extension, score, matchedCache }: SearchOptions = {}): ModelResponse {
+  const known = new Set(['query', 'post_filter', 'aggregations', 'aggs', 'sort', 'from', 'size', 'track_total_hits', '_source', 'track_scores', 'search_after', 'pit']);
+  for (const key of Object.keys(request)) if (!known.has(key)) throw new Error(`search: unsupported option ${key}`);
+  const query = request.query;
+  const filterScope = (): ModelDoc[] => (query ? docs.filter((doc) => matches(query, doc, extension)) : docs);
+  const cacheKey = matchedCache ? JSON.stringify(query ?? null) : '';
+  const scope = matchedCache?.get(cacheKey) ?? filterScope();
+  matchedCache?.set(cacheKey, scope);
+  const keys = sortKeys(request.sort ?? (score ? [{ _score: { order: 'desc' } }] : undefined), score !== undefined);
+  // The pages of one paged search share their filtering and ordering over an unchanging snapshot.
+  const orderKey = matchedCache ? `order:${JSON.stringify([query ?? null, request.post_filter ?? null, request.sort ?? null])}` : '';
+  const cachedOrder = orderedCache.get(matchedCache ?? NO_CACHE)?.get(orderKey);
+  const { hits, ordered, scores, keyValues } = cachedOrder ?? orderHits({ scope, query, postFilter: request.post_filter, keys, score, extension });
+  if (matchedCache && !cachedOrder) {
+    const byKey = orderedCache.get(matchedCache) ?? new Map<string, OrderedHits>();
+    byKey.set(orderKey, { hits, ordered, scores, keyValues });
+    orderedCache.set(matchedCache, byKey);
+  }
+  const sortValues = (doc: ModelDoc): Scalar[] => (keyValues.get(doc) ?? []).filter((value): value is Scalar => value !== undefined);
   const after = request.search_after;
   const orders = keys.map(({ order }) => order);
   const remaining = after ? ordered.filter((doc) => compareSortValues(sortValues(doc), after, orders) > 0) : ordered;

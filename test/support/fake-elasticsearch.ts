@@ -17,13 +17,27 @@ import { matches, pick, search, stored, valuesAt, type ModelDoc, type QueryExten
 
 type Json = Record<string, unknown>;
 
+/**
+ * The searchable state of an index as of one refresh. It never changes, so the documents each
+ * query matched are kept with it: the pages of a paged search, and the same search repeated
+ * before the next refresh, filter the documents once.
+ */
+interface Snapshot {
+  docs: ModelDoc[];
+  matched: Map<string, ModelDoc[]>;
+}
+
+function snapshotOf(docs: Map<string, Json>): Snapshot {
+  return { docs: [...docs].map(([id, source]) => ({ _id: id, _source: source })), matched: new Map() };
+}
+
 interface FakeIndex {
   mappings: estypes.MappingTypeMapping;
   settings: Json;
   /** Real-time state (GET, mget). */
   docs: Map<string, Json>;
   /** What searches see: the state at the last refresh. */
-  visible: Map<string, Json>;
+  visible: Snapshot;
   /** Per document, the sequence number of its last write (optimistic concurrency). */
   seqNos: Map<string, number>;
   nextSeqNo: number;
@@ -128,6 +142,16 @@ function validateObject({ source, properties, path, mapping }: { source: Json; p
   }
 }
 
+/** The percolated document as stored, once a request rather than once a stored query. */
+const percolatedDocs = new WeakMap<estypes.QueryDslPercolateQuery, ModelDoc>();
+function percolatedDoc(query: estypes.QueryDslPercolateQuery): ModelDoc {
+  const cached = percolatedDocs.get(query);
+  if (cached) return cached;
+  const doc = stored('percolated', query.document ?? {});
+  percolatedDocs.set(query, doc);
+  return doc;
+}
+
 /** Phrase queries as substrings of the stored text (`.cjk` subfields read their parent field). */
 const textExtension: QueryExtension = (query, doc) => {
   if (query.match_phrase) {
@@ -139,7 +163,7 @@ const textExtension: QueryExtension = (query, doc) => {
   if (query.percolate) {
     const stored_ = doc._source[query.percolate.field];
     if (!isRecord(stored_)) return false;
-    return matches(stored_ as estypes.QueryDslQueryContainer, stored('percolated', query.percolate.document as object), textExtension);
+    return matches(stored_ as estypes.QueryDslQueryContainer, percolatedDoc(query.percolate), textExtension);
   }
   return undefined;
 };
@@ -164,7 +188,7 @@ export class FakeElasticsearch {
   private readonly templates = new Map<string, { patterns: RegExp[]; priority: number; template: Json }>();
   private readonly indices = new Map<string, FakeIndex>();
   private readonly aliases = new Map<string, Set<string>>();
-  private readonly pits = new Map<string, ModelDoc[]>();
+  private readonly pits = new Map<string, Snapshot>();
   private pitCounter = 0;
   private rejectedRequests = 0;
   private rejectedItems = 0;
@@ -300,7 +324,7 @@ export class FakeElasticsearch {
     if (second === '_search') return this.search({ target: this.resolve(first), request: body() });
     if (second === '_pit') {
       const id = `pit-${(this.pitCounter += 1)}`;
-      this.pits.set(id, this.visibleDocs(this.resolve(first)));
+      this.pits.set(id, this.index(this.resolve(first)).visible);
       return [200, { id, _shards: { total: 1, successful: 1, failed: 0 } }];
     }
     if (second === '_mget') {
@@ -361,7 +385,7 @@ export class FakeElasticsearch {
       const template = [...this.templates.values()].filter(({ patterns }) => patterns.some((p) => p.test(name))).sort((a, b) => b.priority - a.priority)[0]?.template ?? {};
       const mappings = (body.mappings ?? template.mappings ?? {}) as estypes.MappingTypeMapping;
       const settings = (body.settings ?? template.settings ?? {}) as Json;
-      this.indices.set(name, { mappings, settings, docs: new Map(), visible: new Map(), seqNos: new Map(), nextSeqNo: 0 });
+      this.indices.set(name, { mappings, settings, docs: new Map(), visible: snapshotOf(new Map()), seqNos: new Map(), nextSeqNo: 0 });
       return [200, { acknowledged: true, shards_acknowledged: true, index: name }];
     }
     // GET of indices by name or pattern (the uninstaller).
@@ -442,17 +466,21 @@ export class FakeElasticsearch {
     const { pit, ...rest } = request;
     let docs: ModelDoc[];
     let pitId: string | undefined;
+    let matchedCache: Map<string, ModelDoc[]> | undefined;
     if (isRecord(pit)) {
       pitId = String(pit.id);
       const snapshot = this.pits.get(pitId);
       if (!snapshot) throw new HttpError(404, 'search_context_missing_exception', `no search context found for id [${pitId}]`);
-      docs = snapshot;
+      docs = snapshot.docs;
+      matchedCache = snapshot.matched;
     } else {
       if (target === null) throw new HttpError(400, 'action_request_validation_exception', 'a search without an index needs a point in time');
-      docs = this.visibleDocs(target);
+      const snapshot = this.index(target).visible;
+      docs = snapshot.docs;
+      matchedCache = snapshot.matched;
     }
     const extension = textExtension;
-    const result = search(rest as estypes.SearchRequest, docs, { extension, score: (query, doc) => scoreOf(query, doc, extension) });
+    const result = search(rest as estypes.SearchRequest, docs, { extension, matchedCache, score: (query, doc) => scoreOf(query, doc, extension) });
     return [200, { took: 1, timed_out: false, _shards: { total: 1, successful: 1, failed: 0 }, ...(pitId ? { pit_id: pitId } : {}), ...result }];
   }
 
@@ -464,11 +492,11 @@ export class FakeElasticsearch {
 
   private refresh(name: string): void {
     const target = this.index(name);
-    target.visible = new Map(target.docs);
+    target.visible = snapshotOf(target.docs);
   }
 
   private visibleDocs(name: string): ModelDoc[] {
-    return [...this.index(name).visible].map(([id, source]) => ({ _id: id, _source: source }));
+    return this.index(name).visible.docs;
   }
 
   private resolve(name: string): string {

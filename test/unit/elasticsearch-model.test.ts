@@ -16,7 +16,7 @@ import {
   type ProfileEsDoc,
 } from '../../server/adapters/elasticsearch/elasticsearch.audience-query.js';
 import { AudienceSummaryAccumulator, audienceMatches, rebatch, type AudienceSource } from '../../server/adapters/elasticsearch/elasticsearch.audience-stream.js';
-import { faqSnippet, markTerms, policySnippet } from '../../server/text/highlight.js';
+import { faqSnippet, highlightTerms, markTerms, policySnippet } from '../../server/text/highlight.js';
 import {
   buildPolicySearchRequest,
   latestBy,
@@ -25,7 +25,7 @@ import {
   type PolicyFacetAggregations,
   type PolicyHitSource,
 } from '../../server/adapters/elasticsearch/elasticsearch.policy-query.js';
-import { highlightTerms, queryWords } from '../../server/adapters/elasticsearch/elasticsearch.text-query.js';
+import { queryWords } from '../../server/adapters/elasticsearch/elasticsearch.text-query.js';
 import { EmbeddedSearchIndex } from '../../server/adapters/embedded-search/embedded.search-index.js';
 import { matchSubscriber, type ProfileMatch } from '../../server/matching/match-semantics.js';
 import type { AudienceIndex, AudienceMatch, AudiencePolicy, AudienceSummary, ProfileDoc, SubscriptionDoc } from '../../server/ports/audience-index.port.js';

@@ -31,7 +31,8 @@ import {
   toPolicyEsDoc,
   validityClause,
 } from '../../server/adapters/elasticsearch/elasticsearch.policy-query.js';
-import { highlightTerms, queryWords, textQuery, weightedTextFields, wordQuery } from '../../server/adapters/elasticsearch/elasticsearch.text-query.js';
+import { highlightTerms } from '../../server/text/highlight.js';
+import { queryWords, textQuery, weightedTextFields, wordQuery } from '../../server/adapters/elasticsearch/elasticsearch.text-query.js';
 import { loadConfig } from '../../server/config.js';
 import type { AudiencePolicy, SubscriptionDoc } from '../../server/ports/audience-index.port.js';
 import type { PolicySearchRequest } from '../../server/ports/search-index.port.js';

@@ -69,16 +69,3 @@ export function queryWords(q: string | undefined): string[] | null {
   const words = segmentQuery(q);
   return words.length > 0 ? words : null;
 }
-
-/**
- * What to paint in snippets: the words and their parts of two or more characters (a lone 级 would
- * light up half the body), longest first, as the embedded engine paints them.
- */
-export function highlightTerms(words: readonly string[]): string[] {
-  const terms = new Set<string>();
-  for (const word of words) {
-    terms.add(word);
-    for (const part of compoundParts(word)) if ([...part].length > 1) terms.add(part);
-  }
-  return [...terms].sort((a, b) => b.length - a.length);
-}

@@ -36,6 +36,7 @@ import {
   type MatchProfile,
   type MatchSubscription,
 } from '../../matching/match-semantics.js';
+import { Ordinals, andInto, clearBit, countAnd, countAndNot, eachBit, grown, hasBit, orInto, popcount, setBit } from './embedded.bitset.js';
 
 const NONE = -1;
 const MIN_CAPACITY = 1024;
@@ -46,106 +47,6 @@ const FLAG_ELIGIBLE_ONLY = 1;
 const FLAG_KEYWORDS = 2;
 /** Compaction of the clause pool once this share of it belongs to replaced or removed subscriptions. */
 const POOL_GARBAGE_SHARE = 0.5;
-
-// ---------------------------------------------------------------------------------------------
-// Bitsets (positional arguments on purpose: these run inside per-ordinal loops)
-
-function popcount32(value: number): number {
-  let v = value - ((value >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-function popcount(words: Uint32Array): number {
-  let count = 0;
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i] as number;
-    if (word !== 0) count += popcount32(word);
-  }
-  return count;
-}
-
-function countAnd(a: Uint32Array, b: Uint32Array): number {
-  let count = 0;
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const word = (a[i] as number) & (b[i] as number);
-    if (word !== 0) count += popcount32(word);
-  }
-  return count;
-}
-
-function countAndNot(a: Uint32Array, b: Uint32Array): number {
-  let count = 0;
-  for (let i = 0; i < a.length; i++) {
-    const word = (a[i] as number) & ~(b[i] ?? 0);
-    if (word !== 0) count += popcount32(word);
-  }
-  return count;
-}
-
-function orInto(target: Uint32Array, source: Uint32Array): void {
-  const length = Math.min(target.length, source.length);
-  for (let i = 0; i < length; i++) target[i] = (target[i] as number) | (source[i] as number);
-}
-
-function andInto(target: Uint32Array, source: Uint32Array): void {
-  for (let i = 0; i < target.length; i++) target[i] = (target[i] as number) & (source[i] ?? 0);
-}
-
-function hasBit(words: Uint32Array, ordinal: number): boolean {
-  return (((words[ordinal >>> 5] ?? 0) >>> (ordinal & 31)) & 1) === 1;
-}
-
-function setBit(words: Uint32Array, ordinal: number): void {
-  const i = ordinal >>> 5;
-  words[i] = (words[i] as number) | (1 << (ordinal & 31));
-}
-
-function clearBit(words: Uint32Array, ordinal: number): void {
-  const i = ordinal >>> 5;
-  words[i] = (words[i] as number) & ~(1 << (ordinal & 31));
-}
-
-function grown<T extends Uint32Array | Int32Array | Uint8Array>(array: T, length: number, fill: number): T {
-  const next = new (array.constructor as new (length: number) => T)(length);
-  next.set(array);
-  if (fill !== 0) next.fill(fill, array.length);
-  return next;
-}
-
-/** Calls `visit` for each set bit in ascending order; stops early when it returns false. */
-function eachBit(words: Uint32Array, visit: (ordinal: number) => boolean): void {
-  for (let i = 0; i < words.length; i++) {
-    let word = words[i] as number;
-    while (word !== 0) {
-      const lowest = word & -word;
-      if (!visit(i * 32 + 31 - Math.clz32(lowest))) return;
-      word ^= lowest;
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ordinals
-
-/** Dense ordinals with reuse, so bitsets stay as short as the live population. */
-class Ordinals {
-  private next = 0;
-  private free: number[] = [];
-
-  allocate(): number {
-    const reused = this.free.pop();
-    if (reused !== undefined) return reused;
-    const ordinal = this.next;
-    this.next += 1;
-    return ordinal;
-  }
-
-  release(ordinal: number): void {
-    this.free.push(ordinal);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Per-query state

@@ -1,0 +1,93 @@
+/** Answers to repeated search requests, emptied by every write. */
+import type { PolicySearchRequest, PolicySearchResult } from '../../ports/search-index.port.js';
+import { issuerKey, tagEntries } from './embedded.policy-memory.js';
+
+/**
+ * Results kept for repeated requests. The search page asks the same few questions over and over
+ * (first pages, popular keywords, facet browsing), each costing milliseconds of CPU, while a
+ * cached answer costs microseconds. A page of 20 hits with facets is some 20 KB, so the cache holds
+ * a few megabytes, a few tens at the largest pages of 100.
+ */
+export const DEFAULT_RESULT_CACHE_SIZE = 256;
+
+// ---------------------------------------------------------------------------------------------
+// Result cache
+
+/**
+ * The request reduced to what decides its result, in a fixed order, so equivalent requests share
+ * an entry: dimensions and validities in any order, an empty issuer or query as none. Tag ids keep
+ * their order, which decides the key order of the facet counts of chosen tags.
+ */
+export function cacheKey(request: PolicySearchRequest): string {
+  const issuer = request.issuer === undefined || request.issuer.trim() === '' ? '' : issuerKey(request.issuer);
+  const dimensions = tagEntries(request.tagFilters)
+    .filter(([, tagIds]) => tagIds.length > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([
+    request.q?.trim() ?? '',
+    dimensions,
+    [...new Set(request.validity ?? [])].sort(),
+    issuer,
+    request.issuedFrom ?? '',
+    request.issuedTo ?? '',
+    request.sort,
+    request.offset,
+    request.limit,
+    request.facets,
+    request.today,
+  ]);
+}
+
+/** A copy sharing nothing mutable with the cached result, so a caller cannot change the cache. */
+export function copyResult(result: PolicySearchResult): PolicySearchResult {
+  return {
+    total: result.total,
+    hits: result.hits.map((hit) => ({ ...hit, applicationWindow: hit.applicationWindow ? { ...hit.applicationWindow } : null })),
+    facets: result.facets
+      ? {
+          tags: Object.fromEntries(Object.entries(result.facets.tags).map(([dimension, counts]) => [dimension, { ...counts }])),
+          validity: { ...result.facets.validity },
+        }
+      : null,
+  };
+}
+
+/**
+ * Least recently used results by request, as Elasticsearch's request cache keeps them: every
+ * write empties it, so an entry never outlives the documents it was computed from, and `today` is
+ * part of the key, so a policy that expires overnight is reported expired the next day.
+ */
+export class ResultCache {
+  private readonly entries = new Map<string, PolicySearchResult>();
+
+  constructor(private capacity: number) {}
+
+  get(key: string): PolicySearchResult | undefined {
+    const result = this.entries.get(key);
+    if (result === undefined) return undefined;
+    // Re-inserting moves the key to the end of the Map's order, which is its recency.
+    this.entries.delete(key);
+    this.entries.set(key, result);
+    return result;
+  }
+
+  set(key: string, result: PolicySearchResult): void {
+    if (this.capacity <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, result);
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+
+  resize(capacity: number): void {
+    this.capacity = Math.max(0, Math.floor(capacity));
+    this.entries.clear();
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
