@@ -22,7 +22,7 @@ import type { Actor } from '../services/actor.js';
 import type { InterpretationGate } from '../services/policy-workflow.js';
 import type { TaxonomyService } from '../services/taxonomy.service.js';
 import { compareArticles } from './comparison.js';
-import { checkCompleteness, interpretationGate, packageDigest, type ReviewCoverage } from './completeness.js';
+import { checkCompleteness, interpretationGate, packageDigest, staffGate, type ReviewCoverage } from './completeness.js';
 import { processImage } from './image-processor.js';
 import { cardKeyPoints, layoutSummaryCard, renderCardPng, type CardInput } from './summary-card.js';
 
@@ -117,19 +117,21 @@ export class InterpretationService implements InterpretationPublisher {
     ]);
     const digestOf = new Map(digests.map((d) => [d.reviewId, d.digest]));
     const roundCoverage = reviews.filter((r) => r.round === policy.reviewRound).map((review) => ({ review, digest: digestOf.get(review.id) ?? null }));
-    const gate = interpretationGate({ draft: state.draft, digest: state.digest, completeness: state.completeness, coverage: roundCoverage });
+    const gate = staffGate({
+      policyStatus: policy.status,
+      draft: state.draft,
+      digest: state.digest,
+      completeness: state.completeness,
+      roundCoverage,
+      earlierReviews: reviews.length > 0,
+    });
     return {
       policyId,
       policyStatus: policy.status,
       draft: state.draft,
       digest: state.digest,
       completeness: state.completeness,
-      gate:
-        gate.status === 'blocked'
-          ? { status: 'blocked', code: gate.code, message: gate.message }
-          : gate.status === 'exempt'
-            ? { status: 'exempt', code: null, message: `免予解读：${gate.reason}` }
-            : { status: 'ready', code: null, message: '解读材料完整，且已随政策通过本轮审查' },
+      gate,
       reviews: reviews
         .filter((review) => digestOf.has(review.id))
         .map((review) => ({

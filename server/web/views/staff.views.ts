@@ -290,6 +290,14 @@ export function newPolicyPage({
  * One line on where the package stands. Once a version is out and no revision is under way, the
  * gate (which checks the current review round) says nothing useful: the release does.
  */
+const GATE_LABELS: Record<StaffInterpretation['gate']['status'] | 'in_review', string> = {
+  ready: '解读已就绪',
+  exempt: '免予解读',
+  pending: '待送审',
+  in_review: '随政策审查中',
+  blocked: '解读未就绪',
+};
+
 export function syncState({ policy, interpretation }: { policy: Pick<StaffPolicy, 'status' | 'currentVersion'>; interpretation: StaffInterpretation }): { label: string; ok: boolean; message: string; settled: boolean } {
   if ((policy.status === 'published' || policy.status === 'repealed') && policy.currentVersion) {
     const release = interpretation.releases.find((r) => r.version === policy.currentVersion);
@@ -298,7 +306,7 @@ export function syncState({ policy, interpretation }: { policy: Pick<StaffPolicy
       : { label: '未随政策发布', ok: false, message: `第 ${policy.currentVersion} 版发布时没有解读材料（导入的历史文件）。`, settled: true };
   }
   const { gate } = interpretation;
-  return { label: gate.status === 'ready' ? '解读已就绪' : gate.status === 'exempt' ? '免予解读' : '解读未就绪', ok: gate.status !== 'blocked', message: gate.message, settled: false };
+  return { label: GATE_LABELS[gate.status === 'pending' && gate.code === 'interpretation_in_review' ? 'in_review' : gate.status], ok: gate.status !== 'blocked', message: gate.message, settled: false };
 }
 
 function syncStatus({ policy, interpretation }: { policy: StaffPolicy; interpretation: StaffInterpretation }): SafeHtml {
@@ -320,6 +328,7 @@ function syncStatus({ policy, interpretation }: { policy: StaffPolicy; interpret
     ${completeness.warnings.length > 0 && html`<p class="meta">提示：${completeness.warnings.join('；')}</p>`}
     ${
       !state.settled &&
+      policy.status !== 'draft' &&
       roundReviews.length > 0 &&
       html`<p>本轮审查看到的解读材料：${roundReviews
         .map((r) => `${REVIEW_KIND_LABELS[r.kind as keyof typeof REVIEW_KIND_LABELS] ?? r.kind}${r.coversCurrent ? '与当前内容一致' : '此后已修改，需要重新审查'}`)
