@@ -411,7 +411,20 @@ export class InterpretationService implements InterpretationPublisher {
    * Attaches a package to the current version of a policy published without one (demo data,
    * documents imported with their history). Refused when the version already has a package.
    */
-  async importPackage({ policyId, content, faqs, actor }: { policyId: string; content: PackageContent; faqs: { question: string; answer: string; category: string | null }[]; actor: Actor }) {
+  async importPackage({
+    policyId,
+    content,
+    faqs,
+    actor,
+    exemption = null,
+  }: {
+    policyId: string;
+    content: PackageContent;
+    faqs: { question: string; answer: string; category: string | null }[];
+    actor: Actor;
+    /** Instead of a package, the recorded reason why the version has none (三同步 still holds). */
+    exemption?: string | null;
+  }) {
     const policy = await this.requirePolicy(policyId);
     if (policy.currentVersion === null) throw invalidState({ code: 'policy_not_published', message: '只能为已发布的政策导入解读材料' });
     if (await this.repo.getRelease({ policyId, version: policy.currentVersion })) {
@@ -437,7 +450,8 @@ export class InterpretationService implements InterpretationPublisher {
       updatedBy: actor.id,
       revision: 1,
     }));
-    const draft: InterpretationDraft = { policyId, content, exemption: null, basedOnVersion: version.version, revision: 1, updatedAt: at, updatedBy: actor.id };
+    const recorded = exemption === null ? null : { reason: exemption, recordedBy: actor.id, recordedAt: at };
+    const draft: InterpretationDraft = { policyId, content, exemption: recorded, basedOnVersion: version.version, revision: 1, updatedAt: at, updatedBy: actor.id };
     const base = await this.baseFor({ policyId, targetVersion: version.version, predecessorId: version.predecessorId, publishedAt: version.publishedAt });
     const comparison: Comparison | null = base
       ? { base: side(base.version), target: side(version), relation: base.relation, ...compareArticles({ before: base.version.articles, after: version.articles, notes: content.comparisonNotes }) }
@@ -446,14 +460,14 @@ export class InterpretationService implements InterpretationPublisher {
       policy,
       content,
       taxonomy: this.deps.taxonomy.current(),
-      exempt: false,
+      exempt: recorded !== null,
       unannotatedChanges: comparison ? comparison.changes.filter((c) => c.kind !== 'unchanged' && c.note === null).length : 0,
     });
     const release: InterpretationRelease = {
       policyId,
       version: version.version,
       content,
-      exemption: null,
+      exemption: recorded,
       digest: packageDigest({ draft, draftFaqs: [] }) ?? '',
       completeness,
       faqs: items,

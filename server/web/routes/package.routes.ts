@@ -160,7 +160,7 @@ export function packageRoutes({ kit }: { kit: PortalKit }): express.Router {
   }) => {
     const interpretation = await packages.getStaffView({ policyId: policy.id });
     const state = { ...freshState(interpretation), ...patch, form, errors };
-    kit.render(res, packagePage({ ctx: webContext(res), policy, interpretation, canEdit: drafts(actor), state }), status);
+    kit.render(res, packagePage({ ctx: webContext(res), policy, interpretation, canEdit: drafts(actor), state, userNames: new Map((await services.users.list()).map((user) => [user.id, user.name])) }), status);
   };
 
   const saved = (res: Response, policy: StaffPolicy, flash: FlashCode, anchor: string) => {

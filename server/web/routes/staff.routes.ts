@@ -250,6 +250,7 @@ export function staffRoutes({ kit }: { kit: PortalKit }): express.Router {
         preview,
         interpretation: await services.interpretation.packages.getStaffView({ policyId: policy.id }),
         suggestions: suggestionsFor(shown),
+        drafterName: (await services.users.list()).find((user) => user.id === policy.createdBy)?.name ?? policy.createdBy,
       }),
       status,
     );

@@ -124,6 +124,14 @@ export function interpretationSlot({ view, title }: { view: PublicInterpretation
   </div>`;
 }
 
+/** 三同步 on the public page: a version without a package says why, rather than leaving a gap. */
+export function noPackageSlot({ reason }: { reason: string | null }): SafeHtml {
+  return html`<div class="notice no-package">
+    <p><strong>本文件没有发布解读材料。</strong></p>
+    <p>${reason ? html`原因：${reason}` : '该版本发布时没有随文发布解读材料。'}</p>
+  </div>`;
+}
+
 export function faqSlot({ faqs, policyId }: { faqs: readonly PublicFaq[]; policyId: string }): SafeHtml {
   return html`<div class="faq-list">
     ${faqs.map(

@@ -20,8 +20,17 @@ export function statusBadge(status: PolicyStatus): SafeHtml {
   return html`<span class="badge badge-status">${STATUS_LABELS[status]}</span>`;
 }
 
+const STAFF_HOME = { label: '政策工作台', href: '/staff' };
+
 export function staffLayout({ ctx, title, body, crumbs }: { ctx: WebContext; title: string; body: SafeHtml; crumbs?: { label: string; href?: string }[] }): SafeHtml {
-  return layout({ ctx, title, crumbs: [{ label: '政策工作台', href: '/staff' }, ...(crumbs ?? [{ label: title }])], body });
+  const trail = crumbs ?? [{ label: title }];
+  // The workbench itself is the first crumb: never name it twice.
+  return layout({ ctx, title, crumbs: trail[0]?.label === STAFF_HOME.label ? trail : [STAFF_HOME, ...trail], body });
+}
+
+/** A policy never published has no validity yet: its workflow status is what there is to say. */
+export function staffValidity(policy: Pick<StaffPolicy, 'status' | 'validity' | 'currentVersion'>): SafeHtml {
+  return policy.currentVersion === null ? html`<span class="muted">${STATUS_LABELS[policy.status]}，尚未发布</span>` : html`${VALIDITY_LABELS[policy.validity]}`;
 }
 
 export type PolicyTab = 'content' | 'interpretation' | 'comparison' | 'faqs' | 'audience' | 'deliveries';
@@ -101,7 +110,7 @@ export function policyListPage({
             <td><a href="/staff/policies/${p.id}">${p.title}</a></td>
             <td>${p.docNumber ?? '—'}</td>
             <td>${statusBadge(p.status)}</td>
-            <td>${VALIDITY_LABELS[p.validity]}</td>
+            <td>${staffValidity(p)}</td>
             <td>${formatInstant(p.updatedAt)}</td>
           </tr>`,
         )}</tbody>
@@ -444,10 +453,13 @@ export function editPolicyPage({
   preview,
   interpretation,
   suggestions,
+  drafterName,
 }: {
   ctx: WebContext;
   actor: Actor;
   policy: StaffPolicy;
+  /** The drafter's name; the id only for someone no longer in the user list. */
+  drafterName: string;
   taxonomy: Taxonomy;
   values: PolicyFormValues;
   errors: FieldError[];
@@ -463,7 +475,7 @@ export function editPolicyPage({
     ctx,
     title: policy.title,
     body: html`<h1>${policy.title}</h1>
-      <p class="meta">编号 ${policy.id} · ${statusBadge(policy.status)} · 起草人 ${policy.createdBy} · 最后修改 ${formatInstant(policy.updatedAt)}</p>
+      <p class="meta">编号 ${policy.id} · ${statusBadge(policy.status)} · 起草人 ${drafterName} · 最后修改 ${formatInstant(policy.updatedAt)}</p>
       ${policyTabs({ policy, current: 'content' })}
       ${workflowPanel({ ctx, actor, policy, errors: workflowErrors, interpretation })}
       ${
