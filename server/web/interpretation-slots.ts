@@ -41,7 +41,7 @@ export function interpretationExtensions({ services }: { services: Services }): 
     policySlots: {
       interpretation: async ({ policy }) => {
         const view = await viewOf(policy);
-        if (!view) return noPackageSlot({ reason: null });
+        if (!view) return null;
         return view.exempt ? noPackageSlot({ reason: view.exempt.reason }) : interpretationSlot({ view, title: policy.title });
       },
       faq: async ({ policy }) => {

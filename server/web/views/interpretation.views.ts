@@ -125,10 +125,10 @@ export function interpretationSlot({ view, title }: { view: PublicInterpretation
 }
 
 /** 三同步 on the public page: a version without a package says why, rather than leaving a gap. */
-export function noPackageSlot({ reason }: { reason: string | null }): SafeHtml {
+export function noPackageSlot({ reason }: { reason: string }): SafeHtml {
   return html`<div class="notice no-package">
     <p><strong>本文件没有发布解读材料。</strong></p>
-    <p>${reason ? html`原因：${reason}` : '该版本发布时没有随文发布解读材料。'}</p>
+    <p>原因：${reason}</p>
   </div>`;
 }
 
