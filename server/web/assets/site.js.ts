@@ -20,7 +20,8 @@ export const SITE_JS = String.raw`
     if (!target) return;
     var details = target.tagName === 'DETAILS' ? target : target.closest('details');
     if (details) details.open = true;
-    target.scrollIntoView({ block: 'start' });
+    // Instant: a smooth scroll is cut short when the images above load and move the page.
+    target.scrollIntoView({ block: 'start', behavior: 'instant' });
     if (target.tagName === 'DETAILS') {
       var summary = target.querySelector('summary');
       if (summary) summary.focus({ preventScroll: true });
