@@ -145,7 +145,7 @@ export async function benchDelivery(): Promise<BenchRow[]> {
       await dispatcher.stop();
       const elapsed = (performance.now() - started) / 1000;
       dispatched.push(((await sink.count()) - before) / elapsed);
-      const stats = await services.store.deliveries.queueStats();
+      const stats = await services.store.deliveryLog.queueStats();
       if (stats.some((row) => row.status !== 'pending')) recordedAll = false;
     }
     tuned.close();

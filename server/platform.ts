@@ -334,7 +334,7 @@ function healthCheck({ services, roles, dispatcher, now }: { services: Services;
 
 /** Lanes of every worker process (from their reports) and, in a worker process, its WeChat login. */
 async function pushHealth({ services, dispatcher, now }: { services: Services; dispatcher: PushDispatcher | null; now: () => Date }) {
-  const lanes = await services.store.deliveries.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() });
+  const lanes = await services.store.deliveryLeases.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() });
   return {
     lanes: lanes.map(({ owner, channel, state, reason, account, dryRun }) => ({ owner, channel, state, reason, account, dryRun })),
     ...(dispatcher?.gateway ? { wechat: dispatcher.gateway.status() } : {}),

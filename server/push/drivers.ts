@@ -84,7 +84,7 @@ export class WechatDriver implements ChannelDriver {
       const status = gateway.status();
       return `微信机器人未登录（${status.state}${status.detail ? `：${status.detail}` : ''}）`;
     }
-    const sentToday = await this.deps.store.deliveries.countSent({ channel: 'wechat', account: this.account(), since: shanghaiMidnight(this.deps.now()).toISOString() });
+    const sentToday = await this.deps.store.deliveryLog.countSent({ channel: 'wechat', account: this.account(), since: shanghaiMidnight(this.deps.now()).toISOString() });
     if (sentToday >= limits.dailyBudget) return `已达到今日发送上限（${limits.dailyBudget} 条），明天继续`;
     return null;
   }

@@ -61,7 +61,7 @@ export function createPushServices({
   const unsubscribe = new UnsubscribeService({ store, subscriptions, signer, baseUrl: config.PUBLIC_BASE_URL, now });
   const metrics = new PushMetrics({ store });
   metrics.useLaneState(async () => {
-    const lanes = await store.deliveries.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() });
+    const lanes = await store.deliveryLeases.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() });
     const wechat = lanes.filter((l) => l.channel === 'wechat');
     const paused: Record<string, number> = {};
     for (const lane of lanes) paused[lane.channel] = Math.max(paused[lane.channel] ?? 0, lane.state === 'paused' ? 1 : 0);

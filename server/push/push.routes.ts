@@ -50,7 +50,7 @@ export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log
       summary: '我的推送偏好（申报截止提醒）',
       access: 'subscriber',
       response: pushPreferencesSchema,
-      handler: async ({ subscriber }) => store.deliveries.getPreferences(me(subscriber)),
+      handler: async ({ subscriber }) => store.pushSettings.getPreferences(me(subscriber)),
     }),
     defineRoute({
       method: 'put',
@@ -61,7 +61,7 @@ export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log
       body: updatePushPreferencesBodySchema,
       response: pushPreferencesSchema,
       handler: async ({ subscriber, body }) => {
-        await store.deliveries.setPreferences({ subscriberId: me(subscriber), preferences: body, at: now().toISOString() });
+        await store.pushSettings.setPreferences({ subscriberId: me(subscriber), preferences: body, at: now().toISOString() });
         return body;
       },
     }),
@@ -76,8 +76,8 @@ export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log
         lanes: z.array(z.object({ owner: z.string(), channel: channelSchema, state: z.string(), reason: z.string().nullable(), account: z.string().nullable(), dryRun: z.boolean(), updatedAt: z.string() })),
       }),
       handler: async () => ({
-        controls: await store.deliveries.listControls(),
-        lanes: await store.deliveries.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() }),
+        controls: await store.pushSettings.listControls(),
+        lanes: await store.deliveryLeases.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() }),
       }),
     }),
     defineRoute({
@@ -91,7 +91,7 @@ export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log
       response: channelControlSchema,
       handler: async ({ params, body, actor }) => {
         const at = now().toISOString();
-        await store.deliveries.setControl({ channel: params.channel, paused: body.paused, reason: body.reason, by: actor?.id ?? 'admin', at });
+        await store.pushSettings.setControl({ channel: params.channel, paused: body.paused, reason: body.reason, by: actor?.id ?? 'admin', at });
         return { channel: params.channel, paused: body.paused, reason: body.reason, updatedBy: actor?.id ?? 'admin', updatedAt: at };
       },
     }),

@@ -26,13 +26,13 @@ describe('two dispatchers on one outbox (separate store connections)', function 
     try {
       a.start();
       b.start();
-      await waitFor(async () => (await first.store.deliveries.queueStats()).length === 0, { timeoutMs: 20_000, intervalMs: 50 });
+      await waitFor(async () => (await first.store.deliveryLog.queueStats()).length === 0, { timeoutMs: 20_000, intervalMs: 50 });
       await Promise.all([a.stop(), b.stop()]);
       const files = fs.readdirSync(path.join(dir, 'outbox')).filter((f) => f.endsWith('.eml'));
       const refs = files.map((f) => /^X-Policy-Push-Ref: (.+)$/m.exec(fs.readFileSync(path.join(dir, 'outbox', f), 'utf8'))?.[1]?.trim());
       expect(files).to.have.length(1500);
       expect(new Set(refs).size).to.equal(1500);
-      const db = first.store.deliveries;
+      const db = first.store.deliveryLog;
       const attempts = await db.listAttempts({ deliveryIds: Array.from({ length: 1500 }, (_, i) => i + 1), messageIds: [] });
       expect(attempts.filter((x) => x.outcome === 'sent')).to.have.length(1500);
       const byWorker = new Map<string, number>();

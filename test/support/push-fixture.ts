@@ -84,7 +84,7 @@ export async function openPushFixture({ env = {}, start }: { env?: Record<string
         explanation: { eligible: true, eligibility: {}, unknown: [], subscriptions: [{ subscriptionId: r.subscription.id, matchedTags: { need: ['need-pledge'] }, matchedKeywords: [] }] },
         urgent: r.urgent ?? false,
       }));
-      return services.store.deliveries.enqueue(deliveries, current.toISOString());
+      return services.store.outbox.enqueue(deliveries, current.toISOString());
     },
     dispatcher({ emailTransport, config: overrides = {} }: { emailTransport?: EmailTransport; config?: Partial<Config> } = {}): PushDispatcher {
       const dispatcher = new PushDispatcher({ config: { ...config, ...overrides }, store: services.store, push: services.push, logger, now, ...(emailTransport ? { emailTransport } : {}) });

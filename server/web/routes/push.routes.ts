@@ -53,8 +53,8 @@ export function pushPageRoutes({ kit }: { kit: PortalKit }): express.Router {
     const store = services.store;
     const { deliveries, messages } = await store.webAccounts.listPushHistory({ subscriberId: park.id, limit: HISTORY_LIMIT });
     const carried = new Map<number, Delivery[]>();
-    for (const message of messages.filter((m) => m.kind === 'digest')) carried.set(message.id, await store.deliveries.listByMessage(message.id));
-    const attempts = await store.deliveries.listAttempts({ deliveryIds: deliveries.map((d) => d.id), messageIds: messages.map((m) => m.id) });
+    for (const message of messages.filter((m) => m.kind === 'digest')) carried.set(message.id, await store.digests.listByMessage(message.id));
+    const attempts = await store.deliveryLog.listAttempts({ deliveryIds: deliveries.map((d) => d.id), messageIds: messages.map((m) => m.id) });
     const subscriptions = await store.subscriptions.listBySubscriber({ subscriberId: park.id, includeEnded: true });
     const subscriptionNames = new Map(subscriptions.map((s) => [s.id, s.name]));
     const memberIds = [...new Set(messages.flatMap((m) => (m.payload.kind === 'digest' ? m.payload.parkItems.flatMap((i) => i.memberIds) : [])))];
