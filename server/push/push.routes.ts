@@ -12,14 +12,14 @@ import { policyIdParamsSchema } from '../../schemas/policy.schema.js';
 import { channelSchema } from '../../schemas/subscriber.schema.js';
 import { DomainError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
-import type { Store } from '../ports/store.port.js';
 import type { DeliveryLogService } from './delivery-log.service.js';
 import type { PushMetrics } from './metrics.js';
+import type { PushControlService } from './push-control.service.js';
 import type { UnsubscribeService } from './unsubscribe.service.js';
 
 const tokenSchema = z.string().min(10).max(300);
 
-export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log: DeliveryLogService; unsubscribe: UnsubscribeService; now: () => Date }) {
+export function pushRoutes({ log, unsubscribe, control }: { log: DeliveryLogService; unsubscribe: UnsubscribeService; control: PushControlService }) {
   return [
     defineRoute({
       method: 'get',
@@ -50,7 +50,7 @@ export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log
       summary: '我的推送偏好（申报截止提醒）',
       access: 'subscriber',
       response: pushPreferencesSchema,
-      handler: async ({ subscriber }) => store.pushSettings.getPreferences(me(subscriber)),
+      handler: async ({ subscriber }) => control.preferences({ subscriberId: me(subscriber) }),
     }),
     defineRoute({
       method: 'put',
@@ -60,10 +60,7 @@ export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log
       access: 'subscriber',
       body: updatePushPreferencesBodySchema,
       response: pushPreferencesSchema,
-      handler: async ({ subscriber, body }) => {
-        await store.pushSettings.setPreferences({ subscriberId: me(subscriber), preferences: body, at: now().toISOString() });
-        return body;
-      },
+      handler: async ({ subscriber, body }) => control.setPreferences({ subscriberId: me(subscriber), preferences: body }),
     }),
     defineRoute({
       method: 'get',
@@ -75,10 +72,7 @@ export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log
         controls: z.array(channelControlSchema),
         lanes: z.array(z.object({ owner: z.string(), channel: channelSchema, state: z.string(), reason: z.string().nullable(), account: z.string().nullable(), dryRun: z.boolean(), updatedAt: z.string() })),
       }),
-      handler: async () => ({
-        controls: await store.pushSettings.listControls(),
-        lanes: await store.deliveryLeases.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() }),
-      }),
+      handler: async () => control.channels(),
     }),
     defineRoute({
       method: 'put',
@@ -89,11 +83,7 @@ export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log
       params: z.strictObject({ channel: channelSchema }),
       body: z.strictObject({ paused: z.boolean(), reason: z.string().trim().max(200).nullable().default(null) }),
       response: channelControlSchema,
-      handler: async ({ params, body, actor }) => {
-        const at = now().toISOString();
-        await store.pushSettings.setControl({ channel: params.channel, paused: body.paused, reason: body.reason, by: actor?.id ?? 'admin', at });
-        return { channel: params.channel, paused: body.paused, reason: body.reason, updatedBy: actor?.id ?? 'admin', updatedAt: at };
-      },
+      handler: async ({ params, body, actor }) => control.setControl({ channel: params.channel, paused: body.paused, reason: body.reason, by: actor?.id ?? 'admin' }),
     }),
   ];
 }

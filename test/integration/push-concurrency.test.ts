@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { seedEmailOutbox } from '../../bench/support/push-seed.js';
+import { createPushAdapters } from '../../server/adapters/adapter-factory.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { closeServices, openServices } from '../../server/platform.js';
@@ -21,8 +22,9 @@ describe('two dispatchers on one outbox (separate store connections)', function 
     await first.taxonomy.seed({ dimensions: [], tags: TEST_TAXONOMY_TAGS });
     await seedEmailOutbox({ services: first, count: 1500, domain: 'two.example.cn' });
     const second = await openServices({ config, logger });
-    const a = new PushDispatcher({ config, store: first.store, push: first.push, logger, now: () => new Date() });
-    const b = new PushDispatcher({ config, store: second.store, push: second.push, logger, now: () => new Date() });
+    const now = () => new Date();
+    const a = new PushDispatcher({ config, store: first.store, push: first.push, logger, now, ...createPushAdapters({ config, logger, now }) });
+    const b = new PushDispatcher({ config, store: second.store, push: second.push, logger, now, ...createPushAdapters({ config, logger, now }) });
     try {
       a.start();
       b.start();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { expect } from 'chai';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
 import type { Subscription } from '../../schemas/subscription.schema.js';
+import type { WechatyChatGateway } from '../../server/adapters/wechaty/wechaty.chat-gateway.js';
 import type { PushDispatcher } from '../../server/push/push-platform.js';
 import { openPushFixture, type PushFixture } from '../support/push-fixture.js';
 import { waitFor } from '../support/smtp-sink.js';
@@ -12,7 +13,7 @@ const JITTER_MS = 40;
 describe('push by WeChat: mock puppet, pacing, park digests, logged-out pause, kill switch, dry-run, budget', function () {
   this.timeout(30_000);
   let f: PushFixture;
-  let dispatcher: PushDispatcher;
+  let dispatcher: PushDispatcher<WechatyChatGateway>;
   let park: Subscriber;
   let alpha: Subscriber;
   let beta: Subscriber;
