@@ -352,7 +352,17 @@ export const faqSearchHitSchema = z.object({
   }),
 });
 export const faqSearchResponseSchema = z
-  .object({ total: z.number().int(), page: z.number().int(), pageSize: z.number().int(), hits: z.array(faqSearchHitSchema) })
+  .object({
+    total: z.number().int(),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    noRelevantAnswer: z.boolean().describe('有检索词但没有足够相关的问答时为 true（hits 为空），不以无关的问答充数'),
+    askQuestion: z
+      .object({ message: z.string(), href: z.string().describe('留言提问的入口：限定政策时为该政策的留言表单，否则为政策检索页') })
+      .nullable()
+      .describe('没有相关问答时，提示改为留言提问'),
+    hits: z.array(faqSearchHitSchema),
+  })
   .meta({ id: 'FaqSearchResponse' });
 export type FaqSearchResponse = z.infer<typeof faqSearchResponseSchema>;
 
@@ -506,7 +516,7 @@ export const interpretationReleaseSchema = z
 export type InterpretationRelease = z.infer<typeof interpretationReleaseSchema>;
 
 export const gateSchema = z.object({
-  status: z.enum(['ready', 'exempt', 'blocked']),
+  status: z.enum(['ready', 'exempt', 'pending', 'blocked']).describe('pending：解读材料已齐备，尚未送审或正在本轮审查中'),
   code: z.string().nullable(),
   message: z.string(),
 });

@@ -144,7 +144,7 @@ export function interpretationGate({
     return {
       status: 'blocked',
       code: 'interpretation_incomplete',
-      message: `三同步：解读材料不完整，缺少${labels.join('、')}。请补全后重新送审，或记录免予解读的理由`,
+      message: `三同步：解读材料不完整，缺少${labels.join('、')}。请补全后送审，或记录免予解读的理由`,
       details: { missing: completeness.missing },
     };
   }
@@ -161,4 +161,66 @@ export function interpretationGate({
     };
   }
   return draft.exemption ? { status: 'exempt', reason: draft.exemption.reason } : { status: 'ready' };
+}
+
+export interface StaffGate {
+  /** pending: the package is in order and waits for (or is in) this round's review. */
+  status: 'ready' | 'exempt' | 'pending' | 'blocked';
+  code: string | null;
+  message: string;
+}
+
+/**
+ * The 三同步 state as staff read it, true in every workflow state. {@link interpretationGate}
+ * answers "may this be published now", which for a draft (never submitted, returned, or reopened)
+ * or a policy still in review is the wrong question: there the round's reviews are yet to come,
+ * and only a review that saw another package than the current one is a problem to act on.
+ */
+export function staffGate({
+  policyStatus,
+  draft,
+  digest,
+  completeness,
+  roundCoverage,
+  earlierReviews,
+}: {
+  policyStatus: PolicyRecord['status'];
+  draft: InterpretationDraft | null;
+  digest: string | null;
+  completeness: Completeness;
+  roundCoverage: readonly ReviewCoverage[];
+  /** Whether the policy was ever reviewed before (returned, or reopened after approval). */
+  earlierReviews: boolean;
+}): StaffGate {
+  const before = interpretationGate({ draft, digest, completeness, coverage: null });
+  if (before.status === 'blocked') return { status: 'blocked', code: before.code, message: before.message };
+  const exemption = draft?.exemption ?? null;
+  if (policyStatus === 'draft') {
+    if (exemption) return { status: 'exempt', code: 'interpretation_not_submitted', message: `已记录免予解读的理由：${exemption.reason}。尚未送审，送审时该理由随政策一并审查。` };
+    return {
+      status: 'pending',
+      code: 'interpretation_not_submitted',
+      message: earlierReviews
+        ? '解读材料已齐备，尚未重新送审。此前的审查不再有效：重新送审后，解读材料随政策接受新一轮审查。'
+        : '解读材料已齐备，尚未送审。送审时随政策一并审查。',
+    };
+  }
+  if (policyStatus === 'in_review') {
+    if (roundCoverage.some((entry) => entry.digest !== digest)) {
+      return { status: 'blocked', code: 'interpretation_not_reviewed', message: '三同步：本轮已有审查看到的是修改前的解读材料，请退回后重新送审' };
+    }
+    const subject = exemption ? `免予解读的理由（${exemption.reason}）` : '解读材料';
+    return {
+      status: 'pending',
+      code: 'interpretation_in_review',
+      message:
+        roundCoverage.length === 0
+          ? `审查中：${subject}已随政策一并送审，等待保密审查和合法性审查。`
+          : `审查中：本轮已记录的审查看到的正是当前的${subject}；保密审查和合法性审查均通过后即可发布。`,
+    };
+  }
+  const gate = interpretationGate({ draft, digest, completeness, coverage: roundCoverage });
+  if (gate.status === 'blocked') return { status: 'blocked', code: gate.code, message: gate.message };
+  if (gate.status === 'exempt') return { status: 'exempt', code: null, message: `免予解读：${gate.reason}` };
+  return { status: 'ready', code: null, message: '解读材料完整，且已随政策通过本轮审查' };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { packageContentSchema } from '../../schemas/interpretation.schema.js';
 import type { Actor } from '../services/actor.js';
 import type { FaqService } from './faq.service.js';
-import type { InterpretationService } from './interpretation.service.js';
+import { emptyContent, type InterpretationService } from './interpretation.service.js';
 
 const DEMO_EDITOR: Actor = { id: 'demo-interpretation', name: '示例解读起草', role: 'drafter' };
 
@@ -27,12 +27,21 @@ function read(name: string): DemoPackage[] {
   return demoPackagesSchema.parse(JSON.parse(fs.readFileSync(demoFile(name), 'utf8')));
 }
 
-/** Packages with FAQs for demo policies imported as published, so a fresh start shows interpretations. */
+const demoExemptionsSchema = z.array(z.object({ policyId: z.string(), reason: z.string().min(10) }));
+
+/**
+ * Packages with FAQs for demo policies imported as published, so a fresh start shows
+ * interpretations, and for every other published demo policy the recorded reason it has none: the
+ * demo keeps the 三同步 rule it demonstrates.
+ */
 export async function loadDemoInterpretations({ interpretation }: { interpretation: InterpretationService }): Promise<number> {
   let loaded = 0;
   for (const entry of read('interpretations.json')) {
     await interpretation.importPackage({ policyId: entry.policyId, content: entry.content, faqs: entry.faqs, actor: DEMO_EDITOR });
     loaded += 1;
+  }
+  for (const entry of demoExemptionsSchema.parse(JSON.parse(fs.readFileSync(demoFile('exemptions.json'), 'utf8')))) {
+    await interpretation.importPackage({ policyId: entry.policyId, content: emptyContent(), faqs: [], actor: DEMO_EDITOR, exemption: entry.reason });
   }
   return loaded;
 }

@@ -2,11 +2,12 @@ import crypto from 'node:crypto';
 import type { DimensionId } from '../../schemas/taxonomy.schema.js';
 import type { FaqItem, FaqSearchQuery, FaqSearchResponse, PublicFaq } from '../../schemas/interpretation.schema.js';
 import { invalid, invalidState, notFound } from '../errors.js';
-import type { FaqIndex, FaqSearchDoc } from '../ports/faq-index.port.js';
+import type { FaqIndex, FaqSearchDoc, FaqSearchHitDoc } from '../ports/faq-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { Actor } from '../services/actor.js';
 import type { TaxonomyService } from '../services/taxonomy.service.js';
 import { effectiveValidity, shanghaiToday } from '../services/validity.js';
+import { faqRelevanceRule } from './faq-relevance.js';
 import type { InterpretationService } from './interpretation.service.js';
 
 type FaqWritten = (policyId: string) => Promise<void>;
@@ -165,19 +166,36 @@ export class FaqService {
       tagFilters[tag.dimension] = [...new Set([...(tagFilters[tag.dimension] ?? []), id])];
     }
     const today = shanghaiToday(this.deps.now());
-    const result = await this.deps.index.searchFaqs({
-      ...(query.q ? { q: query.q } : {}),
+    const offset = (query.page - 1) * query.pageSize;
+    const request = {
       ...(query.policyId ? { policyId: query.policyId } : {}),
       tagFilters,
-      offset: (query.page - 1) * query.pageSize,
-      limit: query.pageSize,
       today,
-    });
+    };
+    const rule = query.q ? faqRelevanceRule(query.q) : null;
+    let total: number;
+    let hits: FaqSearchHitDoc[];
+    if (!query.q || !rule?.judged) {
+      const result = await this.deps.index.searchFaqs({ ...request, ...(query.q ? { q: query.q } : {}), offset, limit: query.pageSize });
+      total = result.total;
+      hits = result.hits;
+    } else {
+      // Relevance is judged here, not by the engine, so every engine answers the same; the engine's
+      // order is kept and the page is cut from the relevant hits.
+      const window = Math.max(RELEVANCE_WINDOW, offset + query.pageSize);
+      const result = await this.deps.index.searchFaqs({ ...request, q: query.q, offset: 0, limit: window });
+      const relevant = result.hits.filter((hit) => rule.isRelevant(hit.doc));
+      total = relevant.length;
+      hits = relevant.slice(offset, offset + query.pageSize);
+    }
+    const noRelevantAnswer = Boolean(query.q) && total === 0;
     return {
-      total: result.total,
+      total,
       page: query.page,
       pageSize: query.pageSize,
-      hits: result.hits.map(({ doc, questionHtml, answerSnippet, score }) => ({
+      noRelevantAnswer,
+      askQuestion: noRelevantAnswer ? askQuestionOffer(query.policyId ?? null) : null,
+      hits: hits.map(({ doc, questionHtml, answerSnippet, score }) => ({
         faqId: doc.faqId,
         question: doc.question,
         answer: doc.answer,
@@ -190,6 +208,19 @@ export class FaqService {
       })),
     };
   }
+}
+
+/** How many hits of a plain question are judged for relevance before paging. */
+const RELEVANCE_WINDOW = 200;
+
+/**
+ * Where to ask when no FAQ answers: questions are asked about one policy, so a search scoped to a
+ * policy offers its form and an open search the policy search, whose pages carry the form.
+ */
+function askQuestionOffer(policyId: string | null): { message: string; href: string } {
+  return policyId
+    ? { message: '常见问题中没有足够相关的解答。您可以就本政策留言提问，工作人员一般在 3 个工作日内答复。', href: `/policies/${policyId}/questions` }
+    : { message: '常见问题中没有足够相关的解答。您可以先检索相关政策，在政策页面留言提问，工作人员一般在 3 个工作日内答复。', href: '/search' };
 }
 
 function policyOf({ doc, today }: { doc: FaqSearchDoc; today: string }) {

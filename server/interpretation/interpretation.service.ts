@@ -24,7 +24,7 @@ import type { Actor } from '../services/actor.js';
 import type { InterpretationGate } from '../services/policy-workflow.js';
 import type { TaxonomyService } from '../services/taxonomy.service.js';
 import { compareArticles } from './comparison.js';
-import { checkCompleteness, interpretationGate, packageDigest, type ReviewCoverage } from './completeness.js';
+import { checkCompleteness, interpretationGate, packageDigest, staffGate, type ReviewCoverage } from './completeness.js';
 import { processImage } from './image-upload.js';
 import { cardKeyPoints, layoutSummaryCard, type CardInput } from './summary-card.js';
 
@@ -120,19 +120,21 @@ export class InterpretationService implements InterpretationPublisher {
     ]);
     const digestOf = new Map(digests.map((d) => [d.reviewId, d.digest]));
     const roundCoverage = reviews.filter((r) => r.round === policy.reviewRound).map((review) => ({ review, digest: digestOf.get(review.id) ?? null }));
-    const gate = interpretationGate({ draft: state.draft, digest: state.digest, completeness: state.completeness, coverage: roundCoverage });
+    const gate = staffGate({
+      policyStatus: policy.status,
+      draft: state.draft,
+      digest: state.digest,
+      completeness: state.completeness,
+      roundCoverage,
+      earlierReviews: reviews.length > 0,
+    });
     return {
       policyId,
       policyStatus: policy.status,
       draft: state.draft,
       digest: state.digest,
       completeness: state.completeness,
-      gate:
-        gate.status === 'blocked'
-          ? { status: 'blocked', code: gate.code, message: gate.message }
-          : gate.status === 'exempt'
-            ? { status: 'exempt', code: null, message: `免予解读：${gate.reason}` }
-            : { status: 'ready', code: null, message: '解读材料完整，且已随政策通过本轮审查' },
+      gate,
       reviews: reviews
         .filter((review) => digestOf.has(review.id))
         .map((review) => ({
@@ -412,7 +414,20 @@ export class InterpretationService implements InterpretationPublisher {
    * Attaches a package to the current version of a policy published without one (demo data,
    * documents imported with their history). Refused when the version already has a package.
    */
-  async importPackage({ policyId, content, faqs, actor }: { policyId: string; content: PackageContent; faqs: { question: string; answer: string; category: string | null }[]; actor: Actor }) {
+  async importPackage({
+    policyId,
+    content,
+    faqs,
+    actor,
+    exemption = null,
+  }: {
+    policyId: string;
+    content: PackageContent;
+    faqs: { question: string; answer: string; category: string | null }[];
+    actor: Actor;
+    /** Instead of a package, the recorded reason why the version has none (三同步 still holds). */
+    exemption?: string | null;
+  }) {
     const policy = await this.requirePolicy(policyId);
     if (policy.currentVersion === null) throw invalidState({ code: 'policy_not_published', message: '只能为已发布的政策导入解读材料' });
     if (await this.repo.getRelease({ policyId, version: policy.currentVersion })) {
@@ -438,7 +453,8 @@ export class InterpretationService implements InterpretationPublisher {
       updatedBy: actor.id,
       revision: 1,
     }));
-    const draft: InterpretationDraft = { policyId, content, exemption: null, basedOnVersion: version.version, revision: 1, updatedAt: at, updatedBy: actor.id };
+    const recorded = exemption === null ? null : { reason: exemption, recordedBy: actor.id, recordedAt: at };
+    const draft: InterpretationDraft = { policyId, content, exemption: recorded, basedOnVersion: version.version, revision: 1, updatedAt: at, updatedBy: actor.id };
     const base = await this.baseFor({ policyId, targetVersion: version.version, predecessorId: version.predecessorId, publishedAt: version.publishedAt });
     const comparison: Comparison | null = base
       ? { base: side(base.version), target: side(version), relation: base.relation, ...compareArticles({ before: base.version.articles, after: version.articles, notes: content.comparisonNotes }) }
@@ -447,14 +463,14 @@ export class InterpretationService implements InterpretationPublisher {
       policy,
       content,
       taxonomy: this.deps.taxonomy.current(),
-      exempt: false,
+      exempt: recorded !== null,
       unannotatedChanges: comparison ? comparison.changes.filter((c) => c.kind !== 'unchanged' && c.note === null).length : 0,
     });
     const release: InterpretationRelease = {
       policyId,
       version: version.version,
       content,
-      exemption: null,
+      exemption: recorded,
       digest: packageDigest({ draft, draftFaqs: [] }) ?? '',
       completeness,
       faqs: items,

@@ -171,7 +171,7 @@ export class Composer {
       if (liveIds.length === 0) return this.skipped({ work, errorClass: 'unsubscribed', reason: '相关订阅已取消' });
       const view = await this.deps.content.policy({ policyId: delivery.policyId, version: delivery.version });
       if (!view) return this.skipped({ work, errorClass: 'superseded', reason: '版本不存在' });
-      const reasons = this.deps.content.reasons({ explanation: delivery.explanation, subscriptionNames: context.names });
+      const reasons = this.deps.content.reasons({ explanation: delivery.explanation, subscriptionNames: context.names, viewer: { kind: 'subscriber' } });
       const primary = liveIds.find((id) => context.subscriptions.get(id)?.endedAt === null) ?? liveIds[0] ?? '';
       const primaryName = context.subscriptions.get(primary)?.name ?? '订阅';
       const listTarget: UnsubscribeTarget = { scope: 'subscription', subscriptionId: primary };
@@ -218,7 +218,7 @@ export class Composer {
       const items: { view: PolicyView; reasons: string[] }[] = [];
       for (const d of kept) {
         const view = await this.deps.content.policy({ policyId: d.policyId, version: d.version });
-        if (view) items.push({ view, reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names }) });
+        if (view) items.push({ view, reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names, viewer: { kind: 'subscriber' } }) });
       }
       const parkItems: { view: PolicyView; memberNames: string[] }[] = [];
       for (const item of payload.parkItems) {

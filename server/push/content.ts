@@ -1,7 +1,7 @@
 import type { Explanation } from '../../schemas/delivery.schema.js';
 import type { PolicyVersion } from '../../schemas/policy.schema.js';
 import type { Store } from '../ports/store.port.js';
-import { describeExplanation } from '../matching/explain.js';
+import { describeExplanation, type ExplanationViewer } from '../matching/explain.js';
 import type { SubscriptionService } from '../services/subscription.service.js';
 import type { TaxonomyService } from '../services/taxonomy.service.js';
 
@@ -111,7 +111,7 @@ export class PushContent {
     };
   }
 
-  reasons({ explanation, subscriptionNames }: { explanation: Explanation; subscriptionNames: ReadonlyMap<string, string> }): string[] {
-    return describeExplanation({ explanation, taxonomy: this.deps.taxonomy.current(), subscriptionNames });
+  reasons({ explanation, subscriptionNames, viewer }: { explanation: Explanation; subscriptionNames: ReadonlyMap<string, string>; viewer: ExplanationViewer }): string[] {
+    return describeExplanation({ explanation, taxonomy: this.deps.taxonomy.current(), subscriptionNames, viewer });
   }
 }

@@ -100,7 +100,7 @@ export class DeliveryLogService {
       name: subscriber.name,
       deliveries: deliveries.map((d) => ({
         ...d,
-        reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names }),
+        reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names, viewer: { kind: 'staff', subscriberKind: subscriber.kind } }),
         attemptLog: attempts.filter((a) => a.deliveryId === d.id || (d.messageId !== null && a.messageId === d.messageId)),
       })),
       messages: messages.map((m) => ({ ...m, attemptLog: attempts.filter((a) => a.messageId === m.id) })),

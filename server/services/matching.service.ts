@@ -81,7 +81,7 @@ export class MatchingService {
           kind: subscriber?.kind ?? 'enterprise',
           channels: match.channels,
           explanation,
-          reasons: describeExplanation({ explanation, taxonomy, subscriptionNames: names }),
+          reasons: describeExplanation({ explanation, taxonomy, subscriptionNames: names, viewer: { kind: 'staff', subscriberKind: subscriber?.kind ?? 'enterprise' } }),
         };
       }),
       deliveries: {
@@ -169,7 +169,7 @@ export class MatchingService {
           validity: effectiveValidity({ validity: entry.validity, expiresAt: entry.version.expiresAt, today }),
           applicationWindow: entry.version.applicationWindow,
           explanation,
-          reasons: describeExplanation({ explanation, taxonomy, subscriptionNames: names }),
+          reasons: describeExplanation({ explanation, taxonomy, subscriptionNames: names, viewer: { kind: 'subscriber' } }),
         },
       ];
     });

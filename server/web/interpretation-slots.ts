@@ -3,7 +3,7 @@ import type { PublicPolicy } from '../../schemas/policy.schema.js';
 import { DomainError } from '../errors.js';
 import type { PortalExtensions } from './extensions.js';
 import type { PortalServices } from './kit.js';
-import { comparisonSlot, faqSlot, interpretationSlot, questionSlot } from './views/interpretation.views.js';
+import { comparisonSlot, faqSlot, interpretationSlot, noPackageSlot, questionSlot } from './views/interpretation.views.js';
 
 /** Absent things (no package, no older text to compare with) are not errors on a public page. */
 async function unlessMissing<T>(read: () => Promise<T>): Promise<T | null> {
@@ -41,7 +41,8 @@ export function interpretationExtensions({ interpretation }: { interpretation: P
     policySlots: {
       interpretation: async ({ policy }) => {
         const view = await viewOf(policy);
-        return view && !view.exempt ? interpretationSlot({ view, title: policy.title }) : null;
+        if (!view) return null;
+        return view.exempt ? noPackageSlot({ reason: view.exempt.reason }) : interpretationSlot({ view, title: policy.title });
       },
       faq: async ({ policy }) => {
         const view = await viewOf(policy);

@@ -265,8 +265,8 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(accountRoutes({ kit: only({ taxonomy, subscriptions, subscribers, matching, policies }) }));
   app.use(parkRoutes({ kit: only({ subscribers, subscriberImporter, taxonomy }) }));
   app.use(pushPageRoutes({ kit: only({ push, policies }) }));
-  app.use(staffRoutes({ kit: only({ taxonomy, policies, interpretation, matching }) }));
-  app.use(packageRoutes({ kit: only({ interpretation, policies }) }));
+  app.use(staffRoutes({ kit: only({ taxonomy, policies, interpretation, matching, users }) }));
+  app.use(packageRoutes({ kit: only({ interpretation, policies, users }) }));
   app.use(questionRoutes({ kit: only({ interpretation, policies }) }));
   app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage }) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));

@@ -20,7 +20,7 @@ import { createLogger } from '../../server/logger.js';
 import { startPlatform, type RunningPlatform } from '../../server/platform.js';
 import { normalizeText } from '../../server/text/text-normalizer.js';
 import { policyBody } from '../support/fixtures.js';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.js';
+import { startTestPlatform, TEST_ADMIN_TOKEN, type TestPlatform } from '../support/test-platform.js';
 
 // ---------------------------------------------------------------------------------------------
 // What the demo files say: every expectation below is computed from them, so the test follows
@@ -140,6 +140,10 @@ function sorted(ids: Iterable<string>): string[] {
 // Snippet checks
 
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+
+function escapeText(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => Object.entries(ENTITIES).find(([, plain]) => plain === char)?.[0] ?? char);
+}
 
 function unescapeHtml(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity);
@@ -656,6 +660,46 @@ describe('the demo library, as a newcomer uses it over HTTP', () => {
         const hit = (await searchAll({})).hits.find((h) => h.id === p.id);
         expect(hit, 'search shows the latest version').to.include({ version: p.versions.length, title: last.title });
       }
+    });
+  });
+
+  describe('三同步 in the demo', () => {
+    const published = demo.filter((p) => p.line.state !== 'draft');
+    const adminHeaders = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+
+    it('gives every published demo policy an interpretation package or a recorded exemption with its reason', async () => {
+      expect(published.length, 'published demo policies, the two workflow ones included').to.be.at.least(50);
+      const missing: string[] = [];
+      for (const p of published) {
+        const res = await t.api<{ draft: { exemption: { reason: string } | null } | null; releases: { version: number; exempt: boolean }[] }>({
+          path: `/api/v1/staff/policies/${p.id}/interpretation`,
+          headers: adminHeaders,
+        });
+        expect(res.status, p.id).to.equal(200);
+        const release = res.body.releases.find((r) => r.version === p.versions.length);
+        if (!release) {
+          missing.push(p.id);
+          continue;
+        }
+        if (release.exempt) expect(res.body.draft?.exemption?.reason ?? '', `${p.id}: exemption without a reason`).to.have.length.greaterThan(10);
+      }
+      expect(missing, 'published demo policies with neither a package nor an exemption').to.deep.equal([]);
+    });
+
+    it('shows on the page of an exempted public policy why it has no package', async () => {
+      const exempted: { id: string; reason: string }[] = [];
+      for (const p of published.filter((candidate) => candidate.listed)) {
+        const res = await t.api<{ exempt: { reason: string } | null }>({ path: `/api/v1/policies/${p.id}/interpretation` });
+        expect(res.status, p.id).to.equal(200);
+        if (res.body.exempt) exempted.push({ id: p.id, reason: res.body.exempt.reason });
+      }
+      expect(exempted.length).to.be.greaterThan(0);
+      for (const { id, reason } of exempted) {
+        const page = await t.api<string>({ path: `/policies/${id}`, headers: { accept: 'text/html' } });
+        expect(page.body, id).to.include('本文件没有发布解读材料').and.include(escapeText(reason));
+      }
+      const packaged = await t.api<string>({ path: '/policies/sh-ipa-2024-005', headers: { accept: 'text/html' } });
+      expect(packaged.body).to.not.include('本文件没有发布解读材料');
     });
   });
 

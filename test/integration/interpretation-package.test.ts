@@ -182,7 +182,7 @@ describe('interpretation packages and the 三同步 gate over HTTP', () => {
     const full = await patch(id, { revision: current.draft?.revision ?? 0, exemption: null, sections: COMPLETE_SECTIONS });
     expect(full.status).to.equal(200);
     // The earlier approvals saw another package: they do not cover this one.
-    expect(full.body.gate.code).to.equal('interpretation_not_reviewed');
+    expect(full.body.gate.code).to.equal('interpretation_not_submitted');
     expect((await post(`/api/v1/policies/${id}/submit`)).status).to.equal(200);
     await approve(id);
     expect((await post(`/api/v1/policies/${id}/publish`)).status).to.equal(200);

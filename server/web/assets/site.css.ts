@@ -187,6 +187,15 @@ th, td { text-align: left; padding: 0.5rem 0.6rem; border-bottom: 1px solid var(
 th { background: var(--tint); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .table-wrap { overflow-x: auto; }
+/* On a phone a table keeps readable columns and scrolls inside its box; the first column (what the
+   row is about) and the header row stay in view. */
+@media (max-width: 36rem) {
+  .table-wrap { border: 1px solid var(--line); border-radius: var(--radius); margin: 0.5rem 0 1.25rem; -webkit-overflow-scrolling: touch; }
+  .table-wrap > table { width: max-content; min-width: 100%; margin: 0; }
+  .table-wrap th, .table-wrap td { min-width: 5.5em; max-width: 15em; }
+  .table-wrap th:first-child, .table-wrap td:first-child { position: sticky; left: 0; z-index: 1; background: #fff; box-shadow: inset -1px 0 0 var(--line); max-width: 9em; }
+  .table-wrap th:first-child { background: var(--tint); }
+}
 
 .tabs { display: flex; flex-wrap: wrap; gap: 0.35rem; list-style: none; padding: 0; margin: 0 0 1rem; border-bottom: 2px solid var(--line); }
 .tabs a { display: inline-block; padding: 0.45rem 0.9rem; text-decoration: none; border-radius: var(--radius) var(--radius) 0 0; }
@@ -232,7 +241,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .videos { list-style: none; padding: 0; }
 .videos li { display: flex; flex-wrap: wrap; gap: 0.35rem 0.75rem; align-items: center; padding: 0.5rem 0; border-bottom: 1px solid var(--line); }
 .videos .poster { width: 8rem; height: auto; border-radius: var(--radius); }
-details.faq { border: 1px solid var(--line); border-radius: var(--radius); margin-bottom: 0.5rem; background: #fff; }
+details.faq { scroll-margin-top: 0.75rem; border: 1px solid var(--line); border-radius: var(--radius); margin-bottom: 0.5rem; background: #fff; }
 details.faq > summary { cursor: pointer; padding: 0.6rem 0.9rem; font-weight: 600; min-height: 44px; }
 details.faq[open] > summary { border-bottom: 1px solid var(--line); }
 details.faq .answer { padding: 0.6rem 0.9rem 0.2rem; }

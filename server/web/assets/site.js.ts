@@ -12,6 +12,40 @@ export const SITE_JS = String.raw`
     each('details[data-collapse-narrow]', function (details) { details.open = false; });
   }
 
+  // A link to one FAQ (from FAQ search) lands on a closed <details>: open it and bring it into view.
+  // Images above it load after the first jump and push it down, so it is placed again once they have.
+  function revealTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    var details = target.tagName === 'DETAILS' ? target : target.closest('details');
+    if (details) details.open = true;
+    // Instant: a smooth scroll is cut short when the images above load and move the page.
+    target.scrollIntoView({ block: 'start', behavior: 'instant' });
+    if (target.tagName === 'DETAILS') {
+      var summary = target.querySelector('summary');
+      if (summary) summary.focus({ preventScroll: true });
+    }
+  }
+  revealTarget();
+  window.addEventListener('hashchange', revealTarget);
+  if (document.readyState !== 'complete') {
+    window.addEventListener('load', function () { if (window.location.hash) revealTarget(); }, { once: true });
+  }
+
+  // Wide tables scroll sideways inside their box on a phone; say so, and let the keyboard scroll them.
+  each('.table-wrap', function (wrap) {
+    if (wrap.scrollWidth <= wrap.clientWidth + 1) return;
+    wrap.setAttribute('tabindex', '0');
+    wrap.setAttribute('role', 'region');
+    var caption = wrap.querySelector('caption');
+    wrap.setAttribute('aria-label', (caption ? caption.textContent + '：' : '') + '表格可左右滑动');
+    var hint = document.createElement('p');
+    hint.className = 'hint table-hint';
+    hint.textContent = '表格较宽，可左右滑动查看其他列。';
+    wrap.parentNode.insertBefore(hint, wrap);
+  });
+
   each('select[data-autosubmit]', function (select) {
     select.addEventListener('change', function () { if (select.form) select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit(); });
     var button = select.form && select.form.querySelector('[data-autosubmit-button]');

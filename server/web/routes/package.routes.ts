@@ -121,7 +121,7 @@ function uploadErrors(error: DomainError, rename: (path: string) => string = (p)
 }
 
 /** The services these pages call. */
-export type PackagePageServices = Pick<PortalServices, 'interpretation' | 'policies'>;
+export type PackagePageServices = Pick<PortalServices, 'interpretation' | 'policies' | 'users'>;
 
 export function packageRoutes({ kit }: { kit: PortalKit<PackagePageServices> }): express.Router {
   const router = express.Router();
@@ -163,7 +163,7 @@ export function packageRoutes({ kit }: { kit: PortalKit<PackagePageServices> }):
   }) => {
     const interpretation = await packages.getStaffView({ policyId: policy.id });
     const state = { ...freshState(interpretation), ...patch, form, errors };
-    kit.render(res, packagePage({ ctx: webContext(res), policy, interpretation, canEdit: drafts(actor), state }), status);
+    kit.render(res, packagePage({ ctx: webContext(res), policy, interpretation, canEdit: drafts(actor), state, userNames: new Map((await services.users.list()).map((user) => [user.id, user.name])) }), status);
   };
 
   const saved = (res: Response, policy: StaffPolicy, flash: FlashCode, anchor: string) => {

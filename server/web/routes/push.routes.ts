@@ -64,7 +64,7 @@ export function pushPageRoutes({ kit }: { kit: PortalKit<PushPageServices> }): e
     const policyEntry = async (d: Delivery) => ({
       id: d.policyId,
       title: await titleOf(d.policyId),
-      reasons: push.content.reasons({ explanation: d.explanation, subscriptionNames }),
+      reasons: push.content.reasons({ explanation: d.explanation, subscriptionNames, viewer: { kind: 'subscriber' } }),
       members: [],
     });
 

@@ -132,7 +132,7 @@ function bodyFromFile({ buffer, values }: { buffer: Buffer; values: PolicyFormVa
 }
 
 /** The services these pages call. */
-export type StaffPageServices = Pick<PortalServices, 'taxonomy' | 'policies' | 'interpretation' | 'matching'>;
+export type StaffPageServices = Pick<PortalServices, 'taxonomy' | 'policies' | 'interpretation' | 'matching' | 'users'>;
 
 export function staffRoutes({ kit }: { kit: PortalKit<StaffPageServices> }): express.Router {
   const router = express.Router();
@@ -256,6 +256,7 @@ export function staffRoutes({ kit }: { kit: PortalKit<StaffPageServices> }): exp
         preview,
         interpretation: await services.interpretation.packages.getStaffView({ policyId: policy.id }),
         suggestions: suggestionsFor(shown),
+        drafterName: (await services.users.list()).find((user) => user.id === policy.createdBy)?.name ?? policy.createdBy,
       }),
       status,
     );

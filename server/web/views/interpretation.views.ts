@@ -124,6 +124,14 @@ export function interpretationSlot({ view, title }: { view: PublicInterpretation
   </div>`;
 }
 
+/** 三同步 on the public page: a version without a package says why, rather than leaving a gap. */
+export function noPackageSlot({ reason }: { reason: string }): SafeHtml {
+  return html`<div class="notice no-package">
+    <p><strong>本文件没有发布解读材料。</strong></p>
+    <p>原因：${reason}</p>
+  </div>`;
+}
+
 export function faqSlot({ faqs, policyId }: { faqs: readonly PublicFaq[]; policyId: string }): SafeHtml {
   return html`<div class="faq-list">
     ${faqs.map(
@@ -241,6 +249,21 @@ export function questionStatusPage({
   });
 }
 
+/** A question no FAQ answers well enough: say so, and send the person to ask it instead. */
+function noRelevantAnswer({ state, policyTitle }: { state: FaqSearchState; policyTitle: string | null }): SafeHtml {
+  const policyId = state.policyId;
+  return html`<div class="notice no-answer" role="status">
+    <p><strong>没有找到与您的问题足够相关的解答。</strong>常见问题里没有回答“${state.q}”的内容，我们没有用不相关的问答充数。</p>
+    ${
+      policyId && policyTitle
+        ? html`<p>您可以就<a href="/policies/${policyId}">${policyTitle}</a>留言提问，工作人员一般在 3 个工作日内答复。</p>
+          <p class="actions"><a class="btn" href="/policies/${policyId}/questions">我要提问</a> <a class="btn btn-secondary" href="${faqSearchHref({ ...state, policyId: null, page: 1 })}">在全部政策的问答中检索</a></p>`
+        : html`<p>您可以换个说法再搜，或先找到相关政策，在政策页面底部“留言提问”，工作人员一般在 3 个工作日内答复。</p>
+          <p class="actions"><a class="btn" href="/search?${new URLSearchParams({ q: state.q }).toString()}">检索相关政策并留言提问</a></p>`
+    }
+  </div>`;
+}
+
 export interface FaqSearchState {
   q: string;
   tags: string[];
@@ -293,8 +316,11 @@ export function faqSearchPage({
       <nav aria-label="按需求筛选"><ul class="chips">${needs.map(
         (tag) => html`<li><a href="${toggle(tag.id)}"${state.tags.includes(tag.id) ? html` aria-current="true" class="on"` : ''}>${state.tags.includes(tag.id) ? '√ ' : ''}${tag.label}</a></li>`,
       )}</ul></nav>
-      <p role="status">${result.total === 0 ? '没有找到相关的常见问题。可以换个说法，或到政策页面留言提问。' : `共 ${formatCount(result.total)} 条相关问答。`}</p>
-      ${faqHitList(result.hits)}
+      ${
+        result.noRelevantAnswer
+          ? noRelevantAnswer({ state, policyTitle })
+          : html`<p role="status">${result.total === 0 ? '没有找到相关的常见问题。' : `共 ${formatCount(result.total)} 条相关问答。`}</p>${faqHitList(result.hits)}`
+      }
       ${pagination({ page: state.page, pageSize: result.pageSize, total: result.total, hrefFor: (page) => faqSearchHref({ ...state, page }), label: '常见问题分页' })}`,
   });
 }

@@ -299,14 +299,28 @@ function videosSection({
   </section>`;
 }
 
-function exemptionSection({ ctx, policy, interpretation, revision, state }: { ctx: WebContext; policy: StaffPolicy; interpretation: StaffInterpretation; revision: number; state: PackagePageState }): SafeHtml {
+function exemptionSection({
+  ctx,
+  policy,
+  interpretation,
+  revision,
+  state,
+  userNames,
+}: {
+  ctx: WebContext;
+  policy: StaffPolicy;
+  interpretation: StaffInterpretation;
+  revision: number;
+  state: PackagePageState;
+  userNames: ReadonlyMap<string, string>;
+}): SafeHtml {
   const exemption = interpretation.draft?.exemption ?? null;
   const errors = state.form === 'exemption' ? state.errors : [];
   return html`<section aria-labelledby="exemption-title" id="exemption">
     <h2 id="exemption-title">免予解读</h2>
     ${
       exemption
-        ? html`<p>已记录免予解读：${exemption.reason}<br><span class="meta">${formatInstant(exemption.recordedAt)} 由 ${exemption.recordedBy} 记录。审查人员会看到这一理由。</span></p>
+        ? html`<p>已记录免予解读：${exemption.reason}<br><span class="meta">${formatInstant(exemption.recordedAt)} 由 ${userNames.get(exemption.recordedBy) ?? exemption.recordedBy} 记录。审查人员会看到这一理由。</span></p>
           <form method="post" action="/staff/policies/${policy.id}/interpretation/exemption/clear">
             ${csrfField(ctx)}<input type="hidden" name="revision" value="${revision}">
             <button class="btn btn-secondary" type="submit">撤销免予解读</button>
@@ -344,6 +358,7 @@ export function packagePage({
   interpretation,
   canEdit,
   state,
+  userNames,
 }: {
   ctx: WebContext;
   policy: StaffPolicy;
@@ -351,6 +366,8 @@ export function packagePage({
   /** The viewer drafts; the package itself is editable only while the policy is a draft. */
   canEdit: boolean;
   state: PackagePageState;
+  /** Staff names by user id, so the page names people rather than accounts. */
+  userNames: ReadonlyMap<string, string>;
 }): SafeHtml {
   const editable = canEdit && policy.status === 'draft';
   const revision = interpretation.draft?.revision ?? 0;
@@ -367,7 +384,7 @@ export function packagePage({
           ? html`${contentForm({ ctx, policy, revision, values: state.content, errors: state.form === 'content' ? state.errors : [], required })}
             ${graphicsSection({ ctx, policy, interpretation, revision, state })}
             ${videosSection({ ctx, policy, content: content ?? emptyContent(), revision, state })}
-            ${exemptionSection({ ctx, policy, interpretation, revision, state })}`
+            ${exemptionSection({ ctx, policy, interpretation, revision, state, userNames })}`
           : html`${errorSummary(state.errors)}${notice({
               text:
                 policy.status === 'draft'

@@ -20,8 +20,17 @@ export function statusBadge(status: PolicyStatus): SafeHtml {
   return html`<span class="badge badge-status">${STATUS_LABELS[status]}</span>`;
 }
 
+const STAFF_HOME = { label: '政策工作台', href: '/staff' };
+
 export function staffLayout({ ctx, title, body, crumbs }: { ctx: WebContext; title: string; body: SafeHtml; crumbs?: { label: string; href?: string }[] }): SafeHtml {
-  return layout({ ctx, title, crumbs: [{ label: '政策工作台', href: '/staff' }, ...(crumbs ?? [{ label: title }])], body });
+  const trail = crumbs ?? [{ label: title }];
+  // The workbench itself is the first crumb: never name it twice.
+  return layout({ ctx, title, crumbs: trail[0]?.label === STAFF_HOME.label ? trail : [STAFF_HOME, ...trail], body });
+}
+
+/** A policy never published has no validity yet: its workflow status is what there is to say. */
+export function staffValidity(policy: Pick<StaffPolicy, 'status' | 'validity' | 'currentVersion'>): SafeHtml {
+  return policy.currentVersion === null ? html`<span class="muted">${STATUS_LABELS[policy.status]}，尚未发布</span>` : html`${VALIDITY_LABELS[policy.validity]}`;
 }
 
 export type PolicyTab = 'content' | 'interpretation' | 'comparison' | 'faqs' | 'audience' | 'deliveries';
@@ -101,7 +110,7 @@ export function policyListPage({
             <td><a href="/staff/policies/${p.id}">${p.title}</a></td>
             <td>${p.docNumber ?? '—'}</td>
             <td>${statusBadge(p.status)}</td>
-            <td>${VALIDITY_LABELS[p.validity]}</td>
+            <td>${staffValidity(p)}</td>
             <td>${formatInstant(p.updatedAt)}</td>
           </tr>`,
         )}</tbody>
@@ -290,6 +299,14 @@ export function newPolicyPage({
  * One line on where the package stands. Once a version is out and no revision is under way, the
  * gate (which checks the current review round) says nothing useful: the release does.
  */
+const GATE_LABELS: Record<StaffInterpretation['gate']['status'] | 'in_review', string> = {
+  ready: '解读已就绪',
+  exempt: '免予解读',
+  pending: '待送审',
+  in_review: '随政策审查中',
+  blocked: '解读未就绪',
+};
+
 export function syncState({ policy, interpretation }: { policy: Pick<StaffPolicy, 'status' | 'currentVersion'>; interpretation: StaffInterpretation }): { label: string; ok: boolean; message: string; settled: boolean } {
   if ((policy.status === 'published' || policy.status === 'repealed') && policy.currentVersion) {
     const release = interpretation.releases.find((r) => r.version === policy.currentVersion);
@@ -298,7 +315,7 @@ export function syncState({ policy, interpretation }: { policy: Pick<StaffPolicy
       : { label: '未随政策发布', ok: false, message: `第 ${policy.currentVersion} 版发布时没有解读材料（导入的历史文件）。`, settled: true };
   }
   const { gate } = interpretation;
-  return { label: gate.status === 'ready' ? '解读已就绪' : gate.status === 'exempt' ? '免予解读' : '解读未就绪', ok: gate.status !== 'blocked', message: gate.message, settled: false };
+  return { label: GATE_LABELS[gate.status === 'pending' && gate.code === 'interpretation_in_review' ? 'in_review' : gate.status], ok: gate.status !== 'blocked', message: gate.message, settled: false };
 }
 
 function syncStatus({ policy, interpretation }: { policy: StaffPolicy; interpretation: StaffInterpretation }): SafeHtml {
@@ -320,6 +337,7 @@ function syncStatus({ policy, interpretation }: { policy: StaffPolicy; interpret
     ${completeness.warnings.length > 0 && html`<p class="meta">提示：${completeness.warnings.join('；')}</p>`}
     ${
       !state.settled &&
+      policy.status !== 'draft' &&
       roundReviews.length > 0 &&
       html`<p>本轮审查看到的解读材料：${roundReviews
         .map((r) => `${REVIEW_KIND_LABELS[r.kind as keyof typeof REVIEW_KIND_LABELS] ?? r.kind}${r.coversCurrent ? '与当前内容一致' : '此后已修改，需要重新审查'}`)
@@ -435,10 +453,13 @@ export function editPolicyPage({
   preview,
   interpretation,
   suggestions,
+  drafterName,
 }: {
   ctx: WebContext;
   actor: Actor;
   policy: StaffPolicy;
+  /** The drafter's name; the id only for someone no longer in the user list. */
+  drafterName: string;
   taxonomy: Taxonomy;
   values: PolicyFormValues;
   errors: FieldError[];
@@ -454,7 +475,7 @@ export function editPolicyPage({
     ctx,
     title: policy.title,
     body: html`<h1>${policy.title}</h1>
-      <p class="meta">编号 ${policy.id} · ${statusBadge(policy.status)} · 起草人 ${policy.createdBy} · 最后修改 ${formatInstant(policy.updatedAt)}</p>
+      <p class="meta">编号 ${policy.id} · ${statusBadge(policy.status)} · 起草人 ${drafterName} · 最后修改 ${formatInstant(policy.updatedAt)}</p>
       ${policyTabs({ policy, current: 'content' })}
       ${workflowPanel({ ctx, actor, policy, errors: workflowErrors, interpretation })}
       ${
