@@ -7,6 +7,7 @@ import { createHttpApp, type HealthCheck } from './http/http-app.js';
 import { policyRoutes } from './http/routes/policy.routes.js';
 import { taxonomyRoutes } from './http/routes/taxonomy.routes.js';
 import { userRoutes } from './http/routes/user.routes.js';
+import { auditRoutes } from './http/routes/audit.routes.js';
 import type { Logger } from './logger.js';
 import type { SearchIndex } from './ports/search-index.port.js';
 import type { Store } from './ports/store.port.js';
@@ -16,6 +17,8 @@ import { PolicyService } from './services/policy.service.js';
 import { SearchSyncService } from './services/search-sync.service.js';
 import { TaxonomyService } from './services/taxonomy.service.js';
 import { UserService } from './services/user.service.js';
+import { AuditService } from './services/audit.service.js';
+import { PublicVersions } from './services/public-versions.js';
 import { addUserTerms } from './text/segmenter.js';
 import { createSearchSyncWorker } from '../workers/search-sync.worker.js';
 import { createMatcherWorker } from '../workers/matcher.worker.js';
@@ -69,6 +72,8 @@ export interface Services {
   push: PushServices;
   /** Interpretation packages (解读), graphics, FAQ lists, public questions, new-vs-old comparison. */
   interpretation: InterpretationServices;
+  /** Append-only trail of staff actions. */
+  audit: AuditService;
 }
 
 /** Wires ports, adapters and services. Used by the server, the command-line tools and the tests. */
@@ -88,11 +93,21 @@ export async function openServices({
   await store.migrate();
   const index = createSearchIndex({ config });
   await index.open();
-  const taxonomy = new TaxonomyService({ store, now });
+  const audit = new AuditService({ store, now });
+  const publicVersions = new PublicVersions({ store });
+  const taxonomy = new TaxonomyService({ store, now, audit });
   const signer = new Signer(loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir }));
-  const interpretation = createInterpretationServices({ config, store, index, taxonomy, signer, now, syncSearch });
-  const policies = new PolicyService({ store, taxonomy, now, interpretation: interpretation.packages });
-  const searchSync = new SearchSyncService({ store, index, taxonomy });
+  const interpretation = createInterpretationServices({ config, store, index, taxonomy, signer, now, syncSearch, audit, publicVersions });
+  const policies = new PolicyService({
+    store,
+    taxonomy,
+    now,
+    interpretation: interpretation.packages,
+    audit,
+    publicVersions,
+    reviewSamePersonAllowed: config.REVIEW_SAME_PERSON_ALLOWED,
+  });
+  const searchSync = new SearchSyncService({ store, index, taxonomy, publicVersions });
   const search = new PolicySearchService({ index, taxonomy, now });
   const subscribers = new SubscriberService({ store, taxonomy, signer, now });
   const subscriptions = new SubscriptionService({ store, taxonomy, signer, now });
@@ -106,13 +121,14 @@ export async function openServices({
     search,
     searchSync,
     importer: new PolicyImportService({ store, policies, now }),
-    users: new UserService({ store, now }),
+    users: new UserService({ store, now, audit }),
+    audit,
     subscribers,
     subscriptions,
     subscriberImporter: new SubscriberImportService({ subscribers }),
     audienceSync,
     matching,
-    feeds: new FeedService({ store, taxonomy, search, matching, subscriptions, baseUrl: config.PUBLIC_BASE_URL, now }),
+    feeds: new FeedService({ store, taxonomy, search, matching, subscriptions, publicVersions, baseUrl: config.PUBLIC_BASE_URL, now }),
     interpretation,
     push: createPushServices({ config, logger, now, store, index, signer, taxonomy, subscribers, subscriptions, matching, audienceSync }),
   };
@@ -132,6 +148,7 @@ export async function openServices({
   const current = await taxonomy.load();
   addUserTerms(current.tags.map((t) => t.label));
   if (config.ADMIN_TOKEN) await services.users.bootstrapAdmin({ token: config.ADMIN_TOKEN });
+  else logger.warn('ADMIN_TOKEN is not set: no administrator can sign in until it is (see .env.example)', { setting: 'ADMIN_TOKEN' });
   if (syncSearch) await searchSync.catchUp();
   if (syncSearch) await interpretation.faqSync.catchUp();
   await audienceSync.catchUp();
@@ -221,7 +238,8 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
         }),
         ...matchingRoutes({ matching: services.matching }),
         ...interpretationRoutesFor({ services: services.interpretation, config }),
-        ...pushRoutes({ store: services.store, log: services.push.log, unsubscribe: services.push.unsubscribe, now: clock }),
+        ...pushRoutes({ store: services.store, log: services.push.log, unsubscribe: services.push.unsubscribe, now: clock, audit: services.audit }),
+        ...auditRoutes({ audit: services.audit }),
       ],
       users: services.users,
       subscribers: services.subscribers,

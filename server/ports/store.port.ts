@@ -7,6 +7,8 @@ import type { Delivery, MatchingJob, NewDelivery } from '../../schemas/delivery.
 import type { PushQueueRepository } from './push-queue.port.js';
 import type { WebAccountRepository } from './web-account.port.js';
 import type { InterpretationPublication, InterpretationRepository } from './interpretation.port.js';
+import type { AuditRepository } from './audit.port.js';
+import type { NewAuditEntry } from '../../schemas/audit.schema.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -26,6 +28,8 @@ export interface Store {
   readonly webAccounts: WebAccountRepository;
   /** Interpretation packages, images, FAQ lists and public questions. */
   readonly interpretation: InterpretationRepository;
+  /** Append-only trail of staff actions; write methods below take an `audit` entry to record in their transaction. */
+  readonly audit: AuditRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */
@@ -55,12 +59,12 @@ export interface PolicyChange {
 export interface PolicyRepository {
   get(id: string): Promise<PolicyRecord | null>;
   /** Conflict if the id exists. */
-  insert(policy: PolicyRecord): Promise<void>;
+  insert(policy: PolicyRecord, options?: { audit?: NewAuditEntry }): Promise<void>;
   /**
    * Optimistic concurrency: writes only if the stored revision equals `expectedRevision`
    * (conflict otherwise). The adapter stores `policy.revision` as given.
    */
-  update(input: { policy: PolicyRecord; expectedRevision: number }): Promise<void>;
+  update(input: { policy: PolicyRecord; expectedRevision: number; audit?: NewAuditEntry }): Promise<void>;
   /**
    * Atomically: updates the working copy (as `update`), inserts the immutable version
    * (conflict if that version number exists) and, when given, updates the predecessor.
@@ -72,6 +76,7 @@ export interface PolicyRepository {
     predecessor?: { policy: PolicyRecord; expectedRevision: number };
     /** The interpretation package frozen with the version; its draft FAQs become public. */
     interpretation?: InterpretationPublication;
+    audit?: NewAuditEntry;
   }): Promise<void>;
   /** Records a review and, when the decision moves the workflow, the updated working copy, atomically. */
   /**
@@ -83,6 +88,7 @@ export interface PolicyRepository {
     versions: PolicyVersion[];
     reviews: Omit<ReviewRecord, 'id'>[];
     predecessor?: { policy: PolicyRecord; expectedRevision: number };
+    audit?: NewAuditEntry;
   }): Promise<void>;
   addReview(input: {
     policyId: string;
@@ -90,6 +96,7 @@ export interface PolicyRepository {
     policyUpdate?: { policy: PolicyRecord; expectedRevision: number };
     /** The interpretation package digest the reviewer saw (null: the policy had no package). */
     interpretationDigest?: string | null;
+    audit?: NewAuditEntry;
   }): Promise<ReviewRecord>;
   listReviews(input: { policyId: string; round?: number }): Promise<ReviewRecord[]>;
   getVersion(input: { policyId: string; version: number }): Promise<PolicyVersion | null>;
@@ -120,6 +127,10 @@ export interface UserRepository {
   list(): Promise<User[]>;
   /** Creates or re-keys a user, used to bootstrap the first admin from ADMIN_TOKEN. */
   upsertWithToken(input: { id: string; name: string; role: Role; tokenHash: string; at: string }): Promise<void>;
+  /** Disables or enables the account and records `audit`, atomically; false when there is no such user. */
+  setDisabled(input: { id: string; disabled: boolean; audit: NewAuditEntry }): Promise<boolean>;
+  /** Replaces the token hash (the old token stops working) and records `audit`, atomically; false when there is no such user. */
+  replaceToken(input: { id: string; tokenHash: string; audit: NewAuditEntry }): Promise<boolean>;
 }
 
 export interface ChangedId {

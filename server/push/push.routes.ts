@@ -1,4 +1,5 @@
 import express from 'express';
+import type { AuditService } from '../services/audit.service.js';
 import { z } from 'zod';
 import {
   channelControlSchema,
@@ -19,7 +20,7 @@ import type { UnsubscribeService } from './unsubscribe.service.js';
 
 const tokenSchema = z.string().min(10).max(300);
 
-export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log: DeliveryLogService; unsubscribe: UnsubscribeService; now: () => Date }) {
+export function pushRoutes({ store, log, unsubscribe, now, audit }: { store: Store; log: DeliveryLogService; unsubscribe: UnsubscribeService; now: () => Date; audit: AuditService }) {
   return [
     defineRoute({
       method: 'get',
@@ -92,6 +93,9 @@ export function pushRoutes({ store, log, unsubscribe, now }: { store: Store; log
       handler: async ({ params, body, actor }) => {
         const at = now().toISOString();
         await store.deliveries.setControl({ channel: params.channel, paused: body.paused, reason: body.reason, by: actor?.id ?? 'admin', at });
+        if (actor) {
+          await audit.record({ actor, action: body.paused ? 'push.channel.pause' : 'push.channel.resume', targetType: 'push_channel', targetId: params.channel, details: { reason: body.reason } });
+        }
         return { channel: params.channel, paused: body.paused, reason: body.reason, updatedBy: actor?.id ?? 'admin', updatedAt: at };
       },
     }),

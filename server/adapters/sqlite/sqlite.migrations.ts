@@ -7,6 +7,7 @@ import { subscribersOutboxMigration } from './migrations/002-subscribers-outbox.
 import { pushMigration } from './migrations/003-push.migration.js';
 import { interpretationMigration } from './migrations/004-interpretation.migration.js';
 import { webAccountsMigration } from './migrations/005-web-accounts.migration.js';
+import { auditTrailMigration } from './migrations/006-audit-trail.migration.js';
 
 export interface Migration {
   version: number;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   pushMigration,
   interpretationMigration,
   webAccountsMigration,
+  auditTrailMigration,
 ];

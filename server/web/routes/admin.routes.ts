@@ -29,11 +29,11 @@ export function adminRoutes({ kit }: { kit: PortalKit }): express.Router {
   });
 
   router.post('/staff/taxonomy', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const form = formOf(req);
     const values = { id: str(form, 'id'), dimension: str(form, 'dimension'), label: str(form, 'label'), synonyms: str(form, 'synonyms'), parent: str(form, 'parent') };
     const parsed = createTagBodySchema.safeParse({ ...values, synonyms: splitSynonyms(values.synonyms), parent: values.parent || null });
-    const result = parsed.success ? await attempt(() => services.taxonomy.createTag({ body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
+    const result = parsed.success ? await attempt(() => services.taxonomy.createTag({ actor, body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
     if (!result.ok) {
       kit.render(res, taxonomyPage({ ctx: webContext(res), taxonomy: taxonomy(), values, errors: result.errors }), 400);
       return;
@@ -49,12 +49,12 @@ export function adminRoutes({ kit }: { kit: PortalKit }): express.Router {
   });
 
   router.post('/staff/taxonomy/:tagId', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const tag = loadTag(req);
     const form = formOf(req);
     const values = { label: str(form, 'label'), synonyms: str(form, 'synonyms'), parent: str(form, 'parent') };
     const parsed = updateTagBodySchema.safeParse({ label: values.label, synonyms: splitSynonyms(values.synonyms), parent: values.parent || null });
-    const result = parsed.success ? await attempt(() => services.taxonomy.updateTag({ tagId: tag.id, body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
+    const result = parsed.success ? await attempt(() => services.taxonomy.updateTag({ actor, tagId: tag.id, body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
     if (!result.ok) {
       kit.render(res, tagPage({ ctx: webContext(res), taxonomy: taxonomy(), tag, errors: result.errors, values }), 400);
       return;
@@ -64,9 +64,9 @@ export function adminRoutes({ kit }: { kit: PortalKit }): express.Router {
   });
 
   router.post('/staff/taxonomy/:tagId/deprecate', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const tag = loadTag(req);
-    const result = await attempt(() => services.taxonomy.deprecateTag({ tagId: tag.id }));
+    const result = await attempt(() => services.taxonomy.deprecateTag({ actor, tagId: tag.id }));
     if (!result.ok) {
       kit.render(res, tagPage({ ctx: webContext(res), taxonomy: taxonomy(), tag, errors: result.errors, values: tagValues(tag) }), 409);
       return;
@@ -88,10 +88,10 @@ export function adminRoutes({ kit }: { kit: PortalKit }): express.Router {
   });
 
   router.post('/staff/taxonomy/:tagId/merge', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const tag = loadTag(req);
     const into = str(formOf(req), 'into');
-    const result = await attempt(() => services.taxonomy.mergeTag({ tagId: tag.id, into }));
+    const result = await attempt(() => services.taxonomy.mergeTag({ actor, tagId: tag.id, into }));
     if (!result.ok) {
       kit.render(res, tagPage({ ctx: webContext(res), taxonomy: taxonomy(), tag, errors: result.errors.map((e) => ({ ...e, field: null })), values: tagValues(tag) }), 409);
       return;
@@ -106,11 +106,11 @@ export function adminRoutes({ kit }: { kit: PortalKit }): express.Router {
   });
 
   router.post('/staff/users', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const form = formOf(req);
     const values = { id: str(form, 'id'), name: str(form, 'name'), role: str(form, 'role') };
     const parsed = createUserBodySchema.safeParse(values);
-    const result = parsed.success ? await attempt(() => services.users.create({ body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
+    const result = parsed.success ? await attempt(() => services.users.create({ actor, body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
     if (!result.ok) {
       kit.render(res, usersPage({ ctx: webContext(res), users: await services.users.list(), values, errors: result.errors, created: null }), 400);
       return;
