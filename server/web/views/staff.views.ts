@@ -24,7 +24,7 @@ export function staffLayout({ ctx, title, body, crumbs }: { ctx: WebContext; tit
   return layout({ ctx, title, crumbs: [{ label: '政策工作台', href: '/staff' }, ...(crumbs ?? [{ label: title }])], body });
 }
 
-export type PolicyTab = 'content' | 'interpretation' | 'comparison' | 'faqs' | 'audience' | 'deliveries';
+export type PolicyTab = 'content' | 'interpretation' | 'comparison' | 'faqs' | 'audience' | 'deliveries' | 'audit';
 
 /** The parts of one policy's workspace: its text and review, its package, FAQs, audience and pushes. */
 export function policyTabs({ policy, current }: { policy: Pick<StaffPolicy, 'id' | 'currentVersion'>; current: PolicyTab }): SafeHtml {
@@ -36,6 +36,7 @@ export function policyTabs({ policy, current }: { policy: Pick<StaffPolicy, 'id'
     ['faqs', `${base}/faqs`, '常见问题'],
     ['audience', `${base}/audience`, '受众预览'],
     ...(policy.currentVersion ? ([['deliveries', `${base}/deliveries`, '推送统计']] as [PolicyTab, string, string][]) : []),
+    ['audit', `${base}/audit`, '操作记录'],
   ];
   return html`<nav class="subnav" aria-label="政策工作区"><ul class="tabs">${items.map(
     ([tab, href, label]) => html`<li><a href="${href}"${tab === current ? html` aria-current="page"` : ''}>${label}</a></li>`,
