@@ -9,7 +9,9 @@ import { loadDemoTaxonomy } from '../server/demo/demo-data.js';
 import { createLogger } from '../server/logger.js';
 import { closeServices, openServices } from '../server/platform.js';
 import { renderPolicyEmail } from '../server/push/email/email-templates.js';
-import { createSmtpTransport, type OutgoingEmail } from '../server/push/email/email-transport.js';
+import { createPushAdapters } from '../server/adapters/adapter-factory.js';
+import { createSmtpTransport } from '../server/adapters/nodemailer/nodemailer.mail-transport.js';
+import type { OutgoingEmail } from '../server/ports/mail-transport.port.js';
 import { PushDispatcher } from '../server/push/push-platform.js';
 import type { BenchRow } from './bench-table.js';
 import { seedEmailOutbox } from './support/push-seed.js';
@@ -136,7 +138,8 @@ export async function benchDelivery(): Promise<BenchRow[]> {
     for (let round = 0; round < ROUNDS; round += 1) {
       bare.push(await loop({ send: (i) => tuned.send({ ...message, to: [`ip${round}-${i}@bench.example.cn`] }), count: EMAILS, concurrency }));
       const before = await sink.count();
-      const dispatcher = new PushDispatcher({ config, store: services.store, push: services.push, logger, now: () => new Date() });
+      const now = () => new Date();
+      const dispatcher = new PushDispatcher({ config, store: services.store, push: services.push, logger, now, ...createPushAdapters({ config, logger, now }) });
       const started = performance.now();
       dispatcher.start();
       // The sink counts over IPC, so watching progress costs the dispatcher nothing; stop() then
@@ -145,7 +148,7 @@ export async function benchDelivery(): Promise<BenchRow[]> {
       await dispatcher.stop();
       const elapsed = (performance.now() - started) / 1000;
       dispatched.push(((await sink.count()) - before) / elapsed);
-      const stats = await services.store.deliveries.queueStats();
+      const stats = await services.store.deliveryLog.queueStats();
       if (stats.some((row) => row.status !== 'pending')) recordedAll = false;
     }
     tuned.close();

@@ -42,16 +42,16 @@ export async function benchOutbox(): Promise<BenchRow[]> {
     const rows = Array.from({ length: ROWS }, (_, i) => row(i, 'bench-broad'));
     const started = performance.now();
     let inserted = 0;
-    for (let i = 0; i < rows.length; i += BATCH) inserted += (await store.deliveries.enqueue(rows.slice(i, i + BATCH), at)).inserted;
+    for (let i = 0; i < rows.length; i += BATCH) inserted += (await store.outbox.enqueue(rows.slice(i, i + BATCH), at)).inserted;
     const batchedSeconds = (performance.now() - started) / 1000;
 
     const rerunStarted = performance.now();
     let duplicates = 0;
-    for (let i = 0; i < rows.length; i += BATCH) duplicates += (await store.deliveries.enqueue(rows.slice(i, i + BATCH), at)).inserted;
+    for (let i = 0; i < rows.length; i += BATCH) duplicates += (await store.outbox.enqueue(rows.slice(i, i + BATCH), at)).inserted;
     const rerunSeconds = (performance.now() - rerunStarted) / 1000;
 
     const baselineStarted = performance.now();
-    for (let i = 0; i < BASELINE_ROWS; i += 1) await store.deliveries.enqueue([row(i, 'bench-baseline')], at);
+    for (let i = 0; i < BASELINE_ROWS; i += 1) await store.outbox.enqueue([row(i, 'bench-baseline')], at);
     const baselineSeconds = (performance.now() - baselineStarted) / 1000;
 
     const batchedRate = inserted / batchedSeconds;

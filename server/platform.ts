@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSearchIndex, createStore } from './adapters/adapter-factory.js';
+import { createImageProcessor, createMediaStorage, createPushAdapters, createSearchIndex, createStore } from './adapters/adapter-factory.js';
 import type { Config } from './config.js';
 import { demoPolicyLines, loadDemoTaxonomy } from './demo/demo-data.js';
 import { createHttpApp, type HealthCheck } from './http/http-app.js';
@@ -34,12 +34,11 @@ import { subscriberRoutes } from './http/routes/subscriber.routes.js';
 import { matchingRoutes } from './http/routes/matching.routes.js';
 import { feedRouter } from './http/routes/feed.router.js';
 import { demoSubscribers } from './demo/demo-data.js';
-import {
-  createInterpretationServices,
-  interpretationRoutesFor,
-  seedDemoInterpretations,
-  type InterpretationServices,
-} from './interpretation/interpretation-platform.js';
+import { createInterpretationServices, seedDemoInterpretations, type InterpretationServices } from './interpretation/interpretation-platform.js';
+import { interpretationRoutes } from './http/routes/interpretation.routes.js';
+import { TagUsageService } from './services/tag-usage.service.js';
+import { WebAccountService } from './web/accounts/web-account.service.js';
+import { CsrfGuard } from './web/security/csrf.js';
 import { createFaqSyncWorker } from '../workers/faq-sync.worker.js';
 import { publishDemoPushes } from './demo/demo-pushes.js';
 import { createPushServices, type PushDispatcher, type PushServices } from './push/push-platform.js';
@@ -74,9 +73,18 @@ export interface Services {
   interpretation: InterpretationServices;
   /** Append-only trail of staff actions. */
   audit: AuditService;
+  /** What a tag merge would move (administrators' preview). */
+  tagUsage: TagUsageService;
+  /** The portal's own accounts and sessions. */
+  accounts: WebAccountService;
+  /** The portal's form tokens, under the same secret as every signed link. */
+  csrf: CsrfGuard;
 }
 
-/** Wires ports, adapters and services. Used by the server, the command-line tools and the tests. */
+/**
+ * The composition root: every adapter (through adapter-factory) and every service is built here and
+ * only here, with one clock and one secret. Used by the server, the command-line tools and the tests.
+ */
 export async function openServices({
   config,
   logger,
@@ -96,8 +104,21 @@ export async function openServices({
   const audit = new AuditService({ store, now });
   const publicVersions = new PublicVersions({ store });
   const taxonomy = new TaxonomyService({ store, now, audit });
-  const signer = new Signer(loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir }));
-  const interpretation = createInterpretationServices({ config, store, index, taxonomy, signer, now, syncSearch, audit, publicVersions });
+  const secret = loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir });
+  const signer = new Signer(secret);
+  const interpretation = createInterpretationServices({
+    config,
+    store,
+    index,
+    media: createMediaStorage({ config }),
+    images: createImageProcessor(),
+    taxonomy,
+    signer,
+    now,
+    syncSearch,
+    audit,
+    publicVersions,
+  });
   const policies = new PolicyService({
     store,
     taxonomy,
@@ -131,6 +152,9 @@ export async function openServices({
     feeds: new FeedService({ store, taxonomy, search, matching, subscriptions, publicVersions, baseUrl: config.PUBLIC_BASE_URL, now }),
     interpretation,
     push: createPushServices({ config, logger, now, store, index, signer, taxonomy, subscribers, subscriptions, matching, audienceSync }),
+    tagUsage: new TagUsageService({ store }),
+    accounts: new WebAccountService({ store, subscribers, now }),
+    csrf: new CsrfGuard({ secret }),
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
@@ -204,9 +228,11 @@ export interface RunningPlatform {
 }
 
 export async function startPlatform({ config, logger, now }: { config: Config; logger: Logger; now?: () => Date }): Promise<RunningPlatform> {
-  const services = await openServices({ config, logger, ...(now ? { now } : {}) });
   const clock = now ?? (() => new Date());
-  const dispatcher = config.ROLES.includes('workers') ? createDispatcherWorker({ config, store: services.store, push: services.push, logger, now: clock }) : null;
+  const services = await openServices({ config, logger, now: clock });
+  const dispatcher = config.ROLES.includes('workers')
+    ? createDispatcherWorker({ config, store: services.store, push: services.push, logger, now: clock, ...createPushAdapters({ config, logger, now: clock }) })
+    : null;
   const workers = config.ROLES.includes('workers')
     ? [
         createSearchSyncWorker({ searchSync: services.searchSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger }),
@@ -237,21 +263,27 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
           baseUrl: config.PUBLIC_BASE_URL,
         }),
         ...matchingRoutes({ matching: services.matching }),
-        ...interpretationRoutesFor({ services: services.interpretation, config }),
-        ...pushRoutes({ store: services.store, log: services.push.log, unsubscribe: services.push.unsubscribe, now: clock, audit: services.audit }),
+        ...interpretationRoutes({
+          interpretation: services.interpretation.packages,
+          faqs: services.interpretation.faqs,
+          questions: services.interpretation.questions,
+          media: services.interpretation.media,
+          uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+        }),
+        ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),
         ...auditRoutes({ audit: services.audit }),
       ],
       users: services.users,
       subscribers: services.subscribers,
       extraRouters: [feedRouter({ feeds: services.feeds }), metricsRouter({ metrics: services.push.metrics })],
       formRouters: [unsubscribeRouter({ unsubscribe: services.push.unsubscribe })],
-      health: healthCheck({ services, roles: config.ROLES, dispatcher, now: clock }),
+      health: healthCheck({ services, roles: config.ROLES, dispatcher }),
       logger,
       bodyLimit: config.BODY_LIMIT,
       version: VERSION,
     });
     // The server-rendered portal answers its own pages and hands every other request to the API app.
-    server = http.createServer(createWebPortal({ services, config, logger, api: app }));
+    server = http.createServer(createWebPortal({ services, accounts: services.accounts, csrf: services.csrf, config, logger, api: app }));
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
@@ -261,7 +293,7 @@ export async function startPlatform({ config, logger, now }: { config: Config; l
     url = `http://localhost:${port}`;
     logger.info('web listening', { url, roles: config.ROLES, store: services.store.kind, search: services.index.kind });
   } else {
-    server = await listenForHealthChecks({ config, logger, health: healthCheck({ services, roles: config.ROLES, dispatcher, now: clock }) });
+    server = await listenForHealthChecks({ config, logger, health: healthCheck({ services, roles: config.ROLES, dispatcher }) });
   }
 
   return {
@@ -321,7 +353,7 @@ export async function closeServices(services: Services): Promise<void> {
   await services.store.close();
 }
 
-function healthCheck({ services, roles, dispatcher, now }: { services: Services; roles: string[]; dispatcher: PushDispatcher | null; now: () => Date }): HealthCheck {
+function healthCheck({ services, roles, dispatcher }: { services: Services; roles: string[]; dispatcher: PushDispatcher | null }): HealthCheck {
   return {
     live: async () => ({ version: VERSION, roles }),
     ready: async () => {
@@ -343,7 +375,7 @@ function healthCheck({ services, roles, dispatcher, now }: { services: Services;
         const [latest, indexed] = await Promise.all([services.store.policies.latestSeq(), services.index.getWatermark()]);
         checks.searchLag = latest - indexed;
         // Visible, not fatal: a logged-out bot pauses the WeChat queue but the platform still serves.
-        checks.push = await pushHealth({ services, dispatcher, now });
+        checks.push = await pushHealth({ services, dispatcher });
       }
       return { ready, checks };
     },
@@ -351,8 +383,8 @@ function healthCheck({ services, roles, dispatcher, now }: { services: Services;
 }
 
 /** Lanes of every worker process (from their reports) and, in a worker process, its WeChat login. */
-async function pushHealth({ services, dispatcher, now }: { services: Services; dispatcher: PushDispatcher | null; now: () => Date }) {
-  const lanes = await services.store.deliveries.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() });
+async function pushHealth({ services, dispatcher }: { services: Services; dispatcher: PushDispatcher | null }) {
+  const lanes = await services.push.control.recentLanes();
   return {
     lanes: lanes.map(({ owner, channel, state, reason, account, dryRun }) => ({ owner, channel, state, reason, account, dryRun })),
     ...(dispatcher?.gateway ? { wechat: dispatcher.gateway.status() } : {}),

@@ -9,7 +9,7 @@ export function createSweeperWorker({ store, intervalMs, maxAttempts, now, logge
     intervalMs,
     logger,
     run: async () => {
-      const result = await store.deliveries.sweepExpiredLeases({ now: now().toISOString(), maxAttempts });
+      const result = await store.deliveryLeases.sweepExpiredLeases({ now: now().toISOString(), maxAttempts });
       if (result.requeued + result.failed > 0) logger.warn('expired push leases swept', result);
     },
   });

@@ -74,6 +74,6 @@ export async function seedEmailOutbox({ services, count, domain }: { services: S
       urgent: false,
     });
   }
-  await services.store.deliveries.enqueue(rows, at);
+  await services.store.outbox.enqueue(rows, at);
   return { policyId: SEED_POLICY_ID };
 }

@@ -1,14 +1,22 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ImageProcessor } from '../ports/image-processor.port.js';
+import type { MailTransport } from '../ports/mail-transport.port.js';
+import type { MediaStorage } from '../ports/media-storage.port.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import { ElasticsearchSearchIndex } from './elasticsearch/elasticsearch.search-index.js';
 import { EmbeddedSearchIndex } from './embedded-search/embedded.search-index.js';
+import { FilesystemMediaStorage } from './filesystem/filesystem.media-storage.js';
 import { MongoStore } from './mongodb/mongo.store.js';
+import { createFileTransport, createSmtpTransport } from './nodemailer/nodemailer.mail-transport.js';
+import { SharpImageProcessor } from './sharp/sharp.image-processor.js';
 import { SqliteStore } from './sqlite/sqlite.store.js';
+import { WechatyChatGateway } from './wechaty/wechaty.chat-gateway.js';
 
-/** The only place that knows which engine backs each port. */
+/** The only place that knows which engine backs each port; the composition root (server/platform.ts) calls it. */
 export function createStore({ config }: { config: Config }): Store {
   if (config.STORE === 'sqlite') return new SqliteStore({ file: path.join(config.dataDir, 'platform.sqlite') });
   // loadConfig() refuses STORE=mongodb without MONGODB_URL; the check here keeps the type honest.
@@ -22,4 +30,42 @@ export function createSearchIndex({ config }: { config: Config }): SearchIndex {
     return new ElasticsearchSearchIndex({ url: config.ELASTICSEARCH_URL, analyzer: config.ELASTICSEARCH_ANALYZER, indexPrefix: config.ELASTICSEARCH_INDEX_PREFIX });
   }
   throw new DomainError({ type: 'unavailable', code: 'search_unavailable', message: `检索引擎 ${config.SEARCH} 的适配器尚未提供，请使用 SEARCH=embedded` });
+}
+
+/** Uploaded pictures and rendered cards: DATA_DIR/media (a shared volume when web processes run on several machines). */
+export function createMediaStorage({ config }: { config: Config }): MediaStorage {
+  return new FilesystemMediaStorage(path.join(config.dataDir, 'media'));
+}
+
+export function createImageProcessor(): ImageProcessor {
+  return new SharpImageProcessor();
+}
+
+/** SMTP when SMTP_URL is set; otherwise every message becomes an .eml file under DATA_DIR/outbox. */
+export function createMailTransport({ config }: { config: Config }): MailTransport {
+  return config.SMTP_URL ? createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE }) : createFileTransport({ dir: path.join(config.dataDir, 'outbox') });
+}
+
+export function createChatGateway({ config, logger, now }: { config: Config; logger: Logger; now: () => Date }): WechatyChatGateway {
+  return new WechatyChatGateway({
+    puppet: config.WECHATY_PUPPET,
+    ...(config.WECHATY_PUPPET_TOKEN ? { token: config.WECHATY_PUPPET_TOKEN } : {}),
+    dataDir: config.dataDir,
+    logger,
+    now,
+  });
+}
+
+/**
+ * The sending side of one worker process: a mail transport and a chat bot for the channels in
+ * PUSH_CHANNELS (null for a channel that is off). `mail` replaces the configured transport (tests, benchmarks).
+ */
+export function createPushAdapters({ config, logger, now, mail }: { config: Config; logger: Logger; now: () => Date; mail?: MailTransport }): {
+  mail: MailTransport | null;
+  chat: WechatyChatGateway | null;
+} {
+  return {
+    mail: config.PUSH_CHANNELS.includes('email') ? (mail ?? createMailTransport({ config })) : null,
+    chat: config.PUSH_CHANNELS.includes('wechat') ? createChatGateway({ config, logger, now }) : null,
+  };
 }

@@ -39,7 +39,7 @@ import {
   type PushControlDoc,
   type PushMessageDoc,
   type PushPreferenceDoc,
-} from '../adapters/mongodb/mongo-delivery.repository.js';
+} from '../adapters/mongodb/mongo-delivery.models.js';
 import {
   INTERPRETATION_COLLECTIONS,
   reviewDigestRecordSchema,

@@ -1,13 +1,9 @@
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { DomainError } from '../errors.js';
+import type { UploadedFile } from '../uploaded-file.js';
 
-export interface UploadedFile {
-  buffer: Buffer;
-  filename: string;
-  /** As declared by the client: informative only, the content decides. */
-  declaredType: string;
-}
+export type { UploadedFile } from '../uploaded-file.js';
 
 export interface MultipartResult {
   fields: Record<string, string>;

@@ -5,6 +5,7 @@ import { DomainError } from '../errors.js';
 import type { Actor } from '../services/actor.js';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
 import { readMultipart, type UploadedFile } from './multipart.js';
+import { issuesOf } from '../validation-issues.js';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -57,10 +58,6 @@ export function defineRoute<
   return spec as unknown as AnyRouteSpec;
 }
 
-/** Zod issues as a flat list a client can show next to the offending field. */
-export function issuesOf(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
-}
 
 function parsePart({ schema, value, part }: { schema: z.ZodType | undefined; value: unknown; part: string }): unknown {
   if (!schema) return undefined;

@@ -1,15 +1,13 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
 import type { Config } from '../config.js';
-import { MediaStorage } from '../media/media-storage.js';
+import type { ImageProcessor } from '../ports/image-processor.port.js';
+import type { MediaStorage } from '../ports/media-storage.port.js';
 import type { AuditService } from '../services/audit.service.js';
 import type { PublicVersions } from '../services/public-versions.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { Signer } from '../security/signer.js';
 import type { TaxonomyService } from '../services/taxonomy.service.js';
-import { interpretationRoutes } from '../http/routes/interpretation.routes.js';
-import { ensureCardFonts } from './card-fonts.js';
 import { FaqSyncService } from './faq-sync.service.js';
 import { FaqService } from './faq.service.js';
 import { InterpretationService } from './interpretation.service.js';
@@ -25,11 +23,16 @@ export interface InterpretationServices {
   faqSync: FaqSyncService;
 }
 
-/** Wires the interpretation packages, FAQ lists and public questions; FAQ and reply writes re-index FAQs. */
+/**
+ * The interpretation module's services over the ports the composition root hands it (server/platform.ts);
+ * FAQ and reply writes re-index FAQs.
+ */
 export function createInterpretationServices({
   config,
   store,
   index,
+  media,
+  images,
   taxonomy,
   signer,
   now,
@@ -42,18 +45,18 @@ export function createInterpretationServices({
   config: Config;
   store: Store;
   index: SearchIndex;
+  media: MediaStorage;
+  images: ImageProcessor;
   taxonomy: TaxonomyService;
   signer: Signer;
   now: () => Date;
   syncSearch: boolean;
 }): InterpretationServices {
-  // Before anything renders text: fontconfig reads its configuration once per process.
-  ensureCardFonts();
-  const media = new MediaStorage(path.join(config.dataDir, 'media'));
   const interpretation = new InterpretationService({
     store,
     taxonomy,
     media,
+    images,
     now,
     maxImagePixels: config.IMAGE_MAX_PIXELS,
     publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -76,16 +79,6 @@ export function createInterpretationServices({
   faqs.onWrite(follow);
   questions.onWrite(follow);
   return { media, packages: interpretation, faqs, questions, faqSync };
-}
-
-export function interpretationRoutesFor({ services, config }: { services: InterpretationServices; config: Config }) {
-  return interpretationRoutes({
-    interpretation: services.packages,
-    faqs: services.faqs,
-    questions: services.questions,
-    media: services.media,
-    uploadMaxBytes: config.UPLOAD_MAX_BYTES,
-  });
 }
 
 /** Demo packages for imported policies; the returned hook writes those of workflow demo policies before submission. */

@@ -14,8 +14,10 @@ import type {
 import { SECTION_LABELS, packageContentSchema } from '../../schemas/interpretation.schema.js';
 import type { PolicyRecord, PolicyVersion, ReviewRecord } from '../../schemas/policy.schema.js';
 import { invalid, invalidState, notFound } from '../errors.js';
-import type { UploadedFile } from '../http/multipart.js';
-import { MediaStorage, sha256 } from '../media/media-storage.js';
+import type { UploadedFile } from '../uploaded-file.js';
+import { mediaUrl, sha256 } from '../media/media.js';
+import type { ImageProcessor } from '../ports/image-processor.port.js';
+import type { MediaStorage } from '../ports/media-storage.port.js';
 import type { AuditService } from '../services/audit.service.js';
 import type { PublicVersions } from '../services/public-versions.js';
 import type { InterpretationPublication } from '../ports/interpretation.port.js';
@@ -25,8 +27,8 @@ import type { InterpretationGate } from '../services/policy-workflow.js';
 import type { TaxonomyService } from '../services/taxonomy.service.js';
 import { compareArticles } from './comparison.js';
 import { checkCompleteness, interpretationGate, packageDigest, type ReviewCoverage } from './completeness.js';
-import { processImage } from './image-processor.js';
-import { cardKeyPoints, layoutSummaryCard, renderCardPng, type CardInput } from './summary-card.js';
+import { processImage } from './image-upload.js';
+import { cardKeyPoints, layoutSummaryCard, type CardInput } from './summary-card.js';
 
 /** What the policy workflow asks of the interpretation package (三同步). */
 export interface InterpretationPublisher {
@@ -61,6 +63,7 @@ export class InterpretationService implements InterpretationPublisher {
       store: Store;
       taxonomy: TaxonomyService;
       media: MediaStorage;
+      images: ImageProcessor;
       now: () => Date;
       maxImagePixels: number;
       publicBaseUrl: string;
@@ -324,7 +327,7 @@ export class InterpretationService implements InterpretationPublisher {
     if (!file || file.buffer.length === 0) {
       throw invalid({ code: 'file_required', message: '请选择要上传的图片（表单字段 file）' });
     }
-    const processed = await processImage({ bytes: file.buffer, maxPixels: this.deps.maxImagePixels });
+    const processed = await processImage({ bytes: file.buffer, maxPixels: this.deps.maxImagePixels, images: this.deps.images });
     const id = sha256(file.buffer);
     const [existing] = await this.repo.getImages([id]);
     if (existing) return existing;
@@ -508,7 +511,7 @@ export class InterpretationService implements InterpretationPublisher {
     const svg = layoutSummaryCard(input);
     const key = sha256(svg);
     if (format === 'svg') return { body: Buffer.from(svg, 'utf8'), etag: key };
-    const body = await this.deps.media.derived({ key, ext: 'png', produce: () => renderCardPng(svg) });
+    const body = await this.deps.media.derived({ key, ext: 'png', produce: () => this.deps.images.renderSvgPng({ svg }) });
     return { body, etag: key };
   }
 }
@@ -522,7 +525,7 @@ function side(version: PolicyVersion): Comparison['base'] {
 }
 
 export function publicImage(image: StoredImage): PublicImage {
-  const variants = image.variants.map(({ hash, format, ...rest }) => ({ ...rest, format, url: MediaStorage.url({ hash, ext: format === 'webp' ? 'webp' : 'jpg' }) }));
+  const variants = image.variants.map(({ hash, format, ...rest }) => ({ ...rest, format, url: mediaUrl({ hash, ext: format === 'webp' ? 'webp' : 'jpg' }) }));
   const jpegs = variants.filter((v) => v.format === 'jpeg').sort((a, b) => a.width - b.width);
   const fitting = jpegs.filter((v) => v.width <= DEFAULT_IMAGE_WIDTH).at(-1) ?? jpegs[0];
   return { id: image.id, width: image.width, height: image.height, src: fitting?.url ?? variants[0]?.url ?? '', variants };

@@ -1,9 +1,8 @@
-import sharp from 'sharp';
-import { CARD_FONT_FAMILY } from './card-fonts.js';
+import { CARD_FONT_FAMILY } from '../ports/image-processor.port.js';
 
 /**
  * 政策一图读懂: a one-image summary of a published version (title, 文号, issuer, key points, who it is
- * for, the deadline), laid out as SVG and rendered to PNG, for the policy page, e-mails and WeChat.
+ * for, the deadline), laid out as SVG (rendered to PNG by the image processor port), for the policy page, e-mails and WeChat.
  * SVG has no line wrapping, so lines are broken here with the usual Chinese rules: no line starts
  * with closing punctuation, and Latin words and numbers stay whole.
  */
@@ -179,11 +178,6 @@ export function layoutSummaryCard(input: CardInput): string {
     '</g>',
     '</svg>',
   ].join('');
-}
-
-/** Renders the SVG with the bundled font (see ensureCardFonts, which must have run first). */
-export async function renderCardPng(svg: string): Promise<Buffer> {
-  return sharp(Buffer.from(svg, 'utf8'), { density: 72 }).png({ compressionLevel: 9 }).toBuffer();
 }
 
 /** 3–5 points for the card: the drafter's, topped up with the first sentences of the benefits and content. */

@@ -15,6 +15,7 @@ import type {
   SubscriptionHit,
 } from '../ports/audience-index.port.js';
 import type { Taxonomy } from '../services/taxonomy.js';
+import { reachableChannels } from '../subscribers/reachable-contact.js';
 import { compoundParts, segmentForIndex, segmentQuery } from '../text/segmenter.js';
 
 /** Channels in their canonical order, which is the order of `AudienceMatch.channels`. */
@@ -305,17 +306,6 @@ export function buildAudiencePolicy({
     tags: taxonomy.groupByDimension({ ids: direct, expand: true }),
     terms: new Set(segmentForIndex(`${title}\n${body}`)),
   };
-}
-
-/** A contact can carry a push: never bounced, and for email, confirmed (double opt-in). */
-function reachableChannels(contacts: Subscriber['contacts']): Channel[] {
-  const usable = new Set<Channel>();
-  for (const contact of contacts) {
-    if (contact.invalidAt !== null) continue;
-    if (contact.channel === 'email' && contact.confirmedAt === null) continue;
-    usable.add(contact.channel);
-  }
-  return CHANNELS.filter((channel) => usable.has(channel));
 }
 
 /**

@@ -3,6 +3,7 @@ import type {
   ClaimedWork,
   Delivery,
   DeliveryAttempt,
+  NewDelivery,
   PushMessage,
   PushPreferences,
   SendOutcome,
@@ -24,11 +25,32 @@ export interface LaneReport {
 }
 
 /**
- * The push half of the outbox: the dispatcher's queue with leases, attempts, digests, reminders,
- * confirmations, preferences and channel controls. Part of `DeliveryRepository`, so every store
- * adapter implements it; each method that writes several rows is atomic inside the adapter.
+ * The push side of the store, split along its work: what is queued (outbox), who works on it
+ * (leases), how waiting rows become digests, what happened (log) and what subscribers and staff set
+ * (settings). Every store adapter implements each part; each method that writes several rows is
+ * atomic inside the adapter. The rules (digest planning, park digests, lease expiry, message keys)
+ * are domain modules in server/push/; adapters only read and write.
  */
-export interface PushQueueRepository {
+
+/** What is queued: immediate and digest deliveries, reminder and confirmation messages. */
+export interface OutboxRepository {
+  /**
+   * Inserts outbox rows in one transaction, skipping any (policy version, subscriber, channel) that
+   * exists already: re-running a match writes nothing twice. Returns how many rows were new.
+   */
+  enqueue(rows: NewDelivery[], at: string): Promise<{ inserted: number }>;
+  listForPolicy(input: { policyId: string; version?: number; limit: number; offset: number }): Promise<{ total: number; items: Delivery[] }>;
+  listForSubscriber(input: { subscriberId: string; limit: number }): Promise<Delivery[]>;
+  countForPolicy(input: { policyId: string; version: number }): Promise<number>;
+  getMessage(id: number): Promise<PushMessage | null>;
+  /** Reminder messages for every subscriber and channel a policy reached, unless they opted out; unique per policy × subscriber × channel × days. */
+  enqueueReminders(input: { policyId: string; version: number; daysBefore: number; closesAt: string; at: string }): Promise<{ inserted: number }>;
+  /** A confirmation message for each email contact that is neither confirmed nor invalid and has none yet (double opt-in). */
+  enqueueConfirmations(input: { at: string; limit: number }): Promise<{ inserted: number }>;
+}
+
+/** The dispatcher's work on the queue: claims, results, leases and the lanes that hold them. */
+export interface DeliveryLeaseRepository {
   /**
    * Leases up to `limit` due items of one channel — immediate deliveries and messages together,
    * urgent first, then oldest due — in one atomic step, so concurrent workers never share an item.
@@ -47,24 +69,47 @@ export interface PushQueueRepository {
   sweepExpiredLeases(input: { now: string; maxAttempts: number }): Promise<{ requeued: number; failed: number }>;
   /** Pushes out the lease of items still being worked on (slow WeChat pacing). */
   extendLeases(input: { refs: WorkRef[]; owner: string; leaseUntil: string }): Promise<void>;
+  /** A worker's lane state (heartbeat), read by /readyz in any process. */
+  reportLane(input: LaneReport): Promise<void>;
+  /** Lanes that reported since `since`. */
+  listLanes(input: { since: string }): Promise<LaneReport[]>;
+}
 
-  getMessage(id: number): Promise<PushMessage | null>;
-  /** The deliveries a digest message carries. */
-  listByMessage(messageId: number): Promise<Delivery[]>;
+/** Waiting deliveries grouped into digest messages. */
+export interface DigestRepository {
   /**
    * One digest run (unique by `runKey`): one message per subscriber and channel holding their
    * waiting deliveries of that frequency (older versions of the same policy are skipped), and, for
-   * daily runs, park group digests of what their member enterprises were matched to. All or nothing;
-   * a second call with the same key writes nothing.
+   * daily runs, park group digests of what their member enterprises were matched to. All or nothing
+   * per planned message; a second call with the same key writes nothing.
    */
   planDigest(input: { runKey: string; frequency: Exclude<Frequency, 'immediate'>; slotAt: string; at: string; parkFirstWindowStart: string }): Promise<{ created: number; alreadyRan: boolean }>;
-  /** Reminder messages for every subscriber and channel a policy reached, unless they opted out; unique per policy × subscriber × channel × days. */
-  enqueueReminders(input: { policyId: string; version: number; daysBefore: number; closesAt: string; at: string }): Promise<{ inserted: number }>;
-  /** A confirmation message for each email contact that is neither confirmed nor invalid and has none yet (double opt-in). */
-  enqueueConfirmations(input: { at: string; limit: number }): Promise<{ inserted: number }>;
+  /** The deliveries a digest message carries. */
+  listByMessage(messageId: number): Promise<Delivery[]>;
+}
+
+/** What happened: the delivery log, attempts and the figures metrics and budgets read. */
+export interface DeliveryLogRepository {
+  /** Figures for the delivery log of one policy version. */
+  policyLog(input: { policyId: string; version: number }): Promise<{
+    counts: { channel: Channel; status: DeliveryStatus; count: number; dryRun: number }[];
+    reminders: { channel: Channel; status: DeliveryStatus; count: number }[];
+    failures: Delivery[];
+    byErrorClass: { errorClass: string; count: number }[];
+    unsubscribes: { scope: UnsubscribeScope; count: number }[];
+  }>;
+  listForPolicySubscriber(input: { policyId: string; subscriberId: string }): Promise<{ deliveries: Delivery[]; messages: PushMessage[] }>;
+  listAttempts(input: { deliveryIds: number[]; messageIds: number[] }): Promise<DeliveryAttempt[]>;
   /** Sends recorded for one account since an instant (daily budgets). */
   countSent(input: { channel: Channel; account: string; since: string }): Promise<number>;
+  /** Queue depth per channel and status, across deliveries and messages (metrics). */
+  queueStats(): Promise<{ channel: Channel; status: DeliveryStatus; count: number }[]>;
+  /** Attempt totals per channel, outcome and error class: monotonic, so they serve as counters. */
+  attemptTotals(): Promise<{ channel: Channel; outcome: string; errorClass: string | null; count: number }[]>;
+}
 
+/** What subscribers and staff decide about pushes: preferences, unsubscribes, channel pauses. */
+export interface PushSettingsRepository {
   getPreferences(subscriberId: string): Promise<PushPreferences>;
   setPreferences(input: { subscriberId: string; preferences: PushPreferences; at: string }): Promise<void>;
   listControls(): Promise<ChannelControl[]>;
@@ -77,25 +122,4 @@ export interface PushQueueRepository {
     source: 'header' | 'link' | 'api';
     at: string;
   }): Promise<void>;
-
-  /** A worker's lane state (heartbeat), read by /readyz in any process. */
-  reportLane(input: LaneReport): Promise<void>;
-  /** Lanes that reported since `since`. */
-  listLanes(input: { since: string }): Promise<LaneReport[]>;
-
-  /** Figures for the delivery log of one policy version. */
-  policyLog(input: { policyId: string; version: number }): Promise<{
-    counts: { channel: Channel; status: DeliveryStatus; count: number; dryRun: number }[];
-    reminders: { channel: Channel; status: DeliveryStatus; count: number }[];
-    failures: Delivery[];
-    byErrorClass: { errorClass: string; count: number }[];
-    unsubscribes: { scope: UnsubscribeScope; count: number }[];
-  }>;
-  listForPolicySubscriber(input: { policyId: string; subscriberId: string }): Promise<{ deliveries: Delivery[]; messages: PushMessage[] }>;
-  listAttempts(input: { deliveryIds: number[]; messageIds: number[] }): Promise<DeliveryAttempt[]>;
-
-  /** Queue depth per channel and status, across deliveries and messages (metrics). */
-  queueStats(): Promise<{ channel: Channel; status: DeliveryStatus; count: number }[]>;
-  /** Attempt totals per channel, outcome and error class: monotonic, so they serve as counters. */
-  attemptTotals(): Promise<{ channel: Channel; outcome: string; errorClass: string | null; count: number }[]>;
 }

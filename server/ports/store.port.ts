@@ -3,8 +3,8 @@ import type { PolicyRecord, PolicyVersion, ReviewRecord } from '../../schemas/po
 import type { Role, User } from '../../schemas/user.schema.js';
 import type { Contact, Subscriber } from '../../schemas/subscriber.schema.js';
 import type { Subscription } from '../../schemas/subscription.schema.js';
-import type { Delivery, MatchingJob, NewDelivery } from '../../schemas/delivery.schema.js';
-import type { PushQueueRepository } from './push-queue.port.js';
+import type { MatchingJob } from '../../schemas/delivery.schema.js';
+import type { DeliveryLeaseRepository, DeliveryLogRepository, DigestRepository, OutboxRepository, PushSettingsRepository } from './push-queue.port.js';
 import type { WebAccountRepository } from './web-account.port.js';
 import type { InterpretationPublication, InterpretationRepository } from './interpretation.port.js';
 import type { AuditRepository } from './audit.port.js';
@@ -13,7 +13,8 @@ import type { NewAuditEntry } from '../../schemas/audit.schema.js';
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
  * so the core never needs a transaction handle and any engine can implement the port.
- * Adapters turn uniqueness violations into `DomainError` of type `conflict`.
+ * Adapters turn uniqueness violations into `DomainError` of type `conflict`, naming the conflict from
+ * the catalogue in server/conflict-catalog.ts.
  */
 export interface Store {
   readonly kind: string;
@@ -22,7 +23,13 @@ export interface Store {
   readonly users: UserRepository;
   readonly subscribers: SubscriberRepository;
   readonly subscriptions: SubscriptionRepository;
-  readonly deliveries: DeliveryRepository;
+  /** What is queued for push (deliveries, reminders, confirmations). */
+  readonly outbox: OutboxRepository;
+  /** The dispatcher's claims, results and leases. */
+  readonly deliveryLeases: DeliveryLeaseRepository;
+  readonly digests: DigestRepository;
+  readonly deliveryLog: DeliveryLogRepository;
+  readonly pushSettings: PushSettingsRepository;
   readonly matchingJobs: MatchingJobRepository;
   /** Web portal sign-in accounts and browser sessions. */
   readonly webAccounts: WebAccountRepository;
@@ -167,17 +174,6 @@ export interface SubscriptionRepository {
   listBySubscriber(input: { subscriberId: string; includeEnded: boolean }): Promise<Subscription[]>;
   /** Many subscribers' subscriptions at once (audience rebuilds). */
   listBySubscribers(input: { subscriberIds: string[]; includeEnded: boolean }): Promise<Subscription[]>;
-}
-
-export interface DeliveryRepository extends PushQueueRepository {
-  /**
-   * Inserts outbox rows in one transaction, skipping any (policy version, subscriber, channel) that
-   * exists already: re-running a match writes nothing twice. Returns how many rows were new.
-   */
-  enqueue(rows: NewDelivery[], at: string): Promise<{ inserted: number }>;
-  listForPolicy(input: { policyId: string; version?: number; limit: number; offset: number }): Promise<{ total: number; items: Delivery[] }>;
-  listForSubscriber(input: { subscriberId: string; limit: number }): Promise<Delivery[]>;
-  countForPolicy(input: { policyId: string; version: number }): Promise<number>;
 }
 
 export interface MatchingJobRepository {

@@ -4,6 +4,7 @@ import type { Channel, Contact, Subscriber } from '../../schemas/subscriber.sche
 import type { Subscription } from '../../schemas/subscription.schema.js';
 import type { Store } from '../ports/store.port.js';
 import type { SubscriberService } from '../services/subscriber.service.js';
+import { reachableContacts } from '../subscribers/reachable-contact.js';
 import type { PolicyView, PushContent } from './content.js';
 import { renderConfirmationEmail, renderDigestEmail, renderPolicyEmail, renderReminderEmail, type FooterLinks, type RenderedEmail } from './email/email-templates.js';
 import { daysBetween, shanghaiDate } from './schedule.js';
@@ -37,10 +38,6 @@ export function refOf(work: ClaimedWork): WorkRef {
 
 function attemptOf(work: ClaimedWork): number {
   return work.source === 'delivery' ? work.delivery.attempts : work.message.attempts;
-}
-
-function reachable({ subscriber, channel }: { subscriber: Subscriber; channel: Channel }): Contact[] {
-  return subscriber.contacts.filter((c) => c.channel === channel && c.invalidAt === null && (channel === 'wechat' || c.confirmedAt !== null));
 }
 
 interface BatchContext {
@@ -160,7 +157,7 @@ export class Composer {
     if (!subscriber) return this.skipped({ work, errorClass: 'no_contact', reason: '订阅用户已不存在' });
     if (work.source === 'message' && work.message.kind === 'confirmation') return this.confirmation({ work, message: work.message, subscriber });
     const channel = work.source === 'delivery' ? work.delivery.channel : work.message.channel;
-    const recipients = reachable({ subscriber, channel });
+    const recipients = reachableContacts({ contacts: subscriber.contacts, channel });
     if (recipients.length === 0) return this.skipped({ work, errorClass: 'no_contact', reason: channel === 'email' ? '没有已确认且有效的邮箱' : '没有可用的微信联系人或群' });
     const base = { work, ref, channel, attempt: attemptOf(work), skip: null, excludedDeliveryIds: [] as number[], recipients, publishedAt: null as string | null };
     const wechatTargets = recipients.map((c) => ({ type: subscriber.kind === 'park' ? ('room' as const) : ('contact' as const), name: c.address }));
@@ -189,7 +186,7 @@ export class Composer {
     const message = work.message;
     if (message.payload.kind === 'reminder') {
       const payload = message.payload;
-      if (!(await this.deps.store.deliveries.getPreferences(subscriber.id)).deadlineReminders) {
+      if (!(await this.deps.store.pushSettings.getPreferences(subscriber.id)).deadlineReminders) {
         return this.skipped({ work, errorClass: 'unsubscribed', reason: '已关闭申报截止提醒' });
       }
       if (!payload.subscriptionIds.some((id) => context.live.has(id))) return this.skipped({ work, errorClass: 'unsubscribed', reason: '相关订阅已取消' });
@@ -207,7 +204,7 @@ export class Composer {
 
     if (message.payload.kind === 'digest') {
       const payload = message.payload;
-      const carried = await this.deps.store.deliveries.listByMessage(message.id);
+      const carried = await this.deps.store.digests.listByMessage(message.id);
       const kept: Delivery[] = [];
       const excluded: number[] = [];
       for (const d of carried) {

@@ -38,7 +38,7 @@ export class DeliveryLogService {
     const chosen = version ?? policy.currentVersion;
     const store = this.deps.store;
     const job = chosen ? await store.matchingJobs.get({ policyId, version: chosen }) : null;
-    const figures = chosen ? await store.deliveries.policyLog({ policyId, version: chosen }) : { counts: [], reminders: [], failures: [], byErrorClass: [], unsubscribes: [] };
+    const figures = chosen ? await store.deliveryLog.policyLog({ policyId, version: chosen }) : { counts: [], reminders: [], failures: [], byErrorClass: [], unsubscribes: [] };
     const names = new Map((await store.subscribers.getMany([...new Set(figures.failures.map((f) => f.subscriberId))])).map((s) => [s.id, s.name]));
     const byScope: DeliveryLog['unsubscribes']['byScope'] = {};
     for (const u of figures.unsubscribes) byScope[u.scope] = u.count;
@@ -68,8 +68,8 @@ export class DeliveryLogService {
   }
 
   private async channels(): Promise<DeliveryLog['channels']> {
-    const controls = await this.deps.store.deliveries.listControls();
-    const lanes = await this.deps.store.deliveries.listLanes({ since: new Date(this.deps.now().getTime() - LANE_FRESH_MS).toISOString() });
+    const controls = await this.deps.store.pushSettings.listControls();
+    const lanes = await this.deps.store.deliveryLeases.listLanes({ since: new Date(this.deps.now().getTime() - LANE_FRESH_MS).toISOString() });
     return (['email', 'wechat'] as Channel[]).map((channel) => {
       const control = controls.find((c) => c.channel === channel);
       const own = lanes.filter((l) => l.channel === channel);
@@ -89,8 +89,8 @@ export class DeliveryLogService {
     const store = this.deps.store;
     const subscriber = await store.subscribers.get(subscriberId);
     if (!subscriber) throw notFound({ code: 'subscriber_not_found', message: '订阅用户不存在' });
-    const { deliveries, messages } = await store.deliveries.listForPolicySubscriber({ policyId, subscriberId });
-    const attempts = await store.deliveries.listAttempts({ deliveryIds: deliveries.map((d) => d.id), messageIds: messages.map((m) => m.id) });
+    const { deliveries, messages } = await store.deliveryLog.listForPolicySubscriber({ policyId, subscriberId });
+    const attempts = await store.deliveryLog.listAttempts({ deliveryIds: deliveries.map((d) => d.id), messageIds: messages.map((m) => m.id) });
     const subscriptions = await store.subscriptions.listBySubscriber({ subscriberId, includeEnded: true });
     const names = new Map(subscriptions.map((s) => [s.id, s.name]));
     const whyNot: string[] = [];

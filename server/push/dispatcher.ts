@@ -115,7 +115,7 @@ export class ChannelLane {
     this.stopping = true;
     const unstarted = this.queue.splice(0);
     this.wake();
-    const released = await this.deps.store.deliveries.release({ refs: unstarted.map((c) => c.ref), owner: this.deps.owner, at: this.deps.now().toISOString() });
+    const released = await this.deps.store.deliveryLeases.release({ refs: unstarted.map((c) => c.ref), owner: this.deps.owner, at: this.deps.now().toISOString() });
     const drained = Promise.all(this.running);
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.deps.options.drainMs).unref());
     if ((await Promise.race([drained, timeout])) === 'timeout') {
@@ -169,7 +169,7 @@ export class ChannelLane {
     if (!changed && !force && now - this.lastReport < HEARTBEAT_MS) return;
     this.lastReport = now;
     try {
-      await this.deps.store.deliveries.reportLane({
+      await this.deps.store.deliveryLeases.reportLane({
         owner: this.deps.owner,
         channel: this.channel,
         state,
@@ -187,7 +187,7 @@ export class ChannelLane {
   private async controlPause(): Promise<string | null> {
     const now = Date.now();
     if (now - this.controls.at > 1000) {
-      const control = (await this.deps.store.deliveries.listControls()).find((c) => c.channel === this.channel);
+      const control = (await this.deps.store.pushSettings.listControls()).find((c) => c.channel === this.channel);
       this.controls = { at: now, paused: control?.paused ? `已暂停：${control.reason ?? '管理员暂停了该渠道'}` : null };
     }
     return this.controls.paused;
@@ -209,7 +209,7 @@ export class ChannelLane {
           continue;
         }
         const now = this.deps.now();
-        const claimed = await this.deps.store.deliveries.claim({
+        const claimed = await this.deps.store.deliveryLeases.claim({
           channel: this.channel,
           now: now.toISOString(),
           leaseUntil: new Date(now.getTime() + options.leaseMs).toISOString(),
@@ -224,7 +224,7 @@ export class ChannelLane {
         await this.setState('running', null);
         const composed = await this.deps.composer.compose(claimed);
         if (this.stopping) {
-          await this.deps.store.deliveries.release({ refs: composed.map((c) => c.ref), owner: this.deps.owner, at: this.deps.now().toISOString() });
+          await this.deps.store.deliveryLeases.release({ refs: composed.map((c) => c.ref), owner: this.deps.owner, at: this.deps.now().toISOString() });
           break;
         }
         this.queue.push(...composed);
@@ -278,7 +278,7 @@ export class ChannelLane {
       const failure = error instanceof SendFailure ? error : new SendFailure('provider_error', error instanceof Error ? error.message : String(error), { permanent: false });
       if (failure.options.pauseLane) {
         // Not the message's fault: it goes back to the queue without spending an attempt.
-        await this.deps.store.deliveries.release({ refs: [item.ref], owner: this.deps.owner, at: this.deps.now().toISOString() });
+        await this.deps.store.deliveryLeases.release({ refs: [item.ref], owner: this.deps.owner, at: this.deps.now().toISOString() });
         await this.setState('paused', failure.response);
         return;
       }
@@ -331,7 +331,7 @@ export class ChannelLane {
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await this.deps.store.deliveries.recordOutcomes({ outcomes: batch, owner: this.deps.owner, at: this.deps.now().toISOString() });
+        await this.deps.store.deliveryLeases.recordOutcomes({ outcomes: batch, owner: this.deps.owner, at: this.deps.now().toISOString() });
       } catch (error) {
         this.deps.logger.error('send results not recorded; retrying', { channel: this.channel, count: batch.length, error });
         this.outcomes.unshift(...batch);

@@ -1,16 +1,16 @@
+import { ChatSendError, type ChatGateway } from '../ports/chat-gateway.port.js';
+import { MailSendError, type MailTransport } from '../ports/mail-transport.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { Composed } from './composer.js';
 import { SendFailure, type ChannelDriver, type SendResult } from './dispatcher.js';
-import { EmailSendError, type EmailTransport } from './email/email-transport.js';
 import { jitteredInterval } from './rate.js';
 import { shanghaiMidnight } from './schedule.js';
-import { WechatSendError, type WechatGateway } from './wechat/wechat-gateway.js';
 
 export class EmailDriver implements ChannelDriver {
   readonly channel = 'email' as const;
   readonly dryRun = false;
 
-  constructor(private readonly deps: { transport: EmailTransport; from: string }) {}
+  constructor(private readonly deps: { transport: MailTransport; from: string }) {}
 
   account(): string {
     return this.deps.transport.account;
@@ -35,7 +35,7 @@ export class EmailDriver implements ChannelDriver {
       });
       return { response: result.response, invalidContactIds: result.rejectedPermanently.map((a) => byAddress.get(a.toLowerCase()) ?? '').filter(Boolean) };
     } catch (error) {
-      if (error instanceof EmailSendError) {
+      if (error instanceof MailSendError) {
         throw new SendFailure(error.errorClass, error.response, {
           permanent: error.permanent,
           invalidContactIds: error.rejectedPermanently.map((a) => byAddress.get(a.toLowerCase()) ?? '').filter(Boolean),
@@ -67,7 +67,7 @@ export interface WechatLimits {
 export class WechatDriver implements ChannelDriver {
   readonly channel = 'wechat' as const;
 
-  constructor(private readonly deps: { gateway: WechatGateway; store: Store; limits: WechatLimits; now: () => Date }) {}
+  constructor(private readonly deps: { gateway: ChatGateway; store: Store; limits: WechatLimits; now: () => Date }) {}
 
   get dryRun(): boolean {
     return this.deps.limits.dryRun;
@@ -84,7 +84,7 @@ export class WechatDriver implements ChannelDriver {
       const status = gateway.status();
       return `微信机器人未登录（${status.state}${status.detail ? `：${status.detail}` : ''}）`;
     }
-    const sentToday = await this.deps.store.deliveries.countSent({ channel: 'wechat', account: this.account(), since: shanghaiMidnight(this.deps.now()).toISOString() });
+    const sentToday = await this.deps.store.deliveryLog.countSent({ channel: 'wechat', account: this.account(), since: shanghaiMidnight(this.deps.now()).toISOString() });
     if (sentToday >= limits.dailyBudget) return `已达到今日发送上限（${limits.dailyBudget} 条），明天继续`;
     return null;
   }
@@ -100,7 +100,7 @@ export class WechatDriver implements ChannelDriver {
       try {
         responses.push((await this.deps.gateway.send({ target, text: item.wechat.text })).response);
       } catch (error) {
-        if (!(error instanceof WechatSendError)) throw error;
+        if (!(error instanceof ChatSendError)) throw error;
         if (error.errorClass === 'logged_out') throw new SendFailure('logged_out', error.message, { permanent: false, pauseLane: true });
         if (error.errorClass === 'recipient_not_found') notFound.push(error.message);
         else throw new SendFailure(error.errorClass, error.message, { permanent: error.permanent });

@@ -22,10 +22,10 @@ export class PushMetrics implements OutcomeObserver {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const row of await store.deliveries.queueStats()) this.set({ channel: row.channel, status: row.status }, row.count);
+        for (const row of await store.deliveryLog.queueStats()) this.set({ channel: row.channel, status: row.status }, row.count);
       },
     });
-    const totals = async () => store.deliveries.attemptTotals();
+    const totals = async () => store.deliveryLog.attemptTotals();
     new Counter({
       name: 'policy_push_attempts_total',
       help: 'Send attempts by channel and outcome (sent, failed_temporary, failed_permanent, skipped, lease_expired); rate() of outcome="sent" is the send rate',

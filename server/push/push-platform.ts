@@ -1,6 +1,7 @@
-import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { ChatGateway } from '../ports/chat-gateway.port.js';
+import type { MailTransport } from '../ports/mail-transport.port.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { Signer } from '../security/signer.js';
@@ -14,12 +15,12 @@ import { PushContent } from './content.js';
 import { DeliveryLogService } from './delivery-log.service.js';
 import { ChannelLane, workerId, type ChannelDriver } from './dispatcher.js';
 import { EmailDriver, WechatDriver } from './drivers.js';
-import { createFileTransport, createSmtpTransport, type EmailTransport } from './email/email-transport.js';
 import { PushMetrics } from './metrics.js';
+import { PushControlService } from './push-control.service.js';
+import { PushHistoryService } from './push-history.service.js';
 import { BucketRegistry, TokenBucket } from './rate.js';
 import { PushScheduler } from './scheduler.js';
 import { UnsubscribeService } from './unsubscribe.service.js';
-import { WechatGateway } from './wechat/wechat-gateway.js';
 
 export interface PushServices {
   content: PushContent;
@@ -28,6 +29,10 @@ export interface PushServices {
   scheduler: PushScheduler;
   log: DeliveryLogService;
   metrics: PushMetrics;
+  /** Subscribers' push preferences and the administrators' channel switches. */
+  control: PushControlService;
+  /** A park's push history page. */
+  history: PushHistoryService;
 }
 
 export function createPushServices({
@@ -60,8 +65,9 @@ export function createPushServices({
   content.useHighlights(async ({ policyId, version }) => (await store.interpretation.getRelease({ policyId, version }))?.content.keyPoints ?? []);
   const unsubscribe = new UnsubscribeService({ store, subscriptions, signer, baseUrl: config.PUBLIC_BASE_URL, now });
   const metrics = new PushMetrics({ store });
+  const control = new PushControlService({ store, now });
   metrics.useLaneState(async () => {
-    const lanes = await store.deliveries.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() });
+    const lanes = await control.recentLanes();
     const wechat = lanes.filter((l) => l.channel === 'wechat');
     const paused: Record<string, number> = {};
     for (const lane of lanes) paused[lane.channel] = Math.max(paused[lane.channel] ?? 0, lane.state === 'paused' ? 1 : 0);
@@ -72,21 +78,22 @@ export function createPushServices({
     content,
     unsubscribe,
     metrics,
+    control,
+    history: new PushHistoryService({ store }),
     composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now }),
     scheduler: new PushScheduler({ store, now, logger, digestTime: config.DIGEST_TIME, reminderDays: config.REMINDER_DAYS }),
     log: new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now }),
   };
 }
 
-export function createEmailTransport({ config }: { config: Config }): EmailTransport {
-  return config.SMTP_URL ? createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE }) : createFileTransport({ dir: path.join(config.dataDir, 'outbox') });
-}
-
-/** The dispatcher of one worker process: a lane per channel in PUSH_CHANNELS, and the WeChat bot. */
-export class PushDispatcher {
+/**
+ * The dispatcher of one worker process: a lane per sending adapter it is given (the composition
+ * root gives one per channel in PUSH_CHANNELS), and the chat bot's sign-in.
+ */
+export class PushDispatcher<Gateway extends ChatGateway = ChatGateway> {
   readonly owner = workerId();
   readonly lanes: ChannelLane[] = [];
-  readonly gateway: WechatGateway | null;
+  readonly gateway: Gateway | null;
 
   constructor(
     private readonly deps: {
@@ -95,16 +102,16 @@ export class PushDispatcher {
       push: PushServices;
       logger: Logger;
       now: () => Date;
-      emailTransport?: EmailTransport;
+      /** The e-mail lane's transport; null: no e-mail lane in this process. */
+      mail: MailTransport | null;
+      /** The WeChat lane's bot; null: no WeChat lane in this process. */
+      chat: Gateway | null;
     },
   ) {
     const { config } = deps;
-    const wechat = config.PUSH_CHANNELS.includes('wechat');
-    this.gateway = wechat
-      ? new WechatGateway({ puppet: config.WECHATY_PUPPET, ...(config.WECHATY_PUPPET_TOKEN ? { token: config.WECHATY_PUPPET_TOKEN } : {}), dataDir: config.dataDir, logger: deps.logger, now: deps.now })
-      : null;
-    if (config.PUSH_CHANNELS.includes('email')) {
-      const transport = deps.emailTransport ?? createEmailTransport({ config });
+    this.gateway = deps.chat;
+    const transport = deps.mail;
+    if (transport) {
       this.lanes.push(
         this.lane({
           driver: new EmailDriver({ transport, from: config.MAIL_FROM }),

@@ -13,14 +13,14 @@ import { policyIdParamsSchema } from '../../schemas/policy.schema.js';
 import { channelSchema } from '../../schemas/subscriber.schema.js';
 import { DomainError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
-import type { Store } from '../ports/store.port.js';
 import type { DeliveryLogService } from './delivery-log.service.js';
 import type { PushMetrics } from './metrics.js';
+import type { PushControlService } from './push-control.service.js';
 import type { UnsubscribeService } from './unsubscribe.service.js';
 
 const tokenSchema = z.string().min(10).max(300);
 
-export function pushRoutes({ store, log, unsubscribe, now, audit }: { store: Store; log: DeliveryLogService; unsubscribe: UnsubscribeService; now: () => Date; audit: AuditService }) {
+export function pushRoutes({ log, unsubscribe, control, audit }: { log: DeliveryLogService; unsubscribe: UnsubscribeService; control: PushControlService; audit: AuditService }) {
   return [
     defineRoute({
       method: 'get',
@@ -51,7 +51,7 @@ export function pushRoutes({ store, log, unsubscribe, now, audit }: { store: Sto
       summary: '我的推送偏好（申报截止提醒）',
       access: 'subscriber',
       response: pushPreferencesSchema,
-      handler: async ({ subscriber }) => store.deliveries.getPreferences(me(subscriber)),
+      handler: async ({ subscriber }) => control.preferences({ subscriberId: me(subscriber) }),
     }),
     defineRoute({
       method: 'put',
@@ -61,10 +61,7 @@ export function pushRoutes({ store, log, unsubscribe, now, audit }: { store: Sto
       access: 'subscriber',
       body: updatePushPreferencesBodySchema,
       response: pushPreferencesSchema,
-      handler: async ({ subscriber, body }) => {
-        await store.deliveries.setPreferences({ subscriberId: me(subscriber), preferences: body, at: now().toISOString() });
-        return body;
-      },
+      handler: async ({ subscriber, body }) => control.setPreferences({ subscriberId: me(subscriber), preferences: body }),
     }),
     defineRoute({
       method: 'get',
@@ -76,10 +73,7 @@ export function pushRoutes({ store, log, unsubscribe, now, audit }: { store: Sto
         controls: z.array(channelControlSchema),
         lanes: z.array(z.object({ owner: z.string(), channel: channelSchema, state: z.string(), reason: z.string().nullable(), account: z.string().nullable(), dryRun: z.boolean(), updatedAt: z.string() })),
       }),
-      handler: async () => ({
-        controls: await store.deliveries.listControls(),
-        lanes: await store.deliveries.listLanes({ since: new Date(now().getTime() - 60_000).toISOString() }),
-      }),
+      handler: async () => control.channels(),
     }),
     defineRoute({
       method: 'put',
@@ -91,12 +85,11 @@ export function pushRoutes({ store, log, unsubscribe, now, audit }: { store: Sto
       body: z.strictObject({ paused: z.boolean(), reason: z.string().trim().max(200).nullable().default(null) }),
       response: channelControlSchema,
       handler: async ({ params, body, actor }) => {
-        const at = now().toISOString();
-        await store.deliveries.setControl({ channel: params.channel, paused: body.paused, reason: body.reason, by: actor?.id ?? 'admin', at });
+        const result = await control.setControl({ channel: params.channel, paused: body.paused, reason: body.reason, by: actor?.id ?? 'admin' });
         if (actor) {
           await audit.record({ actor, action: body.paused ? 'push.channel.pause' : 'push.channel.resume', targetType: 'push_channel', targetId: params.channel, details: { reason: body.reason } });
         }
-        return { channel: params.channel, paused: body.paused, reason: body.reason, updatedBy: actor?.id ?? 'admin', updatedAt: at };
+        return result;
       },
     }),
   ];

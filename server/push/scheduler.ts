@@ -19,7 +19,7 @@ export class PushScheduler {
     const now = this.deps.now();
     const results = [];
     for (const slot of [latestDailySlot({ now, time: this.deps.digestTime }), latestWeeklySlot({ now, time: this.deps.digestTime })]) {
-      const result = await this.deps.store.deliveries.planDigest({
+      const result = await this.deps.store.digests.planDigest({
         runKey: slot.runKey,
         frequency: slot.frequency,
         slotAt: slot.slotAt,
@@ -51,7 +51,7 @@ export class PushScheduler {
       const daysBefore = thresholds.find((d) => daysLeft <= d);
       if (daysBefore === undefined) continue;
       if (shanghaiDate(new Date(version.publishedAt)) > addDays({ date: window.closesAt, days: -daysBefore })) continue;
-      const { inserted } = await this.deps.store.deliveries.enqueueReminders({ policyId: version.policyId, version: version.version, daysBefore, closesAt: window.closesAt, at: now.toISOString() });
+      const { inserted } = await this.deps.store.outbox.enqueueReminders({ policyId: version.policyId, version: version.version, daysBefore, closesAt: window.closesAt, at: now.toISOString() });
       if (inserted > 0) this.deps.logger.info('deadline reminders queued', { policyId: version.policyId, daysBefore, inserted });
       out.push({ policyId: version.policyId, daysBefore, inserted });
     }
@@ -59,7 +59,7 @@ export class PushScheduler {
   }
 
   async runConfirmations(): Promise<number> {
-    const { inserted } = await this.deps.store.deliveries.enqueueConfirmations({ at: this.deps.now().toISOString(), limit: 1000 });
+    const { inserted } = await this.deps.store.outbox.enqueueConfirmations({ at: this.deps.now().toISOString(), limit: 1000 });
     if (inserted > 0) this.deps.logger.info('contact confirmation emails queued', { inserted });
     return inserted;
   }

@@ -82,9 +82,9 @@ export class UnsubscribeService {
     let ended: string[] = [];
     let remindersChanged = false;
     if (target.scope === 'reminders' || target.scope === 'all') {
-      const current = await this.deps.store.deliveries.getPreferences(subscriber.id);
+      const current = await this.deps.store.pushSettings.getPreferences(subscriber.id);
       if (current.deadlineReminders) {
-        await this.deps.store.deliveries.setPreferences({ subscriberId: subscriber.id, preferences: { deadlineReminders: false }, at });
+        await this.deps.store.pushSettings.setPreferences({ subscriberId: subscriber.id, preferences: { deadlineReminders: false }, at });
         remindersChanged = true;
       }
     }
@@ -101,7 +101,7 @@ export class UnsubscribeService {
     ended = [...new Set(ended)];
     const alreadyDone = ended.length === 0 && !remindersChanged;
     if (!alreadyDone) {
-      await this.deps.store.deliveries.recordUnsubscribe({ subscriberId: subscriber.id, scope: target.scope, subscriptionIds: ended, origin, source, at });
+      await this.deps.store.pushSettings.recordUnsubscribe({ subscriberId: subscriber.id, scope: target.scope, subscriptionIds: ended, origin, source, at });
     }
     return { scope: target.scope, subscriberId: subscriber.id, endedSubscriptionIds: ended, alreadyDone, message: resultText({ scope: target.scope, alreadyDone }) };
   }

@@ -86,7 +86,7 @@ export class MatchingService {
       }),
       deliveries: {
         version: policy.currentVersion,
-        written: policy.currentVersion ? await this.deps.store.deliveries.countForPolicy({ policyId, version: policy.currentVersion }) : 0,
+        written: policy.currentVersion ? await this.deps.store.outbox.countForPolicy({ policyId, version: policy.currentVersion }) : 0,
         status: job?.status ?? null,
       },
     };
@@ -118,7 +118,7 @@ export class MatchingService {
       for await (const batch of this.deps.index.audienceBatches({ policy: this.audienceOf(stored), batchSize })) {
         matched += batch.length;
         const rows = batch.flatMap((match) => deliveriesFor({ match, policyId, version }));
-        written += (await this.deps.store.deliveries.enqueue(rows, this.deps.now().toISOString())).inserted;
+        written += (await this.deps.store.outbox.enqueue(rows, this.deps.now().toISOString())).inserted;
         await this.deps.store.matchingJobs.extendLease({ policyId, version, leaseUntil: lease() });
         onProgress?.({ policyId, version, written });
       }

@@ -16,7 +16,7 @@ import {
   type InterpretationGate,
 } from './policy-workflow.js';
 import type { PolicyService } from './policy.service.js';
-import { issuesOf } from '../http/route.js';
+import { issuesOf } from '../validation-issues.js';
 import { DomainError } from '../errors.js';
 
 /** Imported documents arrive with their history; their interpretation, if any, was published elsewhere. */

@@ -178,6 +178,11 @@ export class PolicyService {
     return this.staffView(await this.require(id));
   }
 
+  /** The working copy's title for staff pages that name a policy by id; null when there is none. */
+  async titleOf({ id }: { id: string }): Promise<string | null> {
+    return (await this.deps.store.policies.get(id))?.title ?? null;
+  }
+
   async listStaff({ status, page, pageSize }: { status?: PolicyStatus; page: number; pageSize: number }) {
     const { total, items } = await this.deps.store.policies.list({ status, limit: pageSize, offset: (page - 1) * pageSize });
     return { total, page, pageSize, items: await Promise.all(items.map((p) => this.staffView(p))) };

@@ -1,6 +1,6 @@
 import { createSubscriberBodySchema, PROFILE_DIMENSIONS } from '../../schemas/subscriber.schema.js';
 import { DomainError, invalid } from '../errors.js';
-import { issuesOf } from '../http/route.js';
+import { issuesOf } from '../validation-issues.js';
 import { parseCsv } from '../subscribers/csv.js';
 import type { SubscriberService } from './subscriber.service.js';
 

@@ -1,8 +1,8 @@
 import type { PublicInterpretation } from '../../schemas/interpretation.schema.js';
 import type { PublicPolicy } from '../../schemas/policy.schema.js';
 import { DomainError } from '../errors.js';
-import type { Services } from '../platform.js';
 import type { PortalExtensions } from './extensions.js';
+import type { PortalServices } from './kit.js';
 import { comparisonSlot, faqSlot, interpretationSlot, questionSlot } from './views/interpretation.views.js';
 
 /** Absent things (no package, no older text to compare with) are not errors on a public page. */
@@ -23,8 +23,8 @@ function isLatest(policy: PublicPolicy): boolean {
  * Fills the policy page's slots from the interpretation module: the published package, the FAQ
  * list, the new-vs-old table and the question form with the published replies.
  */
-export function interpretationExtensions({ services }: { services: Services }): PortalExtensions {
-  const { packages, faqs, questions } = services.interpretation;
+export function interpretationExtensions({ interpretation }: { interpretation: PortalServices['interpretation'] }): PortalExtensions {
+  const { packages, faqs, questions } = interpretation;
   // The slots of one page read the same package; the policy object is shared by them for one request.
   const views = new WeakMap<PublicPolicy, Promise<PublicInterpretation | null>>();
   const viewOf = (policy: PublicPolicy) => {

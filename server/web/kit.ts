@@ -1,12 +1,23 @@
 import type { Request, Response } from 'express';
+import type { AuditService } from '../services/audit.service.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Services } from '../platform.js';
 import type { WebPrincipal } from '../ports/web-account.port.js';
 import type { Actor } from '../services/actor.js';
 import type { Role } from '../../schemas/user.schema.js';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
 import type { WebAccount } from '../ports/web-account.port.js';
+import type { InterpretationServices } from '../interpretation/interpretation-platform.js';
+import type { PushServices } from '../push/push-platform.js';
+import type { MatchingService } from '../services/matching.service.js';
+import type { PolicySearchService } from '../services/policy-search.service.js';
+import type { PolicyService } from '../services/policy.service.js';
+import type { SubscriberImportService } from '../services/subscriber-import.service.js';
+import type { SubscriberService } from '../services/subscriber.service.js';
+import type { SubscriptionService } from '../services/subscription.service.js';
+import type { TagUsageService } from '../services/tag-usage.service.js';
+import type { TaxonomyService } from '../services/taxonomy.service.js';
+import type { UserService } from '../services/user.service.js';
 import { DomainError } from '../errors.js';
 import type { WebAccountService } from './accounts/web-account.service.js';
 import { webContext } from './context.js';
@@ -61,7 +72,27 @@ export const FLASH_MESSAGES = {
 } as const;
 export type FlashCode = keyof typeof FLASH_MESSAGES;
 
-export interface PortalKit {
+/**
+ * Every service the portal's pages call, built by the composition root (server/platform.ts). No
+ * store and no engine: pages go through services. Each route module receives only the part it names.
+ */
+export interface PortalServices {
+  taxonomy: TaxonomyService;
+  policies: PolicyService;
+  search: PolicySearchService;
+  users: UserService;
+  subscribers: SubscriberService;
+  subscriptions: SubscriptionService;
+  subscriberImporter: SubscriberImportService;
+  matching: MatchingService;
+  tagUsage: TagUsageService;
+  audit: AuditService;
+  push: Pick<PushServices, 'unsubscribe' | 'log' | 'content' | 'history'>;
+  interpretation: Pick<InterpretationServices, 'packages' | 'faqs' | 'questions'>;
+}
+
+export interface PortalKit<Services extends Partial<PortalServices> = PortalServices> {
+  /** The services of one route module (see portal.ts, where each module's share is named). */
   services: Services;
   accounts: WebAccountService;
   config: Config;

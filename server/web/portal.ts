@@ -5,16 +5,14 @@ import type { Config } from '../config.js';
 import { DomainError, type DomainErrorType } from '../errors.js';
 import { readMultipart } from '../http/multipart.js';
 import type { Logger } from '../logger.js';
-import type { Services } from '../platform.js';
-import { loadSecret } from '../security/signer.js';
-import { WebAccountService } from './accounts/web-account.service.js';
+import type { WebAccountService } from './accounts/web-account.service.js';
 import { ASSETS } from './assets/assets.js';
 import { setWebContext, webContext, type WebContext } from './context.js';
 import type { PortalExtensions } from './extensions.js';
 import { formOf } from './forms.js';
 import { interpretationExtensions } from './interpretation-slots.js';
 import type { SafeHtml } from './html.js';
-import { FLASH_MESSAGES, Redirect, type FlashCode, type PortalKit } from './kit.js';
+import { FLASH_MESSAGES, Redirect, type FlashCode, type PortalKit, type PortalServices } from './kit.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { interpretationRoutes } from './routes/interpretation.routes.js';
@@ -25,7 +23,7 @@ import { parkRoutes } from './routes/park.routes.js';
 import { publicRoutes } from './routes/public.routes.js';
 import { staffRoutes } from './routes/staff.routes.js';
 import { cookieName, readCookies, setCookie, type CookiePolicy } from './security/cookies.js';
-import { CsrfGuard } from './security/csrf.js';
+import type { CsrfGuard } from './security/csrf.js';
 import { portalSecurityHeaders } from './security/headers.js';
 import { RateLimiter } from './security/rate-limit.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
@@ -63,7 +61,12 @@ const STATUS_BY_TYPE: Record<DomainErrorType, number> = {
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 export interface WebPortalInput {
-  services: Services;
+  /** Built by the composition root (server/platform.ts), like everything below. */
+  services: PortalServices;
+  /** The portal's own accounts and sessions. */
+  accounts: WebAccountService;
+  /** Form tokens under the platform's one secret. */
+  csrf: CsrfGuard;
   config: Config;
   logger: Logger;
   /** The JSON API application; requests outside the portal's paths are handed to it unchanged. */
@@ -75,8 +78,8 @@ export interface WebPortalInput {
  * The server-rendered portal in front of the JSON API. It sits in front (rather than inside the
  * API app) because the API refuses every non-JSON body, and browsers post forms urlencoded.
  */
-export function createWebPortal({ services, config, logger, api, extensions }: WebPortalInput): Listener {
-  const portal = buildPortalApp({ services, config, logger, extensions: extensions ?? interpretationExtensions({ services }) });
+export function createWebPortal({ services, accounts, csrf, config, logger, api, extensions }: WebPortalInput): Listener {
+  const portal = buildPortalApp({ services, accounts, csrf, config, logger, extensions: extensions ?? interpretationExtensions({ interpretation: services.interpretation }) });
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (portalAnswers({ method: req.method ?? 'GET', path })) portal(req, res);
@@ -84,13 +87,12 @@ export function createWebPortal({ services, config, logger, api, extensions }: W
   };
 }
 
-export function buildPortalApp({ services, config, logger, extensions }: Omit<WebPortalInput, 'api'> & { extensions: PortalExtensions }): express.Express {
+export function buildPortalApp({ services, accounts, csrf, config, logger, extensions }: Omit<WebPortalInput, 'api'> & { extensions: PortalExtensions }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value parsing: repeated keys become arrays, nothing becomes a nested object.
   app.set('query parser', 'simple');
 
-  const secret = loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir });
   const baseUrl = new URL(config.PUBLIC_BASE_URL);
   const cookiePolicy: CookiePolicy = { secure: baseUrl.protocol === 'https:' };
   const names = {
@@ -98,8 +100,6 @@ export function buildPortalApp({ services, config, logger, extensions }: Omit<We
     csrf: cookieName({ base: 'pp_csrf', policy: cookiePolicy }),
     flash: cookieName({ base: 'pp_flash', policy: cookiePolicy }),
   };
-  const csrf = new CsrfGuard({ secret });
-  const accounts = new WebAccountService({ store: services.store, subscribers: services.subscribers, now: () => new Date() });
   // Secure whenever the site is configured for https or this request arrived over TLS.
   const secureFor = (req: Request) => cookiePolicy.secure || req.secure || req.headers['x-forwarded-proto'] === 'https';
 
@@ -254,15 +254,18 @@ export function buildPortalApp({ services, config, logger, extensions }: Omit<We
     res.type('text/plain').send('User-agent: *\nDisallow: /account/\nDisallow: /staff/\nDisallow: /questions/\nDisallow: /unsubscribe/\n');
   });
   app.use(session, bodies, csrfCheck);
-  app.use(publicRoutes({ kit }));
-  app.use(interpretationRoutes({ kit }));
-  app.use(accountRoutes({ kit }));
-  app.use(parkRoutes({ kit }));
-  app.use(pushPageRoutes({ kit }));
-  app.use(staffRoutes({ kit }));
-  app.use(packageRoutes({ kit }));
-  app.use(questionRoutes({ kit }));
-  app.use(adminRoutes({ kit }));
+  // Each module gets the services it names and no others.
+  const { taxonomy, policies, search, users, subscribers, subscriptions, subscriberImporter, matching, tagUsage, push, interpretation, audit } = services;
+  const only = <Scoped extends Partial<PortalServices>>(scoped: Scoped): PortalKit<Scoped> => ({ ...kit, services: scoped });
+  app.use(publicRoutes({ kit: only({ search, taxonomy, policies }) }));
+  app.use(interpretationRoutes({ kit: only({ interpretation, policies, taxonomy }) }));
+  app.use(accountRoutes({ kit: only({ taxonomy, subscriptions, subscribers, matching, policies }) }));
+  app.use(parkRoutes({ kit: only({ subscribers, subscriberImporter, taxonomy }) }));
+  app.use(pushPageRoutes({ kit: only({ push, policies }) }));
+  app.use(staffRoutes({ kit: only({ taxonomy, policies, interpretation, matching }) }));
+  app.use(packageRoutes({ kit: only({ interpretation, policies }) }));
+  app.use(questionRoutes({ kit: only({ interpretation, policies }) }));
+  app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage, policies, audit }) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { Config } from '../config.js';
-import type { UploadedFile } from '../http/multipart.js';
+import type { UploadedFile } from '../uploaded-file.js';
 
 /** Plain-text policy bodies are small; anything near this size is not a policy document. */
 export const BODY_FILE_MAX_BYTES = 4 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import type { NewDelivery } from '../../schemas/delivery.schema.js';
-import { PUSH_COLLECTIONS, type DigestRunDoc } from '../../server/adapters/mongodb/mongo-delivery.repository.js';
+import { PUSH_COLLECTIONS, type DigestRunDoc } from '../../server/adapters/mongodb/mongo-delivery.models.js';
 import { MongoStore } from '../../server/adapters/mongodb/mongo.store.js';
 import { interpretationContract } from './interpretation.contract.js';
 import { pushQueueContract } from './push-queue.contract.js';
@@ -91,13 +91,13 @@ describe('MongoDB push queue, interpretation and web accounts (runs when MONGODB
       for (let i = 0; i < 4; i += 1) workers.push(await worker());
       const [first] = workers;
       if (!first) throw new Error('no worker');
-      expect(await first.deliveries.enqueue(Array.from({ length: 300 }, (_, i) => row(`s-${i}`, { urgent: i % 10 === 0 })), t(0))).to.deep.equal({ inserted: 300 });
+      expect(await first.outbox.enqueue(Array.from({ length: 300 }, (_, i) => row(`s-${i}`, { urgent: i % 10 === 0 })), t(0))).to.deep.equal({ inserted: 300 });
       const seen: number[] = [];
       const rounds = await Promise.all(
         workers.map(async (store, w) => {
           const mine: number[] = [];
           for (;;) {
-            const claimed = await store.deliveries.claim({ channel: 'email', now: t(1), leaseUntil: t(5), owner: `w${w}`, limit: 25 });
+            const claimed = await store.deliveryLeases.claim({ channel: 'email', now: t(1), leaseUntil: t(5), owner: `w${w}`, limit: 25 });
             if (claimed.length === 0) return mine;
             mine.push(...claimed.map((c) => (c.source === 'delivery' ? c.delivery.id : -c.message.id)));
           }
@@ -114,10 +114,10 @@ describe('MongoDB push queue, interpretation and web accounts (runs when MONGODB
       const a = await worker();
       const b = await worker();
       const batch = Array.from({ length: 500 }, (_, i) => row(`s-${i}`));
-      const results = await Promise.all([a.deliveries.enqueue(batch, t(0)), b.deliveries.enqueue(batch.slice(250).concat(batch.slice(0, 100)), t(0))]);
+      const results = await Promise.all([a.outbox.enqueue(batch, t(0)), b.outbox.enqueue(batch.slice(250).concat(batch.slice(0, 100)), t(0))]);
       expect(results.reduce((sum, r) => sum + r.inserted, 0)).to.equal(500);
-      expect(await a.deliveries.countForPolicy({ policyId: 'p-1', version: 1 })).to.equal(500);
-      const ids = (await a.deliveries.listForPolicy({ policyId: 'p-1', limit: 1000, offset: 0 })).items.map((d) => d.id);
+      expect(await a.outbox.countForPolicy({ policyId: 'p-1', version: 1 })).to.equal(500);
+      const ids = (await a.outbox.listForPolicy({ policyId: 'p-1', limit: 1000, offset: 0 })).items.map((d) => d.id);
       expect(new Set(ids).size).to.equal(500);
     });
 
@@ -125,16 +125,16 @@ describe('MongoDB push queue, interpretation and web accounts (runs when MONGODB
       this.timeout(60_000);
       const a = await worker();
       const b = await worker();
-      await a.deliveries.enqueue(Array.from({ length: 30 }, (_, i) => row(`s-${String(i).padStart(2, '0')}`, { frequency: 'daily' })), t(0));
+      await a.outbox.enqueue(Array.from({ length: 30 }, (_, i) => row(`s-${String(i).padStart(2, '0')}`, { frequency: 'daily' })), t(0));
       const plan = (store: MongoStore, runKey: string, at: number) =>
-        store.deliveries.planDigest({ runKey, frequency: 'daily', slotAt: t(at), at: t(at), parkFirstWindowStart: t(-7 * 24 * 60) });
+        store.digests.planDigest({ runKey, frequency: 'daily', slotAt: t(at), at: t(at), parkFirstWindowStart: t(-7 * 24 * 60) });
       const together = await Promise.all([plan(a, 'daily:1', 1), plan(b, 'daily:1', 1)]);
       expect(together.map((r) => r.alreadyRan).sort()).to.deep.equal([false, true]);
       expect(together.reduce((sum, r) => sum + r.created, 0)).to.equal(30);
 
       // A run left behind mid-way (its worker died): live lease means hands off, expired lease means take over.
-      await a.deliveries.enqueue(Array.from({ length: 5 }, (_, i) => row(`s-${i}`, { policyId: 'p-2', frequency: 'daily' })), t(2));
-      const newest = (await a.deliveries.listForPolicy({ policyId: 'p-2', limit: 10, offset: 0 })).items.map((d) => d.id);
+      await a.outbox.enqueue(Array.from({ length: 5 }, (_, i) => row(`s-${i}`, { policyId: 'p-2', frequency: 'daily' })), t(2));
+      const newest = (await a.outbox.listForPolicy({ policyId: 'p-2', limit: 10, offset: 0 })).items.map((d) => d.id);
       const runs = mongoose.createConnection(url ?? '', { dbName });
       try {
         await runs.asPromise();
@@ -155,7 +155,7 @@ describe('MongoDB push queue, interpretation and web accounts (runs when MONGODB
       expect(await plan(b, 'daily:2', 5)).to.deep.equal({ created: 0, alreadyRan: true });
       expect(await plan(b, 'daily:2', 11)).to.deep.equal({ created: 5, alreadyRan: false });
       expect(await plan(a, 'daily:2', 12)).to.deep.equal({ created: 0, alreadyRan: true });
-      const waiting = (await a.deliveries.listForPolicy({ policyId: 'p-2', limit: 10, offset: 0 })).items;
+      const waiting = (await a.outbox.listForPolicy({ policyId: 'p-2', limit: 10, offset: 0 })).items;
       expect(waiting.every((d) => d.messageId !== null)).to.equal(true);
     });
   });

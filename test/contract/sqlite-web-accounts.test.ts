@@ -78,9 +78,9 @@ describe('SQLite web accounts: accounts, sessions, account deletion and push his
     await store.webAccounts.insertAccount({ id: 'acc-x', email: 'x@x.example', passwordHash: 'scrypt$…', subscriberId: 'sub-x', createdAt: at, lastSignInAt: null });
     const explanation = { eligible: true, eligibility: {}, unknown: [], subscriptions: [] };
     const row = (subscriberId: string) => ({ policyId: 'p-1', version: 1, subscriberId, channel: 'email' as const, frequency: 'immediate' as const, subscriptionIds: ['s'], explanation, urgent: false });
-    await store.deliveries.enqueue([row('sub-x'), row('sub-y')], at);
-    await store.deliveries.setPreferences({ subscriberId: 'sub-x', preferences: { deadlineReminders: false }, at });
-    await store.deliveries.recordUnsubscribe({ subscriberId: 'sub-x', scope: 'all', subscriptionIds: [], origin: null, source: 'link', at });
+    await store.outbox.enqueue([row('sub-x'), row('sub-y')], at);
+    await store.pushSettings.setPreferences({ subscriberId: 'sub-x', preferences: { deadlineReminders: false }, at });
+    await store.pushSettings.recordUnsubscribe({ subscriberId: 'sub-x', scope: 'all', subscriptionIds: [], origin: null, source: 'link', at });
     // Raw rows for what only the dispatcher and the digest planner write.
     const db = new Database(path.join(dir, 'platform.sqlite'));
     const message = db.prepare(
@@ -109,8 +109,8 @@ describe('SQLite web accounts: accounts, sessions, account deletion and push his
     const result = await store.webAccounts.deleteAccount({ accountId: 'acc-x', at });
     expect(result).to.deep.equal({ subscriberId: 'sub-x', subscriptions: 0, deliveries: 1, members: 0 });
     expect(await store.webAccounts.listPushHistory({ subscriberId: 'sub-x', limit: 10 })).to.deep.equal({ deliveries: [], messages: [] });
-    expect((await store.deliveries.getPreferences('sub-x')).deadlineReminders, 'preferences back to the default').to.equal(true);
-    const left = await store.deliveries.listAttempts({ deliveryIds, messageIds: [own, digest] });
+    expect((await store.pushSettings.getPreferences('sub-x')).deadlineReminders, 'preferences back to the default').to.equal(true);
+    const left = await store.deliveryLog.listAttempts({ deliveryIds, messageIds: [own, digest] });
     expect(left.map((a) => a.deliveryId ?? `m${a.messageId ?? ''}`)).to.deep.equal([deliveryIds[1], `m${digest}`]);
     const park = await store.webAccounts.listPushHistory({ subscriberId: 'park-p', limit: 10 });
     expect(park.messages[0]?.payload).to.deep.include({ parkItems: [{ policyId: 'p-1', version: 1, memberIds: ['sub-y'] }] });

@@ -290,12 +290,12 @@ export function storeContract({ name, create }: { name: string; create: () => Pr
     });
 
     it('enqueues each (version, subscriber, channel) once however often it is written', async () => {
-      const first = await store.deliveries.enqueue([delivery('sub-1'), delivery('sub-1', 'wechat'), delivery('sub-2')], AT);
+      const first = await store.outbox.enqueue([delivery('sub-1'), delivery('sub-1', 'wechat'), delivery('sub-2')], AT);
       expect(first.inserted).to.equal(3);
-      const again = await store.deliveries.enqueue([delivery('sub-1'), delivery('sub-2'), delivery('sub-3')], AT);
+      const again = await store.outbox.enqueue([delivery('sub-1'), delivery('sub-2'), delivery('sub-3')], AT);
       expect(again.inserted).to.equal(1);
-      expect(await store.deliveries.countForPolicy({ policyId: 'p-x', version: 1 })).to.equal(4);
-      const rows = await store.deliveries.listForPolicy({ policyId: 'p-x', limit: 10, offset: 0 });
+      expect(await store.outbox.countForPolicy({ policyId: 'p-x', version: 1 })).to.equal(4);
+      const rows = await store.outbox.listForPolicy({ policyId: 'p-x', limit: 10, offset: 0 });
       expect(rows.items.every((d) => d.status === 'pending')).to.equal(true);
     });
 

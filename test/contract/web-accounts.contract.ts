@@ -143,16 +143,16 @@ export function webAccountContract({ name, create }: { name: string; create: () 
       });
       await store.subscribers.insert({ subscriber: subscriber('sub-o', 'enterprise', 'park-p'), tokenHash: 'ho' });
       await store.webAccounts.insertAccount(account('acc-m', 'sub-m', 'm@x.example'));
-      await store.deliveries.enqueue([row('sub-m'), row('sub-o')], t(1));
-      await store.deliveries.enqueue([row('sub-m', { policyId: 'p-b', frequency: 'daily' })], t(2));
-      expect(await store.deliveries.planDigest({ runKey: 'daily:1', frequency: 'daily', slotAt: t(3), at: t(3), parkFirstWindowStart: t(-7 * 24 * 60) })).to.deep.equal({
+      await store.outbox.enqueue([row('sub-m'), row('sub-o')], t(1));
+      await store.outbox.enqueue([row('sub-m', { policyId: 'p-b', frequency: 'daily' })], t(2));
+      expect(await store.digests.planDigest({ runKey: 'daily:1', frequency: 'daily', slotAt: t(3), at: t(3), parkFirstWindowStart: t(-7 * 24 * 60) })).to.deep.equal({
         created: 2,
         alreadyRan: false,
       });
-      expect(await store.deliveries.enqueueConfirmations({ at: t(4), limit: 10 })).to.deep.equal({ inserted: 1 });
-      await store.deliveries.setPreferences({ subscriberId: 'sub-m', preferences: { deadlineReminders: false }, at: t(4) });
-      const claimed = await store.deliveries.claim({ channel: 'email', now: t(5), leaseUntil: t(9), owner: 'w', limit: 10 });
-      await store.deliveries.recordOutcomes({
+      expect(await store.outbox.enqueueConfirmations({ at: t(4), limit: 10 })).to.deep.equal({ inserted: 1 });
+      await store.pushSettings.setPreferences({ subscriberId: 'sub-m', preferences: { deadlineReminders: false }, at: t(4) });
+      const claimed = await store.deliveryLeases.claim({ channel: 'email', now: t(5), leaseUntil: t(9), owner: 'w', limit: 10 });
+      await store.deliveryLeases.recordOutcomes({
         owner: 'w',
         at: t(6),
         outcomes: claimed.map((w) => ({
@@ -173,8 +173,8 @@ export function webAccountContract({ name, create }: { name: string; create: () 
       expect(history.messages.map((m) => m.kind)).to.deep.equal(['digest']);
       const pushed = history.deliveries.find((d) => d.policyId === 'p-a');
       if (!pushed) throw new Error('no push');
-      await store.deliveries.recordUnsubscribe({ subscriberId: 'sub-m', scope: 'all', subscriptionIds: [], origin: { source: 'delivery', id: pushed.id }, source: 'link', at: t(7) });
-      expect((await store.deliveries.policyLog({ policyId: 'p-a', version: 1 })).unsubscribes).to.deep.equal([{ scope: 'all', count: 1 }]);
+      await store.pushSettings.recordUnsubscribe({ subscriberId: 'sub-m', scope: 'all', subscriptionIds: [], origin: { source: 'delivery', id: pushed.id }, source: 'link', at: t(7) });
+      expect((await store.deliveryLog.policyLog({ policyId: 'p-a', version: 1 })).unsubscribes).to.deep.equal([{ scope: 'all', count: 1 }]);
       const parkDigest = (await store.webAccounts.listPushHistory({ subscriberId: 'park-p', limit: 10 })).messages[0];
       expect(parkDigest?.payload).to.deep.include({
         parkItems: [
@@ -185,13 +185,13 @@ export function webAccountContract({ name, create }: { name: string; create: () 
 
       expect(await store.webAccounts.deleteAccount({ accountId: 'acc-m', at: t(8) })).to.deep.equal({ subscriberId: 'sub-m', subscriptions: 0, deliveries: 2, members: 0 });
       expect(await store.webAccounts.listPushHistory({ subscriberId: 'sub-m', limit: 10 })).to.deep.equal({ deliveries: [], messages: [] });
-      expect(await store.deliveries.listAttempts({ deliveryIds: [pushed.id], messageIds: [] })).to.deep.equal([]);
-      expect(await store.deliveries.getPreferences('sub-m')).to.deep.equal({ deadlineReminders: true });
-      expect((await store.deliveries.policyLog({ policyId: 'p-a', version: 1 })).unsubscribes).to.deep.equal([]);
+      expect(await store.deliveryLog.listAttempts({ deliveryIds: [pushed.id], messageIds: [] })).to.deep.equal([]);
+      expect(await store.pushSettings.getPreferences('sub-m')).to.deep.equal({ deadlineReminders: true });
+      expect((await store.deliveryLog.policyLog({ policyId: 'p-a', version: 1 })).unsubscribes).to.deep.equal([]);
       const after = (await store.webAccounts.listPushHistory({ subscriberId: 'park-p', limit: 10 })).messages[0];
       expect(after?.payload).to.deep.include({ parkItems: [{ policyId: 'p-a', version: 1, memberIds: ['sub-o'] }] });
       // Other subscribers keep theirs.
-      expect((await store.deliveries.listForSubscriber({ subscriberId: 'sub-o', limit: 10 })).map((d) => [d.policyId, d.status])).to.deep.equal([['p-a', 'sent']]);
+      expect((await store.outbox.listForSubscriber({ subscriberId: 'sub-o', limit: 10 })).map((d) => [d.policyId, d.status])).to.deep.equal([['p-a', 'sent']]);
     });
   });
 }

@@ -69,7 +69,7 @@ describe('push by email: real SMTP server, double opt-in, one-click unsubscribe,
   }
 
   async function deliveriesOf(policyId: string): Promise<Delivery[]> {
-    return (await t.platform.services.store.deliveries.listForPolicy({ policyId, limit: 100, offset: 0 })).items;
+    return (await t.platform.services.store.outbox.listForPolicy({ policyId, limit: 100, offset: 0 })).items;
   }
 
   before(async () => {
@@ -181,7 +181,7 @@ describe('push by email: real SMTP server, double opt-in, one-click unsubscribe,
     const done = await fetch(local(link), { method: 'POST' });
     expect(done.status).to.equal(200);
     expect(await t.platform.services.store.subscriptions.listBySubscriber({ subscriberId: alpha.subscriber.id, includeEnded: false })).to.have.length(0);
-    expect((await t.platform.services.store.deliveries.getPreferences(alpha.subscriber.id)).deadlineReminders).to.equal(false);
+    expect((await t.platform.services.store.pushSettings.getPreferences(alpha.subscriber.id)).deadlineReminders).to.equal(false);
     const tampered = await fetch(local(link.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))), { method: 'POST' });
     expect(tampered.status).to.equal(404);
   });

@@ -96,7 +96,7 @@ describe('push on schedule: digests, deadline reminders, urgent first, expired l
     expect(dailyMail?.text).to.include('退订每日汇总');
     const weeklyMail = mails.find((m) => m.to[0]?.includes('weekly@digest.example.cn'));
     expect(weeklyMail?.subject).to.match(/^【政策每周汇总】1 条新政策/);
-    const rows = (await f.store.deliveries.listForSubscriber({ subscriberId: daily.id, limit: 10 })).sort((a, b) => a.id - b.id);
+    const rows = (await f.store.outbox.listForSubscriber({ subscriberId: daily.id, limit: 10 })).sort((a, b) => a.id - b.id);
     expect(rows.map((d) => [d.version, d.status])).to.deep.equal([
       [1, 'skipped'],
       [2, 'sent'],
@@ -110,7 +110,7 @@ describe('push on schedule: digests, deadline reminders, urgent first, expired l
       { policyId: 'pd-deadline', subscription: dailySub, channel: 'email' },
       { policyId: 'pd-deadline', subscription: optedOutSub, channel: 'email' },
     ]);
-    await f.store.deliveries.setPreferences({ subscriberId: optedOut.id, preferences: { deadlineReminders: false }, at: f.now().toISOString() });
+    await f.store.pushSettings.setPreferences({ subscriberId: optedOut.id, preferences: { deadlineReminders: false }, at: f.now().toISOString() });
     await drainEmail();
     const before = outbox().length;
     // 2026-03-02 08:31: seven days before 2026-03-09.
@@ -135,30 +135,30 @@ describe('push on schedule: digests, deadline reminders, urgent first, expired l
 
   it('claims urgent work first and returns expired leases to the queue, failing them after the attempt limit', async () => {
     await f.enqueue([{ policyId: 'pd-digest-b', subscription: optedOutSub, channel: 'email' }]);
-    await f.store.deliveries.enqueueReminders({ policyId: 'pd-digest-a', version: 2, daysBefore: 7, closesAt: '2026-03-15', at: f.now().toISOString() });
+    await f.store.outbox.enqueueReminders({ policyId: 'pd-digest-a', version: 2, daysBefore: 7, closesAt: '2026-03-15', at: f.now().toISOString() });
     const owner = 'test-worker';
     const lease = (ms: number) => new Date(f.now().getTime() + ms).toISOString();
     // Two reminders (urgent) were queued after the delivery, and still come first.
-    const claimed = await f.store.deliveries.claim({ channel: 'email', now: f.now().toISOString(), leaseUntil: lease(1000), owner, limit: 5 });
+    const claimed = await f.store.deliveryLeases.claim({ channel: 'email', now: f.now().toISOString(), leaseUntil: lease(1000), owner, limit: 5 });
     expect(claimed.map((w) => (w.source === 'message' ? w.message.kind : 'delivery'))).to.deep.equal(['reminder', 'reminder', 'delivery']);
     const last = claimed[2];
     const id = last?.source === 'delivery' ? last.delivery.id : -1;
-    expect(await f.store.deliveries.claim({ channel: 'email', now: f.now().toISOString(), leaseUntil: lease(1000), owner: 'other-worker', limit: 5 })).to.have.length(0);
+    expect(await f.store.deliveryLeases.claim({ channel: 'email', now: f.now().toISOString(), leaseUntil: lease(1000), owner: 'other-worker', limit: 5 })).to.have.length(0);
 
     // The worker dies: nothing is recorded; after the lease the sweeper requeues.
-    expect(await f.store.deliveries.sweepExpiredLeases({ now: f.now().toISOString(), maxAttempts: 2 })).to.deep.equal({ requeued: 0, failed: 0 });
+    expect(await f.store.deliveryLeases.sweepExpiredLeases({ now: f.now().toISOString(), maxAttempts: 2 })).to.deep.equal({ requeued: 0, failed: 0 });
     f.setNow(lease(1500));
-    expect(await f.store.deliveries.sweepExpiredLeases({ now: f.now().toISOString(), maxAttempts: 2 })).to.deep.equal({ requeued: 3, failed: 0 });
-    const again = await f.store.deliveries.claim({ channel: 'email', now: f.now().toISOString(), leaseUntil: lease(1000), owner, limit: 5 });
+    expect(await f.store.deliveryLeases.sweepExpiredLeases({ now: f.now().toISOString(), maxAttempts: 2 })).to.deep.equal({ requeued: 3, failed: 0 });
+    const again = await f.store.deliveryLeases.claim({ channel: 'email', now: f.now().toISOString(), leaseUntil: lease(1000), owner, limit: 5 });
     expect(again.map((w) => w.source)).to.deep.equal(['message', 'message', 'delivery']);
     f.setNow(lease(1500));
-    expect(await f.store.deliveries.sweepExpiredLeases({ now: f.now().toISOString(), maxAttempts: 2 })).to.deep.equal({ requeued: 0, failed: 3 });
-    const attempts = await f.store.deliveries.listAttempts({ deliveryIds: [id], messageIds: [] });
+    expect(await f.store.deliveryLeases.sweepExpiredLeases({ now: f.now().toISOString(), maxAttempts: 2 })).to.deep.equal({ requeued: 0, failed: 3 });
+    const attempts = await f.store.deliveryLog.listAttempts({ deliveryIds: [id], messageIds: [] });
     expect(attempts.map((a) => [a.outcome, a.errorClass])).to.deep.equal([
       ['lease_expired', 'lease_expired'],
       ['lease_expired', 'attempts_exhausted'],
     ]);
-    const row = (await f.store.deliveries.listForSubscriber({ subscriberId: optedOut.id, limit: 5 })).find((d) => d.id === id);
+    const row = (await f.store.outbox.listForSubscriber({ subscriberId: optedOut.id, limit: 5 })).find((d) => d.id === id);
     expect(row?.status).to.equal('failed_permanent');
   });
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { expect } from 'chai';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
 import type { Subscription } from '../../schemas/subscription.schema.js';
+import type { WechatyChatGateway } from '../../server/adapters/wechaty/wechaty.chat-gateway.js';
 import type { PushDispatcher } from '../../server/push/push-platform.js';
 import { openPushFixture, type PushFixture } from '../support/push-fixture.js';
 import { waitFor } from '../support/smtp-sink.js';
@@ -12,7 +13,7 @@ const JITTER_MS = 40;
 describe('push by WeChat: mock puppet, pacing, park digests, logged-out pause, kill switch, dry-run, budget', function () {
   this.timeout(30_000);
   let f: PushFixture;
-  let dispatcher: PushDispatcher;
+  let dispatcher: PushDispatcher<WechatyChatGateway>;
   let park: Subscriber;
   let alpha: Subscriber;
   let beta: Subscriber;
@@ -91,7 +92,7 @@ describe('push by WeChat: mock puppet, pacing, park digests, logged-out pause, k
     expect(digest.text).to.include('张江甲科技有限公司');
     await new Promise((r) => setTimeout(r, INTERVAL_MS * 2));
     expect(inbox().filter((m) => m.name === '张江企业服务群')).to.have.length(1);
-    const parkDelivery = (await f.store.deliveries.listForSubscriber({ subscriberId: park.id, limit: 10 }))[0];
+    const parkDelivery = (await f.store.outbox.listForSubscriber({ subscriberId: park.id, limit: 10 }))[0];
     expect(parkDelivery?.status).to.equal('sent');
     expect(parkDelivery?.messageId).to.be.a('number');
   });
@@ -105,11 +106,11 @@ describe('push by WeChat: mock puppet, pacing, park digests, logged-out pause, k
     const paused = await waitFor(() => dispatcher.laneFor('wechat')?.status().state === 'paused' && dispatcher.laneFor('wechat')?.status());
     expect(paused.reason).to.include('未登录');
     expect(gateway.status().state).to.equal('logged_out');
-    const lanes = await f.store.deliveries.listLanes({ since: '2026-01-01T00:00:00.000Z' });
+    const lanes = await f.store.deliveryLeases.listLanes({ since: '2026-01-01T00:00:00.000Z' });
     expect(lanes.find((l) => l.channel === 'wechat')?.state).to.equal('paused');
     await new Promise((r) => setTimeout(r, 200));
     expect(inbox().length).to.equal(before);
-    const waiting = (await f.store.deliveries.listForPolicy({ policyId: 'pd-wx-c', limit: 10, offset: 0 })).items[0];
+    const waiting = (await f.store.outbox.listForPolicy({ policyId: 'pd-wx-c', limit: 10, offset: 0 })).items[0];
     expect(waiting?.status).to.equal('pending');
     expect(waiting?.attempts).to.equal(0);
     await gateway.mockLogin();
@@ -117,13 +118,13 @@ describe('push by WeChat: mock puppet, pacing, park digests, logged-out pause, k
   });
 
   it('holds everything back while the kill switch is on', async () => {
-    await f.store.deliveries.setControl({ channel: 'wechat', paused: true, reason: '演练', by: 'admin', at: f.now().toISOString() });
+    await f.store.pushSettings.setControl({ channel: 'wechat', paused: true, reason: '演练', by: 'admin', at: f.now().toISOString() });
     await waitFor(() => dispatcher.laneFor('wechat')?.status().reason?.includes('已暂停'), { timeoutMs: 3000 });
     const before = inbox().length;
     await f.enqueue([{ policyId: 'pd-wx-d', subscription: alphaSub, channel: 'wechat' }]);
     await new Promise((r) => setTimeout(r, 400));
     expect(inbox().length).to.equal(before);
-    await f.store.deliveries.setControl({ channel: 'wechat', paused: false, reason: null, by: 'admin', at: f.now().toISOString() });
+    await f.store.pushSettings.setControl({ channel: 'wechat', paused: false, reason: null, by: 'admin', at: f.now().toISOString() });
     await waitFor(() => inbox().find((m) => m.text.includes('浦东新区知识产权维权援助办法')), { timeoutMs: 5000 });
   });
 
@@ -133,7 +134,7 @@ describe('push by WeChat: mock puppet, pacing, park digests, logged-out pause, k
     const dry = f.dispatcher({ config: { WECHAT_DRY_RUN: true } });
     dry.start();
     await f.enqueue([{ policyId: 'pd-wx-d', subscription: betaSub, channel: 'wechat' }]);
-    const row = await waitFor(async () => (await f.store.deliveries.listForPolicy({ policyId: 'pd-wx-d', limit: 10, offset: 0 })).items.find((d) => d.subscriberId === beta.id && d.status === 'sent'));
+    const row = await waitFor(async () => (await f.store.outbox.listForPolicy({ policyId: 'pd-wx-d', limit: 10, offset: 0 })).items.find((d) => d.subscriberId === beta.id && d.status === 'sent'));
     expect(row.dryRun).to.equal(true);
     expect(inbox().length).to.equal(before);
     const log = await f.services.push.log.forPolicy({ policyId: 'pd-wx-d' });

@@ -172,7 +172,7 @@ describe('subscribers, subscriptions and audience matching over HTTP', () => {
     await publish(pledgeId);
     const first = await t.platform.services.matching.runDueJobs({ batchSize: 2, leaseMs: 60_000 });
     expect(first).to.deep.include({ policyId: pledgeId, version: 1, status: 'done', matched: 3, written: 3 });
-    const rows = await t.platform.services.store.deliveries.listForPolicy({ policyId: pledgeId, limit: 100, offset: 0 });
+    const rows = await t.platform.services.store.outbox.listForPolicy({ policyId: pledgeId, limit: 100, offset: 0 });
     expect(rows.total).to.equal(3);
     const zj = rows.items.find((d) => d.subscriberId === zhangjiang.subscriber.id);
     expect(zj?.channel).to.equal('email');
@@ -182,8 +182,8 @@ describe('subscribers, subscriptions and audience matching over HTTP', () => {
     await t.platform.services.store.matchingJobs.claim({ policyId: pledgeId, version: 1, now: '2000-01-01T00:00:00.000Z', leaseUntil: '2000-01-01T00:00:01.000Z' });
     const store = t.platform.services.store;
     await store.matchingJobs.finish({ policyId: pledgeId, version: 1, status: 'done', reason: null, matched: 0, written: 0, at: '2000-01-01T00:00:00.000Z' });
-    expect(await store.deliveries.countForPolicy({ policyId: pledgeId, version: 1 })).to.equal(3);
-    const enqueueAgain = await store.deliveries.enqueue(rows.items.map((d) => ({ ...d })), new Date().toISOString());
+    expect(await store.outbox.countForPolicy({ policyId: pledgeId, version: 1 })).to.equal(3);
+    const enqueueAgain = await store.outbox.enqueue(rows.items.map((d) => ({ ...d })), new Date().toISOString());
     expect(enqueueAgain.inserted).to.equal(0);
     expect(await t.platform.services.matching.runDueJobs({ batchSize: 2, leaseMs: 60_000 })).to.deep.equal([]);
   });
@@ -195,12 +195,12 @@ describe('subscribers, subscriptions and audience matching over HTTP', () => {
     // The first worker claimed the job, wrote one batch and died: its lease is still live.
     const now = new Date();
     await store.matchingJobs.claim({ policyId: id, version: 1, now: now.toISOString(), leaseUntil: new Date(now.getTime() - 1).toISOString() });
-    const partial = (await store.deliveries.listForPolicy({ policyId: pledgeId, limit: 1, offset: 0 })).items[0];
+    const partial = (await store.outbox.listForPolicy({ policyId: pledgeId, limit: 1, offset: 0 })).items[0];
     if (!partial) throw new Error('fixture missing');
-    await store.deliveries.enqueue([{ ...partial, policyId: id, version: 1 }], now.toISOString());
+    await store.outbox.enqueue([{ ...partial, policyId: id, version: 1 }], now.toISOString());
     const resumed = await t.platform.services.matching.runDueJobs({ batchSize: 1, leaseMs: 60_000 });
     expect(resumed).to.deep.include({ policyId: id, version: 1, status: 'done', matched: 3, written: 2 });
-    expect(await store.deliveries.countForPolicy({ policyId: id, version: 1 })).to.equal(3);
+    expect(await store.outbox.countForPolicy({ policyId: id, version: 1 })).to.equal(3);
     expect((await store.matchingJobs.get({ policyId: id, version: 1 }))?.attempts).to.equal(2);
   });
 

@@ -8,7 +8,9 @@ import type { Subscriber } from '../../schemas/subscriber.schema.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { closeServices, openServices, type Services } from '../../server/platform.js';
-import type { EmailTransport } from '../../server/push/email/email-transport.js';
+import { createPushAdapters } from '../../server/adapters/adapter-factory.js';
+import type { WechatyChatGateway } from '../../server/adapters/wechaty/wechaty.chat-gateway.js';
+import type { MailTransport } from '../../server/ports/mail-transport.port.js';
 import { PushDispatcher } from '../../server/push/push-platform.js';
 import { syntheticCreditCode } from '../../server/subscribers/credit-code.js';
 import { TEST_TAXONOMY_TAGS } from './fixtures.js';
@@ -26,7 +28,7 @@ export async function openPushFixture({ env = {}, start }: { env?: Record<string
   const services: Services = await openServices({ config, logger, now });
   await services.taxonomy.seed({ dimensions: [], tags: TEST_TAXONOMY_TAGS });
   let creditIndex = 500;
-  const dispatchers: PushDispatcher[] = [];
+  const dispatchers: PushDispatcher<WechatyChatGateway>[] = [];
 
   return {
     dir,
@@ -84,10 +86,12 @@ export async function openPushFixture({ env = {}, start }: { env?: Record<string
         explanation: { eligible: true, eligibility: {}, unknown: [], subscriptions: [{ subscriptionId: r.subscription.id, matchedTags: { need: ['need-pledge'] }, matchedKeywords: [] }] },
         urgent: r.urgent ?? false,
       }));
-      return services.store.deliveries.enqueue(deliveries, current.toISOString());
+      return services.store.outbox.enqueue(deliveries, current.toISOString());
     },
-    dispatcher({ emailTransport, config: overrides = {} }: { emailTransport?: EmailTransport; config?: Partial<Config> } = {}): PushDispatcher {
-      const dispatcher = new PushDispatcher({ config: { ...config, ...overrides }, store: services.store, push: services.push, logger, now, ...(emailTransport ? { emailTransport } : {}) });
+    dispatcher({ emailTransport, config: overrides = {} }: { emailTransport?: MailTransport; config?: Partial<Config> } = {}): PushDispatcher<WechatyChatGateway> {
+      const merged = { ...config, ...overrides };
+      const adapters = createPushAdapters({ config: merged, logger, now, ...(emailTransport ? { mail: emailTransport } : {}) });
+      const dispatcher = new PushDispatcher({ config: merged, store: services.store, push: services.push, logger, now, ...adapters });
       dispatchers.push(dispatcher);
       return dispatcher;
     },

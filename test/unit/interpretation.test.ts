@@ -1,13 +1,15 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { packageContentSchema } from '../../schemas/interpretation.schema.js';
-import { CARD_FONT_FAMILY, ensureCardFonts } from '../../server/interpretation/card-fonts.js';
+import { ensureCardFonts } from '../../server/adapters/sharp/sharp.fonts.js';
+import { SharpImageProcessor } from '../../server/adapters/sharp/sharp.image-processor.js';
+import { CARD_FONT_FAMILY } from '../../server/ports/image-processor.port.js';
 import { checkCompleteness, interpretationGate, packageDigest } from '../../server/interpretation/completeness.js';
 import { chooseGroup, questionTerms, termSimilarity, topicTerms } from '../../server/interpretation/question-grouping.js';
 import { cleanQuestionText } from '../../server/interpretation/question.service.js';
-import { layoutSummaryCard, renderCardPng, wrapText } from '../../server/interpretation/summary-card.js';
+import { layoutSummaryCard, wrapText } from '../../server/interpretation/summary-card.js';
 import { ageOf } from '../../server/interpretation/working-days.js';
-import { sniffFormat } from '../../server/interpretation/image-processor.js';
+import { sniffFormat } from '../../server/interpretation/image-upload.js';
 import { Taxonomy } from '../../server/services/taxonomy.js';
 
 describe('grouping of public questions', () => {
@@ -124,7 +126,7 @@ describe('the summary card (政策一图读懂)', () => {
     });
     expect(svg).to.include('&amp; &lt;附件&gt;');
     expect(svg).to.include('2025年12月31日');
-    const png = await renderCardPng(svg);
+    const png = await new SharpImageProcessor().renderSvgPng({ svg });
     const meta = await sharp(png).metadata();
     expect(meta.format).to.equal('png');
     expect(meta.width).to.equal(1080);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { fullJitterDelay, jitteredInterval, TokenBucket } from '../../server/push/rate.js';
 import { daysBetween, latestDailySlot, latestWeeklySlot, shanghaiMidnight } from '../../server/push/schedule.js';
 import { loadConfig } from '../../server/config.js';
-import { classifySmtpError } from '../../server/push/email/email-transport.js';
+import { classifySmtpError } from '../../server/adapters/nodemailer/nodemailer.mail-transport.js';
 
 describe('push timing: Shanghai slots, backoff, token buckets', () => {
   it('puts the daily slot at 08:30 Asia/Shanghai (00:30 UTC) and the weekly one on Monday', () => {

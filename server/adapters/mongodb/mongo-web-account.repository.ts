@@ -13,7 +13,7 @@ import {
   type PushMessageDoc,
   type PushPreferenceDoc,
   type UnsubscribeEventDoc,
-} from './mongo-delivery.repository.js';
+} from './mongo-delivery.models.js';
 import { detachParkMembers, removeSubscriber, type SubscriberDoc } from './mongo-subscriber.repository.js';
 import type { SubscriptionDoc } from './mongo-subscription.repository.js';
 import { chunks, COLLECTIONS, inTransaction, mapped, mongoose, storedSchema, type ModelBinding, type MongoContext } from './mongo.support.js';

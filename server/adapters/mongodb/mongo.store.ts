@@ -1,7 +1,7 @@
+import type { DeliveryLeaseRepository, DeliveryLogRepository, DigestRepository, OutboxRepository, PushSettingsRepository } from '../../ports/push-queue.port.js';
 import type { Connection } from 'mongoose';
 import type { InterpretationRepository } from '../../ports/interpretation.port.js';
 import type {
-  DeliveryRepository,
   MatchingJobRepository,
   PolicyRepository,
   Store,
@@ -11,7 +11,12 @@ import type {
   UserRepository,
 } from '../../ports/store.port.js';
 import type { WebAccountRepository } from '../../ports/web-account.port.js';
-import { deliveryModels, MongoDeliveryRepository } from './mongo-delivery.repository.js';
+import { MongoDeliveryLeaseRepository } from './mongo-delivery-lease.repository.js';
+import { MongoDeliveryLogRepository } from './mongo-delivery-log.repository.js';
+import { deliveryModels } from './mongo-delivery.models.js';
+import { MongoDigestRepository } from './mongo-digest.repository.js';
+import { MongoOutboxRepository } from './mongo-outbox.repository.js';
+import { MongoPushSettingsRepository } from './mongo-push-settings.repository.js';
 import { interpretationModels, MongoInterpretationRepository, writePublication, writeReviewDigest } from './mongo-interpretation.repository.js';
 import { matchingJobModels, MongoMatchingJobRepository } from './mongo-matching-job.repository.js';
 import { MongoPolicyRepository, policyModels } from './mongo-policy.repository.js';
@@ -56,7 +61,11 @@ export class MongoStore implements Store {
   readonly users: UserRepository;
   readonly subscribers: SubscriberRepository;
   readonly subscriptions: SubscriptionRepository;
-  readonly deliveries: DeliveryRepository;
+  readonly outbox: OutboxRepository;
+  readonly deliveryLeases: DeliveryLeaseRepository;
+  readonly digests: DigestRepository;
+  readonly deliveryLog: DeliveryLogRepository;
+  readonly pushSettings: PushSettingsRepository;
   readonly matchingJobs: MatchingJobRepository;
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
@@ -83,7 +92,11 @@ export class MongoStore implements Store {
     this.users = new MongoUserRepository(ctx);
     this.subscribers = new MongoSubscriberRepository(ctx);
     this.subscriptions = new MongoSubscriptionRepository(ctx);
-    this.deliveries = new MongoDeliveryRepository(ctx);
+    this.outbox = new MongoOutboxRepository(ctx);
+    this.deliveryLeases = new MongoDeliveryLeaseRepository(ctx);
+    this.digests = new MongoDigestRepository(ctx);
+    this.deliveryLog = new MongoDeliveryLogRepository(ctx);
+    this.pushSettings = new MongoPushSettingsRepository(ctx);
     this.matchingJobs = new MongoMatchingJobRepository(ctx);
     this.webAccounts = new MongoWebAccountRepository(ctx);
     this.interpretation = new MongoInterpretationRepository(ctx);

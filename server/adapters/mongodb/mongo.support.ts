@@ -1,4 +1,5 @@
 import mongoose, { type ClientSession, type Connection } from 'mongoose';
+import { conflictError, type ConflictCode } from '../../conflict-catalog.js';
 import { DomainError } from '../../errors.js';
 
 /**
@@ -44,23 +45,23 @@ export async function readSeq({ ctx, key }: { ctx: MongoContext; key: string }):
 }
 
 /**
- * Unique index names are chosen to match the SQLite adapter's conflict codes, so a duplicate is
- * reported identically whatever the engine. Index names are set explicitly in every model.
+ * Unique index names and the conflict each reports (codes and messages live in the shared catalogue,
+ * so a duplicate reads the same whatever the engine). Index names are set explicitly in every model.
  */
-export const CONFLICTS: Record<string, { code: string; message: string }> = {
-  policies_id: { code: 'policy_exists', message: '政策编号已存在' },
-  policies_doc_number: { code: 'doc_number_taken', message: '该文号已被其他政策文件使用' },
-  policy_versions_unique: { code: 'version_exists', message: '该版本已发布，请刷新后重试' },
-  tags_id: { code: 'tag_exists', message: '标签编号已存在' },
-  tags_dimension_label: { code: 'tag_label_taken', message: '同一维度下已有同名标签' },
-  users_id: { code: 'user_exists', message: '用户编号已存在' },
-  users_token_hash: { code: 'token_collision', message: '数据冲突，请刷新后重试' },
-  subscribers_id: { code: 'subscriber_exists', message: '订阅用户已存在' },
-  subscribers_credit_code: { code: 'credit_code_taken', message: '该统一社会信用代码已登记' },
-  contacts_email: { code: 'email_taken', message: '该邮箱已被其他用户使用' },
-  subscriptions_id: { code: 'subscription_exists', message: '订阅已存在' },
-  contacts_subscriber_channel_address: { code: 'contact_exists', message: '该联系方式已添加' },
-  web_accounts_email: { code: 'account_email_taken', message: '该邮箱已注册，请直接登录' },
+export const CONFLICTS: Record<string, ConflictCode> = {
+  policies_id: 'policy_exists',
+  policies_doc_number: 'doc_number_taken',
+  policy_versions_unique: 'version_exists',
+  tags_id: 'tag_exists',
+  tags_dimension_label: 'tag_label_taken',
+  users_id: 'user_exists',
+  users_token_hash: 'token_collision',
+  subscribers_id: 'subscriber_exists',
+  subscribers_credit_code: 'credit_code_taken',
+  contacts_email: 'email_taken',
+  subscriptions_id: 'subscription_exists',
+  contacts_subscriber_channel_address: 'contact_exists',
+  web_accounts_email: 'account_email_taken',
 };
 
 function isDuplicateKey(error: unknown): error is { code: number; message: string; keyPattern?: Record<string, unknown> } {
@@ -88,13 +89,7 @@ export function isDuplicateKeyError(error: unknown): boolean {
 export function mapMongoError(error: unknown): unknown {
   if (error instanceof DomainError || !isDuplicateKey(error)) return error;
   const index = violatedIndex(error.message);
-  const known = CONFLICTS[index];
-  return new DomainError({
-    type: 'conflict',
-    code: known?.code ?? 'conflict',
-    message: known?.message ?? '数据冲突，请刷新后重试',
-    details: { index },
-  });
+  return conflictError({ code: CONFLICTS[index] ?? 'conflict', details: { index } });
 }
 
 /** Wraps a repository call so every duplicate key surfaces as a domain conflict. */

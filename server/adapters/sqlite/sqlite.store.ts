@@ -14,16 +14,21 @@ import {
 } from '../../../schemas/policy.schema.js';
 import { roleSchema, type User } from '../../../schemas/user.schema.js';
 import { DomainError } from '../../errors.js';
-import { SqliteDeliveryRepository, SqliteMatchingJobRepository } from './sqlite-delivery.repository.js';
+import { SqliteDeliveryLeaseRepository } from './sqlite-delivery-lease.repository.js';
+import { SqliteDeliveryLogRepository } from './sqlite-delivery-log.repository.js';
+import { SqliteDigestRepository } from './sqlite-digest.repository.js';
+import { SqliteMatchingJobRepository } from './sqlite-matching-job.repository.js';
+import { SqliteOutboxRepository } from './sqlite-outbox.repository.js';
+import { SqlitePushSettingsRepository } from './sqlite-push-settings.repository.js';
 import { SqliteSubscriberRepository, SqliteSubscriptionRepository, touchSubscriber } from './sqlite-subscriber.repository.js';
 import { SqliteWebAccountRepository } from './sqlite-web-account.repository.js';
 import { SqliteInterpretationRepository, writePublication, writeReviewDigest } from './sqlite-interpretation.repository.js';
 import type { InterpretationPublication, InterpretationRepository } from '../../ports/interpretation.port.js';
+import type { DeliveryLeaseRepository, DeliveryLogRepository, DigestRepository, OutboxRepository, PushSettingsRepository } from '../../ports/push-queue.port.js';
 import type { WebAccountRepository } from '../../ports/web-account.port.js';
 import { subscriberSchema } from '../../../schemas/subscriber.schema.js';
 import { subscriptionSchema } from '../../../schemas/subscription.schema.js';
 import type {
-  DeliveryRepository,
   MatchingJobRepository,
   SubscriberRepository,
   SubscriptionRepository,
@@ -531,7 +536,11 @@ export class SqliteStore implements Store {
   readonly users: UserRepository;
   readonly subscribers: SubscriberRepository;
   readonly subscriptions: SubscriptionRepository;
-  readonly deliveries: DeliveryRepository;
+  readonly outbox: OutboxRepository;
+  readonly deliveryLeases: DeliveryLeaseRepository;
+  readonly digests: DigestRepository;
+  readonly deliveryLog: DeliveryLogRepository;
+  readonly pushSettings: PushSettingsRepository;
   readonly matchingJobs: MatchingJobRepository;
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
@@ -553,7 +562,11 @@ export class SqliteStore implements Store {
     this.users = new SqliteUserRepository(this.db);
     this.subscribers = new SqliteSubscriberRepository(this.db);
     this.subscriptions = new SqliteSubscriptionRepository(this.db);
-    this.deliveries = new SqliteDeliveryRepository(this.db);
+    this.outbox = new SqliteOutboxRepository(this.db);
+    this.deliveryLeases = new SqliteDeliveryLeaseRepository(this.db);
+    this.digests = new SqliteDigestRepository(this.db);
+    this.deliveryLog = new SqliteDeliveryLogRepository(this.db);
+    this.pushSettings = new SqlitePushSettingsRepository(this.db);
     this.matchingJobs = new SqliteMatchingJobRepository(this.db);
     this.webAccounts = new SqliteWebAccountRepository(this.db);
     this.interpretation = new SqliteInterpretationRepository(this.db);

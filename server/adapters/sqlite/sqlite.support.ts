@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { conflict } from '../../errors.js';
+import { conflictError, type ConflictCode } from '../../conflict-catalog.js';
 
 export type Db = Database.Database;
 export type SeqKey = 'policy_change_seq' | 'subscriber_change_seq';
@@ -16,44 +16,37 @@ export function nextChangeSeq(db: Db, count = 1, key: SeqKey = 'policy_change_se
 }
 
 
+/**
+ * SQLite names a violated unique index by its columns; each is mapped to its conflict in the shared
+ * catalogue. Most specific first: the contact triple also contains `contacts.address`.
+ */
+const CONSTRAINT_CONFLICTS: readonly [columns: string, code: ConflictCode][] = [
+  ['subscribers.credit_code', 'credit_code_taken'],
+  ['contacts.subscriber_id, contacts.channel, contacts.address', 'contact_exists'],
+  ['contacts.address', 'email_taken'],
+  ['subscribers.id', 'subscriber_exists'],
+  ['subscriptions.id', 'subscription_exists'],
+  ['policies.doc_number', 'doc_number_taken'],
+  ['policies.id', 'policy_exists'],
+  ['policy_versions', 'version_exists'],
+  ['tags.dimension, tags.label', 'tag_label_taken'],
+  ['tags.id', 'tag_exists'],
+  ['users.id', 'user_exists'],
+  ['users.token_hash', 'token_collision'],
+];
+
+export function constraintConflict(message: string): ConflictCode {
+  return CONSTRAINT_CONFLICTS.find(([columns]) => message.includes(columns))?.[1] ?? 'conflict';
+}
+
 /** Unique-index violations become domain conflicts naming what collided. */
 export function mapConstraint<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
     if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) {
-      throw conflict({ code: constraintCode(error.message), message: constraintMessage(error.message), details: { constraint: error.message } });
+      throw conflictError({ code: constraintConflict(error.message), details: { constraint: error.message } });
     }
     throw error;
   }
 }
-
-function constraintCode(message: string): string {
-  if (message.includes('subscribers.credit_code')) return 'credit_code_taken';
-  if (message.includes('contacts.subscriber_id, contacts.channel, contacts.address')) return 'contact_exists';
-  if (message.includes('contacts.address')) return 'email_taken';
-  if (message.includes('subscribers.id')) return 'subscriber_exists';
-  if (message.includes('subscriptions.id')) return 'subscription_exists';
-  if (message.includes('policies.doc_number')) return 'doc_number_taken';
-  if (message.includes('policies.id')) return 'policy_exists';
-  if (message.includes('policy_versions')) return 'version_exists';
-  if (message.includes('tags.dimension, tags.label')) return 'tag_label_taken';
-  if (message.includes('tags.id')) return 'tag_exists';
-  if (message.includes('users.id')) return 'user_exists';
-  if (message.includes('users.token_hash')) return 'token_collision';
-  return 'conflict';
-}
-
-function constraintMessage(message: string): string {
-  if (message.includes('subscribers.credit_code')) return '该统一社会信用代码已登记';
-  if (message.includes('contacts.subscriber_id, contacts.channel, contacts.address')) return '该联系方式已添加';
-  if (message.includes('contacts.address')) return '该邮箱已被其他用户使用';
-  if (message.includes('policies.doc_number')) return '该文号已被其他政策文件使用';
-  if (message.includes('policies.id')) return '政策编号已存在';
-  if (message.includes('policy_versions')) return '该版本已发布，请刷新后重试';
-  if (message.includes('tags.dimension, tags.label')) return '同一维度下已有同名标签';
-  if (message.includes('tags.id')) return '标签编号已存在';
-  if (message.includes('users.id')) return '用户编号已存在';
-  return '数据冲突，请刷新后重试';
-}
-

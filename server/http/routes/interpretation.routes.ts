@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { z } from 'zod';
 import {
   answerGroupBodySchema,
@@ -35,7 +34,8 @@ import { DomainError, notFound } from '../../errors.js';
 import type { FaqService } from '../../interpretation/faq.service.js';
 import { publicImage, type InterpretationService } from '../../interpretation/interpretation.service.js';
 import type { QuestionService } from '../../interpretation/question.service.js';
-import { MEDIA_CONTENT_TYPES, type MediaExtension, type MediaStorage } from '../../media/media-storage.js';
+import { MEDIA_CONTENT_TYPES, type MediaExtension } from '../../media/media.js';
+import type { MediaStorage } from '../../ports/media-storage.port.js';
 import type { Actor } from '../../services/actor.js';
 import { defineRoute } from '../route.js';
 
@@ -162,11 +162,10 @@ export function interpretationRoutes({
       handler: async ({ params, res }) => {
         const [hash = '', ext = ''] = params.file.split('.');
         const extension = ext as MediaExtension;
-        const file = media.filePath({ hash, ext: extension });
-        if (!fs.existsSync(file)) throw notFound({ code: 'media_not_found', message: '图片不存在' });
+        const data = await media.read({ hash, ext: extension });
+        if (!data) throw notFound({ code: 'media_not_found', message: '图片不存在' });
         res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-        res.type(MEDIA_CONTENT_TYPES[extension]);
-        await new Promise<void>((resolve, reject) => res.sendFile(file, (error) => (error ? reject(error) : resolve())));
+        res.type(MEDIA_CONTENT_TYPES[extension]).send(data);
         return '';
       },
     }),

@@ -6,7 +6,7 @@ import { DIMENSION_IDS, type DimensionId } from '../../../schemas/taxonomy.schem
 import { DomainError } from '../../errors.js';
 import { webContext } from '../context.js';
 import { attempt, formOf, queryStr, str, strs, zodErrors, type FormBody } from '../forms.js';
-import { clientAddress, Redirect, requireAccount, safeReturnPath, type PortalKit } from '../kit.js';
+import { clientAddress, Redirect, requireAccount, safeReturnPath, type PortalKit, type PortalServices } from '../kit.js';
 import { confirmContactPage, contactsPage, feedPage, profilePage, securityPage, subscriptionFormPage, subscriptionsPage, type SubscriptionFormValues } from '../views/account.views.js';
 import { signInPage, signUpPage, type SignUpValues } from '../views/auth.views.js';
 import type { FieldError } from '../views/components.js';
@@ -85,7 +85,10 @@ function valuesOf(subscription: Subscription): SubscriptionFormValues {
   };
 }
 
-export function accountRoutes({ kit }: { kit: PortalKit }): express.Router {
+/** The services these pages call. */
+export type AccountPageServices = Pick<PortalServices, 'taxonomy' | 'subscriptions' | 'subscribers' | 'matching' | 'policies'>;
+
+export function accountRoutes({ kit }: { kit: PortalKit<AccountPageServices> }): express.Router {
   const router = express.Router();
   const { services, accounts, limits } = kit;
   const taxonomy = () => services.taxonomy.current();

@@ -4,8 +4,7 @@ import { createUserBodySchema } from '../../../schemas/user.schema.js';
 import { DomainError } from '../../errors.js';
 import { webContext } from '../context.js';
 import { attempt, formOf, queryStr, str, zodErrors } from '../forms.js';
-import { requireStaff, type PortalKit } from '../kit.js';
-import { tagUsage } from '../tag-usage.js';
+import { requireStaff, type PortalKit, type PortalServices } from '../kit.js';
 import { mergePreviewPage, tagPage, taxonomyPage, usersPage } from '../views/admin.views.js';
 import { auditPage, policyAuditPage } from '../views/audit.views.js';
 import { auditQuerySchema } from '../../../schemas/audit.schema.js';
@@ -14,7 +13,10 @@ import { auditCsv, auditJsonLines } from '../../services/audit.service.js';
 const ADMIN = ['admin'] as const;
 const splitSynonyms = (value: string) => [...new Set(value.split(/[,，、;；]+/).map((s) => s.trim()).filter(Boolean))];
 
-export function adminRoutes({ kit }: { kit: PortalKit }): express.Router {
+/** The services these pages call. */
+export type AdminPageServices = Pick<PortalServices, 'taxonomy' | 'users' | 'tagUsage' | 'policies' | 'audit'>;
+
+export function adminRoutes({ kit }: { kit: PortalKit<AdminPageServices> }): express.Router {
   const router = express.Router();
   const { services } = kit;
   const taxonomy = () => services.taxonomy.current();
@@ -86,7 +88,7 @@ export function adminRoutes({ kit }: { kit: PortalKit }): express.Router {
       kit.render(res, tagPage({ ctx: webContext(res), taxonomy: taxonomy(), tag, errors: [{ field: 'into', message: '请选择另一个目标标签' }], values: tagValues(tag) }), 400);
       return;
     }
-    const usage = await tagUsage({ store: services.store, tagId: tag.id });
+    const usage = await services.tagUsage.usage({ tagId: tag.id });
     kit.render(res, mergePreviewPage({ ctx: webContext(res), taxonomy: taxonomy(), tag, into, usage }));
   });
 

@@ -4,7 +4,7 @@ import type { PublicPolicy } from '../../../schemas/policy.schema.js';
 import { DomainError } from '../../errors.js';
 import { webContext } from '../context.js';
 import { domainErrors, formOf, queryStr, queryStrs, str, zodErrors } from '../forms.js';
-import { clientAddress, type PortalKit } from '../kit.js';
+import { clientAddress, type PortalKit, type PortalServices } from '../kit.js';
 import type { FieldError } from '../views/components.js';
 import { askPage, faqSearchPage, questionStatusPage, type FaqSearchState, type QuestionFormValues } from '../views/interpretation.views.js';
 
@@ -12,8 +12,11 @@ const POLICY_ID = /^[a-z0-9][a-z0-9-]{1,63}$/;
 const QUESTION_ID = /^q-[A-Za-z0-9_-]{6,40}$/;
 const FAQ_PAGE_SIZE = 10;
 
+/** The services these pages call. */
+export type InterpretationPageServices = Pick<PortalServices, 'interpretation' | 'policies' | 'taxonomy'>;
+
 /** The public side of the interpretation module: FAQ search, the question form and "my question". */
-export function interpretationRoutes({ kit }: { kit: PortalKit }): express.Router {
+export function interpretationRoutes({ kit }: { kit: PortalKit<InterpretationPageServices> }): express.Router {
   const router = express.Router();
   const { services, limits } = kit;
   const { faqs, questions } = services.interpretation;

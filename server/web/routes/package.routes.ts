@@ -17,7 +17,7 @@ import { emptyContent } from '../../interpretation/interpretation.service.js';
 import type { Actor } from '../../services/actor.js';
 import { webContext } from '../context.js';
 import { attempt, domainErrors, formOf, str, zodErrors, type FormBody } from '../forms.js';
-import { requireStaff, type FlashCode, type PortalKit } from '../kit.js';
+import { requireStaff, type FlashCode, type PortalKit, type PortalServices } from '../kit.js';
 import { uploadedFile } from '../uploads.js';
 import type { FieldError } from '../views/components.js';
 import {
@@ -120,7 +120,10 @@ function uploadErrors(error: DomainError, rename: (path: string) => string = (p)
   return domainErrors(error, rename);
 }
 
-export function packageRoutes({ kit }: { kit: PortalKit }): express.Router {
+/** The services these pages call. */
+export type PackagePageServices = Pick<PortalServices, 'interpretation' | 'policies'>;
+
+export function packageRoutes({ kit }: { kit: PortalKit<PackagePageServices> }): express.Router {
   const router = express.Router();
   const { services } = kit;
   const { packages, faqs } = services.interpretation;

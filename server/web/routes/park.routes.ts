@@ -4,7 +4,7 @@ import { contactInputSchema } from '../../../schemas/subscriber.schema.js';
 import type { SubscriberImportReport } from '../../services/subscriber-import.service.js';
 import { webContext } from '../context.js';
 import { attempt, formOf, queryStr, str, zodErrors } from '../forms.js';
-import { requirePark, type PortalKit } from '../kit.js';
+import { requirePark, type PortalKit, type PortalServices } from '../kit.js';
 import type { FieldError } from '../views/components.js';
 import { groupsPage, membersPage } from '../views/park.views.js';
 
@@ -14,7 +14,10 @@ const importSchema = z.object({
   content: z.string().min(1, '请粘贴企业名单或选择文件').max(4_000_000, '名单过大，请分批导入'),
 });
 
-export function parkRoutes({ kit }: { kit: PortalKit }): express.Router {
+/** The services these pages call. */
+export type ParkPageServices = Pick<PortalServices, 'subscribers' | 'subscriberImporter' | 'taxonomy'>;
+
+export function parkRoutes({ kit }: { kit: PortalKit<ParkPageServices> }): express.Router {
   const router = express.Router();
   const { services } = kit;
 

@@ -6,7 +6,7 @@ import { webContext } from '../context.js';
 import { POLICY_SLOTS, type PolicySlot } from '../extensions.js';
 import { queryStr, queryStrs } from '../forms.js';
 import type { SafeHtml } from '../html.js';
-import type { PortalKit } from '../kit.js';
+import type { PortalKit, PortalServices } from '../kit.js';
 import { homePage } from '../views/home.view.js';
 import { policyPage, type LinkedPolicy } from '../views/policy.view.js';
 import { DEFAULT_VALIDITY, type SearchState, type ValidityFilter } from '../views/search-url.js';
@@ -15,7 +15,10 @@ import { searchPage } from '../views/search.view.js';
 const PAGE_SIZE = 10;
 const MAX_PAGE = 100;
 
-export function publicRoutes({ kit }: { kit: PortalKit }): express.Router {
+/** The services these pages call. */
+export type PublicPageServices = Pick<PortalServices, 'search' | 'taxonomy' | 'policies'>;
+
+export function publicRoutes({ kit }: { kit: PortalKit<PublicPageServices> }): express.Router {
   const router = express.Router();
   const { services } = kit;
 

@@ -3,17 +3,20 @@ import type { Delivery, DeliveryAttempt, PushMessage } from '../../../schemas/de
 import { DomainError } from '../../errors.js';
 import { webContext } from '../context.js';
 import { queryStr } from '../forms.js';
-import { requirePark, requireStaff, type PortalKit } from '../kit.js';
+import { requirePark, requireStaff, type PortalKit, type PortalServices } from '../kit.js';
 import { deliveryStatsPage, parkPushesPage, unsubscribeConfirmPage, unsubscribeDonePage, type PushHistoryEntry } from '../views/push.views.js';
 
 const POLICY_ID = /^[a-z0-9][a-z0-9-]{1,63}$/;
 const HISTORY_LIMIT = 100;
 
+/** The services these pages call. */
+export type PushPageServices = Pick<PortalServices, 'push' | 'policies'>;
+
 /**
  * Portal pages over the push module: the landing page of the one-click unsubscribe links, a
  * park's push history, and the delivery statistics drafters read per policy version.
  */
-export function pushPageRoutes({ kit }: { kit: PortalKit }): express.Router {
+export function pushPageRoutes({ kit }: { kit: PortalKit<PushPageServices> }): express.Router {
   const router = express.Router();
   const { services } = kit;
   const push = services.push;
@@ -50,20 +53,8 @@ export function pushPageRoutes({ kit }: { kit: PortalKit }): express.Router {
 
   router.get('/account/park/pushes', async (_req, res) => {
     const { subscriber: park } = requirePark(res);
-    const store = services.store;
-    const { deliveries, messages } = await store.webAccounts.listPushHistory({ subscriberId: park.id, limit: HISTORY_LIMIT });
-    const carried = new Map<number, Delivery[]>();
-    for (const message of messages.filter((m) => m.kind === 'digest')) carried.set(message.id, await store.deliveries.listByMessage(message.id));
-    const attempts = await store.deliveries.listAttempts({ deliveryIds: deliveries.map((d) => d.id), messageIds: messages.map((m) => m.id) });
-    const subscriptions = await store.subscriptions.listBySubscriber({ subscriberId: park.id, includeEnded: true });
-    const subscriptionNames = new Map(subscriptions.map((s) => [s.id, s.name]));
-    const memberIds = [...new Set(messages.flatMap((m) => (m.payload.kind === 'digest' ? m.payload.parkItems.flatMap((i) => i.memberIds) : [])))];
-    const memberNames = new Map((await store.subscribers.getMany(memberIds)).map((s) => [s.id, s.name]));
-    const titles = new Map<string, string>();
-    const titleOf = async (policyId: string) => {
-      if (!titles.has(policyId)) titles.set(policyId, (await store.policies.get(policyId))?.title ?? policyId);
-      return titles.get(policyId) ?? policyId;
-    };
+    const { deliveries, messages, carried, attempts, subscriptionNames, memberNames, policyTitles } = await services.push.history.forPark({ parkId: park.id, limit: HISTORY_LIMIT });
+    const titleOf = async (policyId: string) => policyTitles.get(policyId) ?? policyId;
     /** What the last successful attempt said about its recipients: for WeChat, the groups reached. */
     const recipientsOf = (match: (a: DeliveryAttempt) => boolean, channel: string) => {
       if (channel !== 'wechat') return null;

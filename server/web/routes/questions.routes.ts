@@ -4,7 +4,7 @@ import { DomainError } from '../../errors.js';
 import type { Actor } from '../../services/actor.js';
 import { webContext } from '../context.js';
 import { attempt, formOf, queryStr, str, strs, zodErrors } from '../forms.js';
-import { requireStaff, type PortalKit } from '../kit.js';
+import { requireStaff, type PortalKit, type PortalServices } from '../kit.js';
 import type { FieldError } from '../views/components.js';
 import { questionGroupPage, questionQueuePage, type AnswerFormValues, type QueueState } from '../views/questions.views.js';
 
@@ -14,8 +14,11 @@ const QUESTION_ID = /^q-[A-Za-z0-9_-]{6,40}$/;
 const POLICY_ID = /^[a-z0-9][a-z0-9-]{1,63}$/;
 const PAGE_SIZE = 20;
 
+/** The services these pages call. */
+export type QuestionsPageServices = Pick<PortalServices, 'interpretation' | 'policies'>;
+
 /** The drafters' queue of public questions: oldest first, answer once per group, publish, promote to FAQ. */
-export function questionRoutes({ kit }: { kit: PortalKit }): express.Router {
+export function questionRoutes({ kit }: { kit: PortalKit<QuestionsPageServices> }): express.Router {
   const router = express.Router();
   const { questions } = kit.services.interpretation;
   const drafts = (actor: Actor) => actor.role === 'admin' || actor.role === 'drafter';
@@ -30,7 +33,7 @@ export function questionRoutes({ kit }: { kit: PortalKit }): express.Router {
       page: Math.min(1000, Math.max(1, Number.parseInt(queryStr(req, 'page'), 10) || 1)),
     };
     const queue = await questions.queue({ status: state.status, sort: state.sort, page: state.page, pageSize: PAGE_SIZE, ...(state.policyId ? { policyId: state.policyId } : {}) });
-    const policyTitle = state.policyId ? ((await kit.services.store.policies.get(state.policyId))?.title ?? state.policyId) : null;
+    const policyTitle = state.policyId ? ((await kit.services.policies.titleOf({ id: state.policyId })) ?? state.policyId) : null;
     kit.render(res, questionQueuePage({ ctx: webContext(res), state, queue, policyTitle }));
   });
 

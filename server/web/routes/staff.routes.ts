@@ -16,7 +16,7 @@ import { webContext } from '../context.js';
 import { suggestTags, type TagSuggestion } from '../tag-suggestions.js';
 import { decodeTextFile, uploadedFile } from '../uploads.js';
 import { attempt, formOf, nullable, queryStr, str, strs, zodErrors, type FormBody } from '../forms.js';
-import { clientAddress, Redirect, requireStaff, safeReturnPath, type FlashCode, type PortalKit } from '../kit.js';
+import { clientAddress, Redirect, requireStaff, safeReturnPath, type FlashCode, type PortalKit, type PortalServices } from '../kit.js';
 import { staffSignInPage } from '../views/auth.views.js';
 import type { FieldError } from '../views/components.js';
 import { audiencePage, editPolicyPage, newPolicyPage, policyListPage, type PolicyFormValues } from '../views/staff.views.js';
@@ -130,7 +130,10 @@ function bodyFromFile({ buffer, values }: { buffer: Buffer; values: PolicyFormVa
   return looksLikeTitle ? { values: { ...values, title: heading, body: rest.join('\n').trim() }, error: null } : { values: { ...values, body }, error: null };
 }
 
-export function staffRoutes({ kit }: { kit: PortalKit }): express.Router {
+/** The services these pages call. */
+export type StaffPageServices = Pick<PortalServices, 'taxonomy' | 'policies' | 'interpretation' | 'matching'>;
+
+export function staffRoutes({ kit }: { kit: PortalKit<StaffPageServices> }): express.Router {
   const router = express.Router();
   const { services, accounts, limits } = kit;
   const taxonomy = () => services.taxonomy.current();

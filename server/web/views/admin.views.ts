@@ -3,7 +3,7 @@ import { ROLE_LABELS, type User } from '../../../schemas/user.schema.js';
 import type { Taxonomy } from '../../services/taxonomy.js';
 import type { WebContext } from '../context.js';
 import { html, type SafeHtml } from '../html.js';
-import type { TagUsage } from '../tag-usage.js';
+import type { TagUsage } from '../../services/tag-usage.service.js';
 import { choiceGroup, csrfField, definitionList, errorSummary, notice, selectField, tagTree, textField, type FieldError } from './components.js';
 import { formatInstant } from './format.js';
 import { layout } from './layout.js';

@@ -1,6 +1,6 @@
-import sharp, { type Metadata } from 'sharp';
 import type { ImageFormat } from '../../schemas/interpretation.schema.js';
 import { DomainError } from '../errors.js';
+import { ImageDecodeError, type ImageHeader, type ImageProcessor } from '../ports/image-processor.port.js';
 
 /** Widths of the stored variants: phone, page column, full-screen. Smaller originals are not enlarged. */
 export const VARIANT_WIDTHS = [320, 960, 1920] as const;
@@ -51,7 +51,7 @@ function refuse({ code, message, details, type = 'unsupported_media_type' }: { c
  * gigapixel image), orientation applied from EXIF, and every variant written without metadata, so
  * EXIF with GPS positions, camera serials and the like never leaves the server.
  */
-export async function processImage({ bytes, maxPixels }: { bytes: Buffer; maxPixels: number }): Promise<ProcessedImage> {
+export async function processImage({ bytes, maxPixels, images }: { bytes: Buffer; maxPixels: number; images: ImageProcessor }): Promise<ProcessedImage> {
   const sniffed = sniffFormat(bytes);
   if (sniffed === null) {
     throw refuse({ code: 'not_an_image', message: `上传的文件不是图片，请上传 ${ACCEPTED} 格式的图片` });
@@ -62,34 +62,29 @@ export async function processImage({ bytes, maxPixels }: { bytes: Buffer; maxPix
   if (sniffed === 'other-image') {
     throw refuse({ code: 'image_format_unsupported', message: `只接受 ${ACCEPTED} 格式的图片` });
   }
-  const options = { limitInputPixels: maxPixels, failOn: 'error', animated: false } as const;
-  let metadata: Metadata;
+  let header: ImageHeader;
   try {
-    // Header only: dimensions are read without decoding, so the refusal below can name them.
-    metadata = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
+    header = await images.readHeader({ bytes });
   } catch (error) {
     throw decodeError(error, maxPixels);
   }
-  if (metadata.format !== sniffed) {
-    throw refuse({ code: 'image_format_mismatch', message: `图片内容与其格式标识不符，请重新导出为 ${ACCEPTED}`, details: { signature: sniffed, decoded: metadata.format } });
+  if (header.format !== sniffed) {
+    throw refuse({ code: 'image_format_mismatch', message: `图片内容与其格式标识不符，请重新导出为 ${ACCEPTED}`, details: { signature: sniffed, decoded: header.format ?? undefined } });
   }
-  const rawWidth = metadata.width ?? 0;
-  const rawHeight = metadata.height ?? 0;
+  const rawWidth = header.width;
+  const rawHeight = header.height;
   if (rawWidth * rawHeight > maxPixels) throw pixelError({ width: rawWidth, height: rawHeight, maxPixels });
   // EXIF orientations 5–8 turn the picture a quarter: the displayed width is the stored height.
-  const turned = (metadata.orientation ?? 1) >= 5;
+  const turned = header.orientation >= 5;
   const width = turned ? rawHeight : rawWidth;
   const height = turned ? rawWidth : rawHeight;
   const widths = [...new Set(VARIANT_WIDTHS.map((target) => Math.min(target, width)))];
   const variants: ProcessedVariant[] = [];
   try {
     for (const target of widths) {
-      const base = sharp(bytes, options).autoOrient().resize({ width: target, withoutEnlargement: true });
-      const webp = await base.clone().webp({ quality: QUALITY }).toBuffer({ resolveWithObject: true });
-      variants.push({ width: webp.info.width, height: webp.info.height, format: 'webp', data: webp.data });
-      // JPEG has no transparency: flatten onto white, as the pages that show it are white.
-      const jpeg = await base.clone().flatten({ background: '#ffffff' }).jpeg({ quality: QUALITY, mozjpeg: true }).toBuffer({ resolveWithObject: true });
-      variants.push({ width: jpeg.info.width, height: jpeg.info.height, format: 'jpeg', data: jpeg.data });
+      const { webp, jpeg } = await images.resize({ bytes, maxPixels, width: target, quality: QUALITY });
+      variants.push({ ...webp, format: 'webp' });
+      variants.push({ ...jpeg, format: 'jpeg' });
     }
   } catch (error) {
     throw decodeError(error, maxPixels);
@@ -107,8 +102,8 @@ function pixelError({ width, height, maxPixels }: { width: number; height: numbe
 }
 
 function decodeError(error: unknown, maxPixels: number): DomainError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/pixel limit/i.test(message)) {
+  if (!(error instanceof ImageDecodeError)) throw error;
+  if (error.problem === 'too_many_pixels') {
     return refuse({
       type: 'too_large',
       code: 'image_too_many_pixels',
@@ -116,8 +111,8 @@ function decodeError(error: unknown, maxPixels: number): DomainError {
       details: { maxPixels },
     });
   }
-  if (/unsupported image format/i.test(message)) {
+  if (error.problem === 'unsupported') {
     return refuse({ code: 'not_an_image', message: `上传的文件不是图片，请上传 ${ACCEPTED} 格式的图片` });
   }
-  return refuse({ type: 'invalid', code: 'image_corrupt', message: '图片已损坏或无法解码，请重新导出后上传', details: { reason: message } });
+  return refuse({ type: 'invalid', code: 'image_corrupt', message: '图片已损坏或无法解码，请重新导出后上传', details: { reason: error.message } });
 }

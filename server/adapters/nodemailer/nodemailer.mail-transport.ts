@@ -4,42 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import type { ErrorClass } from '../../../schemas/delivery.schema.js';
-
-export interface OutgoingEmail {
-  from: string;
-  to: string[];
-  subject: string;
-  text: string;
-  html: string;
-  headers: Record<string, string>;
-  messageId?: string;
-}
-
-export interface EmailSendResult {
-  response: string;
-  /** Addresses the server refused with a permanent (5xx) answer: they get marked invalid. */
-  rejectedPermanently: string[];
-}
-
-export class EmailSendError extends Error {
-  constructor(
-    readonly errorClass: ErrorClass,
-    readonly permanent: boolean,
-    readonly response: string,
-    readonly rejectedPermanently: string[],
-  ) {
-    super(response);
-    this.name = 'EmailSendError';
-  }
-}
-
-export interface EmailTransport {
-  /** The sending account, for per-account rate limits and the attempt log. */
-  readonly account: string;
-  send(message: OutgoingEmail): Promise<EmailSendResult>;
-  close(): void;
-}
+import { MailSendError, type MailTransport } from '../../ports/mail-transport.port.js';
 
 interface SmtpFailure {
   code?: string;
@@ -71,7 +36,7 @@ function asFailure(error: unknown): SmtpFailure {
  * SMTP answers to error classes. 5xx to RCPT TO means the address is gone (permanent, mark it
  * invalid); other 5xx refuse the message; 4xx and network trouble are temporary and retried.
  */
-export function classifySmtpError(error: unknown): EmailSendError {
+export function classifySmtpError(error: unknown): MailSendError {
   const failure = asFailure(error);
   const response = failure.response ?? failure.message;
   const recipientErrors = failure.rejectedErrors ?? [];
@@ -81,16 +46,16 @@ export function classifySmtpError(error: unknown): EmailSendError {
     const recipientLevel = failure.code === 'EENVELOPE' || (failure.command ?? '').toUpperCase().startsWith('RCPT');
     if (recipientLevel) {
       const rejected = permanentRecipients.length > 0 ? permanentRecipients : (failure.rejected ?? []);
-      return new EmailSendError('recipient_rejected', true, response, rejected);
+      return new MailSendError('recipient_rejected', true, response, rejected);
     }
-    return new EmailSendError('message_rejected', true, response, []);
+    return new MailSendError('message_rejected', true, response, []);
   }
-  if (code >= 400) return new EmailSendError('mailbox_temporary', false, response, []);
-  if (failure.code === 'ETIMEDOUT') return new EmailSendError('timeout', false, response, []);
+  if (code >= 400) return new MailSendError('mailbox_temporary', false, response, []);
+  if (failure.code === 'ETIMEDOUT') return new MailSendError('timeout', false, response, []);
   if (['ECONNECTION', 'ESOCKET', 'ECONNREFUSED', 'ECONNRESET', 'EDNS', 'ETLS', 'EPROTOCOL'].includes(failure.code ?? '')) {
-    return new EmailSendError('connection', false, response, []);
+    return new MailSendError('connection', false, response, []);
   }
-  return new EmailSendError('provider_error', false, response, []);
+  return new MailSendError('provider_error', false, response, []);
 }
 
 function smtpOptions({ url, poolSize }: { url: string; poolSize: number }): SMTPPool.Options {
@@ -126,7 +91,7 @@ function smtpOptions({ url, poolSize }: { url: string; poolSize: number }): SMTP
 }
 
 /** Pooled SMTP: each send is one message on one of `poolSize` kept-open connections. */
-export function createSmtpTransport({ url, poolSize }: { url: string; poolSize: number }): EmailTransport {
+export function createSmtpTransport({ url, poolSize }: { url: string; poolSize: number }): MailTransport {
   const options = smtpOptions({ url, poolSize });
   const transport = nodemailer.createTransport(options);
   const parsed = new URL(url);
@@ -139,7 +104,7 @@ export function createSmtpTransport({ url, poolSize }: { url: string; poolSize: 
         if (info.accepted.length === 0) throw classifySmtpError({ code: 'EENVELOPE', rejectedErrors, responseCode: 550, message: info.response });
         return { response: info.response, rejectedPermanently: rejectedErrors.map((e) => e.recipient ?? '').filter(Boolean) };
       } catch (error) {
-        if (error instanceof EmailSendError) throw error;
+        if (error instanceof MailSendError) throw error;
         throw classifySmtpError(error);
       }
     },
@@ -151,7 +116,7 @@ export function createSmtpTransport({ url, poolSize }: { url: string; poolSize: 
  * The embedded default: every message becomes an .eml file under `dir`, written to a temporary
  * name and renamed, so a crash never leaves half a message behind.
  */
-export function createFileTransport({ dir }: { dir: string }): EmailTransport {
+export function createFileTransport({ dir }: { dir: string }): MailTransport {
   fs.mkdirSync(dir, { recursive: true });
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   let sequence = 0;
@@ -160,7 +125,7 @@ export function createFileTransport({ dir }: { dir: string }): EmailTransport {
     async send(message) {
       const info = await transport.sendMail(message);
       const raw = info.message;
-      if (!Buffer.isBuffer(raw)) throw new EmailSendError('provider_error', false, 'stream transport returned no buffer', []);
+      if (!Buffer.isBuffer(raw)) throw new MailSendError('provider_error', false, 'stream transport returned no buffer', []);
       sequence += 1;
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
       const name = `${stamp}-${process.pid}-${String(sequence).padStart(6, '0')}-${crypto.randomBytes(3).toString('hex')}.eml`;

@@ -1,29 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ErrorClass } from '../../../schemas/delivery.schema.js';
+import { ChatSendError, type ChatGateway, type ChatLoginState, type ChatStatus, type ChatTarget } from '../../ports/chat-gateway.port.js';
 import type { Logger } from '../../logger.js';
-import type { WechatTarget } from '../composer.js';
-
-export type WechatLoginState = 'stopped' | 'starting' | 'waiting_scan' | 'logged_in' | 'logged_out' | 'failed';
-
-export interface WechatStatus {
-  puppet: string;
-  state: WechatLoginState;
-  account: string | null;
-  detail: string | null;
-  since: string;
-}
-
-export class WechatSendError extends Error {
-  constructor(
-    readonly errorClass: ErrorClass,
-    readonly permanent: boolean,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'WechatSendError';
-  }
-}
 
 /** One message as the mock puppet's side received it (the mock log, and what tests assert). */
 export interface MockReceived {
@@ -85,16 +63,16 @@ function asConversation(mockObject: { id: string }): MockConversation {
 }
 
 /**
- * The WeChat side of the dispatcher, behind Wechaty. With the mock puppet (default and tests) the
+ * The WeChat side of the dispatcher, behind Wechaty (the chat gateway port). With the mock puppet (default and tests) the
  * bot logs itself in, every contact or group it is asked to reach exists, and what each one
  * receives is appended to `wechat-mock.log` in the data directory.
  */
-export class WechatGateway {
+export class WechatyChatGateway implements ChatGateway {
   private bot: Bot | null = null;
   private mock: { controls: MockControls; user: MockConversation; known: Set<string> } | null = null;
-  private current: WechatStatus;
+  private current: ChatStatus;
   private readonly received: MockReceived[] = [];
-  private readonly listeners: ((status: WechatStatus) => void)[] = [];
+  private readonly listeners: ((status: ChatStatus) => void)[] = [];
 
   constructor(
     private readonly options: { puppet: string; token?: string; dataDir: string; logger: Logger; now?: () => Date },
@@ -114,15 +92,15 @@ export class WechatGateway {
     return path.join(this.options.dataDir, 'wechat-mock.log');
   }
 
-  status(): WechatStatus {
+  status(): ChatStatus {
     return { ...this.current };
   }
 
-  onStatus(listener: (status: WechatStatus) => void): void {
+  onStatus(listener: (status: ChatStatus) => void): void {
     this.listeners.push(listener);
   }
 
-  private setState(state: WechatLoginState, detail: string | null, account: string | null = this.current.account): void {
+  private setState(state: ChatLoginState, detail: string | null, account: string | null = this.current.account): void {
     this.current = { puppet: this.options.puppet, state, account, detail, since: this.at() };
     for (const listener of this.listeners) listener(this.status());
   }
@@ -228,7 +206,7 @@ export class WechatGateway {
     return [...this.received];
   }
 
-  private provision(target: WechatTarget): void {
+  private provision(target: ChatTarget): void {
     if (!this.mock) return;
     const key = `${target.type}:${target.name}`;
     if (this.mock.known.has(key)) return;
@@ -247,18 +225,18 @@ export class WechatGateway {
     });
   }
 
-  async send({ target, text }: { target: WechatTarget; text: string }): Promise<{ response: string }> {
+  async send({ target, text }: { target: ChatTarget; text: string }): Promise<{ response: string }> {
     const bot = this.bot;
-    if (!bot || !this.loggedIn) throw new WechatSendError('logged_out', false, '微信机器人未登录');
+    if (!bot || !this.loggedIn) throw new ChatSendError('logged_out', false, '微信机器人未登录');
     this.provision(target);
     const conversation = target.type === 'room' ? await bot.Room.find({ topic: target.name }) : ((await bot.Contact.find({ alias: target.name })) ?? (await bot.Contact.find({ name: target.name })));
-    if (!conversation) throw new WechatSendError('recipient_not_found', true, `找不到${target.type === 'room' ? '群' : '联系人'}：${target.name}`);
+    if (!conversation) throw new ChatSendError('recipient_not_found', true, `找不到${target.type === 'room' ? '群' : '联系人'}：${target.name}`);
     try {
       await conversation.say(text);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (!bot.isLoggedIn || /not logged in/i.test(message)) throw new WechatSendError('logged_out', false, message);
-      throw new WechatSendError('provider_error', false, message);
+      if (!bot.isLoggedIn || /not logged in/i.test(message)) throw new ChatSendError('logged_out', false, message);
+      throw new ChatSendError('provider_error', false, message);
     }
     return { response: `sent to ${target.type} ${target.name}` };
   }

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { CARD_FONT_FAMILY } from '../../ports/image-processor.port.js';
 
-/** The family the summary card asks for; the font files come with the project's own dependencies. */
-export const CARD_FONT_FAMILY = 'Noto Sans SC';
+// The font files come with the project's own dependencies.
 const FONT_PACKAGE = '@expo-google-fonts/noto-sans-sc';
 const WEIGHT_DIRECTORIES = ['400Regular', '700Bold'];
 
