@@ -37,6 +37,14 @@ const trustProxy = z
     return entries;
   });
 
+/** The sample values printed in `.env.example`: copied as they are they would be a published secret. */
+export const PLACEHOLDER_SECRETS: readonly string[] = [
+  'change-me-to-a-long-random-secret',
+  'change-me-to-a-long-random-secret-of-32-or-more-characters',
+];
+const isNotPlaceholder = (value: string) => !PLACEHOLDER_SECRETS.includes(value.trim());
+const placeholderMessage = (name: string) => `${name} 仍是 .env.example 中的示例值，请换成自己生成的随机值（例如 openssl rand -hex 24）`;
+
 /** Environment variables the platform reads; see `.env.example`. */
 export const configEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -59,8 +67,10 @@ export const configEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'ELASTICSEARCH_INDEX_PREFIX 只能包含小写字母、数字、- 和 _，以字母或数字开头')
     .default('policy-push'),
-  ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN 至少 24 个字符').optional(),
-  APP_SECRET: z.string().min(32, 'APP_SECRET 至少 32 个字符').optional(),
+  ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN 至少 24 个字符').refine(isNotPlaceholder, placeholderMessage('ADMIN_TOKEN')).optional(),
+  APP_SECRET: z.string().min(32, 'APP_SECRET 至少 32 个字符').refine(isNotPlaceholder, placeholderMessage('APP_SECRET')).optional(),
+  // Separation of duties: 保密审查 and 合法性审查 by two different people unless a tiny office allows one (1).
+  REVIEW_SAME_PERSON_ALLOWED: flag.default(false),
   DEMO_DATA: flag.default(true),
   // Client addresses behind a reverse proxy (sign-in limits, question limits, METRICS_ALLOW); see docs/operations.md.
   TRUST_PROXY: trustProxy.default(false),

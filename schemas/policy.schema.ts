@@ -179,6 +179,9 @@ export const publicPolicySchema = policyContentSchema
     articles: z.array(articleSchema),
     tagRefs: z.array(tagRefSchema),
     versions: z.array(versionSummarySchema),
+    /** False for a superseded version, which is labelled 已修订 and links to `currentVersion`. */
+    isCurrent: z.boolean(),
+    currentVersion: z.number().int(),
   })
   .meta({ id: 'PublicPolicy' });
 export type PublicPolicy = z.infer<typeof publicPolicySchema>;

@@ -24,3 +24,7 @@ export type CreateUserBody = z.infer<typeof createUserBodySchema>;
 export const createdUserSchema = userSchema
   .extend({ token: z.string().describe('API token; shown once, stored only as a hash') })
   .meta({ id: 'CreatedUser' });
+
+export const userIdParamsSchema = z.strictObject({ id: slugSchema });
+
+export const userStatusBodySchema = z.strictObject({ disabled: z.boolean() }).meta({ id: 'UserStatusBody' });

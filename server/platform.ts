@@ -10,6 +10,7 @@ import { MetricsAccess } from './security/metrics-access.js';
 import { policyRoutes } from './http/routes/policy.routes.js';
 import { taxonomyRoutes } from './http/routes/taxonomy.routes.js';
 import { userRoutes } from './http/routes/user.routes.js';
+import { auditRoutes } from './http/routes/audit.routes.js';
 import type { Logger } from './logger.js';
 import type { SearchIndex } from './ports/search-index.port.js';
 import type { Store } from './ports/store.port.js';
@@ -19,6 +20,8 @@ import { PolicyService } from './services/policy.service.js';
 import { SearchSyncService } from './services/search-sync.service.js';
 import { TaxonomyService } from './services/taxonomy.service.js';
 import { UserService } from './services/user.service.js';
+import { AuditService } from './services/audit.service.js';
+import { PublicVersions } from './services/public-versions.js';
 import { addUserTerms } from './text/segmenter.js';
 import { createSearchSyncWorker } from '../workers/search-sync.worker.js';
 import { createMatcherWorker } from '../workers/matcher.worker.js';
@@ -71,6 +74,8 @@ export interface Services {
   push: PushServices;
   /** Interpretation packages (解读), graphics, FAQ lists, public questions, new-vs-old comparison. */
   interpretation: InterpretationServices;
+  /** Append-only trail of staff actions. */
+  audit: AuditService;
   /** What a tag merge would move (administrators' preview). */
   tagUsage: TagUsageService;
   /** The portal's own accounts and sessions. */
@@ -104,7 +109,9 @@ export async function openServices({
   await store.migrate();
   const index = searchIndex ?? createSearchIndex({ config });
   await index.open();
-  const taxonomy = new TaxonomyService({ store, now });
+  const audit = new AuditService({ store, now });
+  const publicVersions = new PublicVersions({ store });
+  const taxonomy = new TaxonomyService({ store, now, audit });
   const secret = loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir });
   const signer = new Signer(secret);
   const interpretation = createInterpretationServices({
@@ -117,9 +124,20 @@ export async function openServices({
     signer,
     now,
     syncSearch,
+    audit,
+    publicVersions,
   });
-  const policies = new PolicyService({ store, taxonomy, now, interpretation: interpretation.packages, logger });
-  const searchSync = new SearchSyncService({ store, index, taxonomy });
+  const policies = new PolicyService({
+    store,
+    taxonomy,
+    now,
+    interpretation: interpretation.packages,
+    audit,
+    publicVersions,
+    logger,
+    reviewSamePersonAllowed: config.REVIEW_SAME_PERSON_ALLOWED,
+  });
+  const searchSync = new SearchSyncService({ store, index, taxonomy, publicVersions });
   const search = new PolicySearchService({ index, taxonomy, now });
   const subscribers = new SubscriberService({ store, taxonomy, signer, now });
   const subscriptions = new SubscriptionService({ store, taxonomy, signer, now });
@@ -133,13 +151,14 @@ export async function openServices({
     search,
     searchSync,
     importer: new PolicyImportService({ store, policies, now }),
-    users: new UserService({ store, now }),
+    users: new UserService({ store, now, audit }),
+    audit,
     subscribers,
     subscriptions,
     subscriberImporter: new SubscriberImportService({ subscribers }),
     audienceSync,
     matching,
-    feeds: new FeedService({ store, taxonomy, search, matching, subscriptions, baseUrl: config.PUBLIC_BASE_URL, now }),
+    feeds: new FeedService({ store, taxonomy, search, matching, subscriptions, publicVersions, baseUrl: config.PUBLIC_BASE_URL, now }),
     interpretation,
     push: createPushServices({ config, logger, now, store, index, signer, taxonomy, subscribers, subscriptions, matching, audienceSync }),
     tagUsage: new TagUsageService({ store }),
@@ -163,6 +182,7 @@ export async function openServices({
   const current = await taxonomy.load();
   addUserTerms(current.tags.map((t) => t.label));
   if (config.ADMIN_TOKEN) await services.users.bootstrapAdmin({ token: config.ADMIN_TOKEN });
+  else logger.warn('ADMIN_TOKEN is not set: no administrator can sign in until it is (see .env.example)', { setting: 'ADMIN_TOKEN' });
   if (syncSearch) await searchSync.catchUp();
   if (syncSearch) await interpretation.faqSync.catchUp();
   await audienceSync.catchUp();
@@ -276,7 +296,8 @@ export async function startPlatform({
           media: services.interpretation.media,
           uploadMaxBytes: config.UPLOAD_MAX_BYTES,
         }),
-        ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control }),
+        ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),
+        ...auditRoutes({ audit: services.audit }),
       ],
       users: services.users,
       subscribers: services.subscribers,

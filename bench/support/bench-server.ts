@@ -20,6 +20,7 @@ import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { closeServices, openServices, startPlatform, type Services } from '../../server/platform.js';
 import type { PolicySearchDoc } from '../../server/ports/search-index.port.js';
+import { SYSTEM_IMPORTER } from '../../server/services/actor.js';
 import { syntheticPolicies } from '../search-index.bench.js';
 
 const BATCH_SIZE = 500;
@@ -54,7 +55,7 @@ function tagsOf(docs: PolicySearchDoc[]): TagsByDimension {
  */
 async function registerTags({ services, tags }: { services: Services; tags: TagsByDimension }): Promise<void> {
   for (const [dimension, ids] of Object.entries(tags) as [DimensionId, string[]][]) {
-    for (const id of ids) await services.taxonomy.createTag({ body: { id, dimension, label: id, synonyms: [], parent: null } });
+    for (const id of ids) await services.taxonomy.createTag({ actor: SYSTEM_IMPORTER, body: { id, dimension, label: id, synonyms: [], parent: null } });
   }
 }
 

@@ -11,6 +11,8 @@ import type { PolicyService } from '../services/policy.service.js';
  */
 export const DEMO_DRAFTER: Actor = { id: 'demo-drafter', name: '示例起草处室', role: 'drafter' };
 export const DEMO_REVIEWER: Actor = { id: 'demo-reviewer', name: '示例审查处室', role: 'reviewer' };
+/** 保密审查 and 合法性审查 are recorded by two different people (separation of duties). */
+export const DEMO_LEGALITY_REVIEWER: Actor = { id: 'demo-legal-reviewer', name: '示例法制审核处室', role: 'reviewer' };
 
 function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
@@ -70,7 +72,7 @@ export function demoPushPolicies(today: string): CreatePolicyBody[] {
   ];
 }
 
-/** Drafts, reviews (both kinds, by a different actor) and publishes each demo push policy. */
+/** Drafts, reviews (each kind by its own reviewer, neither of them an author) and publishes each demo push policy. */
 export async function publishDemoPushes({
   policies,
   today,
@@ -86,9 +88,8 @@ export async function publishDemoPushes({
     const created = await policies.create({ actor: DEMO_DRAFTER, body });
     await beforeSubmit?.(created.id);
     await policies.submit({ actor: DEMO_DRAFTER, id: created.id });
-    for (const kind of ['confidentiality', 'legality'] as const) {
-      await policies.review({ actor: DEMO_REVIEWER, id: created.id, body: { kind, decision: 'approved', comment: '' } });
-    }
+    await policies.review({ actor: DEMO_REVIEWER, id: created.id, body: { kind: 'confidentiality', decision: 'approved', comment: '' } });
+    await policies.review({ actor: DEMO_LEGALITY_REVIEWER, id: created.id, body: { kind: 'legality', decision: 'approved', comment: '' } });
     await policies.publish({ actor: DEMO_DRAFTER, id: created.id });
     published.push(created.id);
   }

@@ -3,6 +3,7 @@ import type { Store } from '../ports/store.port.js';
 import { followChanges, type ProgressReporter } from '../services/change-follower.js';
 import { policyTagIds } from '../services/policy-tags.js';
 import type { TaxonomyService } from '../services/taxonomy.service.js';
+import type { PublicVersions } from '../services/public-versions.js';
 
 const BATCH = 200;
 
@@ -14,7 +15,7 @@ const BATCH = 200;
 export class FaqSyncService {
   private running: Promise<number> = Promise.resolve(0);
 
-  constructor(private readonly deps: { store: Store; index: FaqIndex; taxonomy: TaxonomyService }) {}
+  constructor(private readonly deps: { store: Store; index: FaqIndex; taxonomy: TaxonomyService; publicVersions: PublicVersions }) {}
 
   catchUp({ onProgress }: { onProgress?: ProgressReporter } = {}): Promise<number> {
     this.running = this.running.catch(() => 0).then(() => this.pass({ onProgress }));
@@ -65,10 +66,9 @@ export class FaqSyncService {
     const docs: FaqSearchDoc[] = [];
     const taxonomy = this.deps.taxonomy.current();
     for (const id of ids) {
-      const policy = await this.deps.store.policies.get(id);
-      if (!policy || policy.currentVersion === null || policy.validity !== 'effective') continue;
-      const version = await this.deps.store.policies.getVersion({ policyId: id, version: policy.currentVersion });
-      if (!version || version.disclosure !== 'public') continue;
+      const found = await this.deps.publicVersions.find({ policyId: id });
+      if (!found || found.policy.validity !== 'effective') continue;
+      const version = found.current;
       const direct = policyTagIds(version);
       const tagText = taxonomy.searchWords(direct);
       const faqs = await this.deps.store.interpretation.listFaqs({ policyId: id, statuses: ['published'] });
@@ -80,7 +80,7 @@ export class FaqSyncService {
           policyTitle: version.title,
           docNumber: version.docNumber,
           issuer: version.issuer,
-          validity: policy.validity,
+          validity: found.policy.validity,
           expiresAt: version.expiresAt,
           question: faq.question,
           answer: faq.answer,

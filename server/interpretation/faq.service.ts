@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import type { AuditService } from '../services/audit.service.js';
+import { contentDigest } from '../services/content-digest.js';
 import type { DimensionId } from '../../schemas/taxonomy.schema.js';
 import type { FaqItem, FaqSearchQuery, FaqSearchResponse, PublicFaq } from '../../schemas/interpretation.schema.js';
 import { invalid, invalidState, notFound } from '../errors.js';
@@ -36,8 +38,14 @@ export class FaqService {
       taxonomy: TaxonomyService;
       interpretation: InterpretationService;
       now: () => Date;
+      audit: AuditService;
     },
   ) {}
+
+  private async audited({ actor, action, faq }: { actor: Actor; action: 'faq.create' | 'faq.update' | 'faq.withdraw'; faq: FaqItem }): Promise<void> {
+    const digest = contentDigest({ question: faq.question, answer: faq.answer, category: faq.category });
+    await this.deps.audit.record({ actor, action, targetType: 'policy', targetId: faq.policyId, digest, details: { faqId: faq.id, status: faq.status } });
+  }
 
   onWrite(listener: FaqWritten): void {
     this.listeners.push(listener);
@@ -97,6 +105,7 @@ export class FaqService {
       revision: 1,
     };
     await this.deps.store.interpretation.insertFaq(faq);
+    await this.audited({ actor, action: 'faq.create', faq });
     await this.written(policyId);
     return faq;
   }
@@ -130,6 +139,7 @@ export class FaqService {
       updatedBy: actor.id,
     };
     await this.deps.store.interpretation.updateFaq({ faq: updated, expectedRevision: body.revision });
+    await this.audited({ actor, action: 'faq.update', faq: updated });
     await this.written(policyId);
     return updated;
   }
@@ -139,6 +149,7 @@ export class FaqService {
     await this.assertWritable({ policyId, faq });
     const withdrawn: FaqItem = { ...faq, status: 'withdrawn', revision: faq.revision + 1, updatedAt: this.at(), updatedBy: actor.id };
     await this.deps.store.interpretation.updateFaq({ faq: withdrawn, expectedRevision: faq.revision });
+    await this.audited({ actor, action: 'faq.withdraw', faq: withdrawn });
     await this.written(policyId);
     return withdrawn;
   }
@@ -151,6 +162,7 @@ export class FaqService {
     }
     if (items.some((item) => item.status === 'draft')) await this.assertWritable({ policyId, faq: items.find((item) => item.status === 'draft') ?? null });
     await this.deps.store.interpretation.reorderFaqs({ policyId, ids, at: this.at(), by: actor.id });
+    await this.deps.audit.record({ actor, action: 'faq.reorder', targetType: 'policy', targetId: policyId, digest: contentDigest(ids), details: {} });
     await this.written(policyId);
     return this.listStaff({ policyId });
   }

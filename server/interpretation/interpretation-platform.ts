@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type { Config } from '../config.js';
 import type { ImageProcessor } from '../ports/image-processor.port.js';
 import type { MediaStorage } from '../ports/media-storage.port.js';
+import type { AuditService } from '../services/audit.service.js';
+import type { PublicVersions } from '../services/public-versions.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { Signer } from '../security/signer.js';
@@ -35,7 +37,11 @@ export function createInterpretationServices({
   signer,
   now,
   syncSearch,
+  audit,
+  publicVersions,
 }: {
+  audit: AuditService;
+  publicVersions: PublicVersions;
   config: Config;
   store: Store;
   index: SearchIndex;
@@ -54,9 +60,11 @@ export function createInterpretationServices({
     now,
     maxImagePixels: config.IMAGE_MAX_PIXELS,
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    audit,
+    publicVersions,
   });
-  const faqSync = new FaqSyncService({ store, index, taxonomy });
-  const faqs = new FaqService({ store, index, taxonomy, interpretation, now });
+  const faqSync = new FaqSyncService({ store, index, taxonomy, publicVersions });
+  const faqs = new FaqService({ store, index, taxonomy, interpretation, now, audit });
   const questions = new QuestionService({
     store,
     interpretation,

@@ -18,6 +18,8 @@ import type { UploadedFile } from '../uploaded-file.js';
 import { mediaUrl, sha256 } from '../media/media.js';
 import type { ImageProcessor } from '../ports/image-processor.port.js';
 import type { MediaStorage } from '../ports/media-storage.port.js';
+import type { AuditService } from '../services/audit.service.js';
+import type { PublicVersions } from '../services/public-versions.js';
 import type { InterpretationPublication } from '../ports/interpretation.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { Actor } from '../services/actor.js';
@@ -65,6 +67,9 @@ export class InterpretationService implements InterpretationPublisher {
       now: () => Date;
       maxImagePixels: number;
       publicBaseUrl: string;
+      /** Package edits are authoring: their authors may not review the version (separation of duties). */
+      audit: AuditService;
+      publicVersions: PublicVersions;
     },
   ) {}
 
@@ -87,12 +92,7 @@ export class InterpretationService implements InterpretationPublisher {
 
   /** A published 主动公开 version, or not found exactly like a missing policy (no probing). */
   async requirePublicVersion({ policyId, version }: { policyId: string; version?: number }): Promise<{ policy: PolicyRecord; chosen: PolicyVersion }> {
-    const missing = notFound({ code: 'policy_not_found', message: '未找到该政策文件' });
-    const policy = await this.deps.store.policies.get(policyId);
-    if (!policy || policy.currentVersion === null) throw missing;
-    const chosen = await this.deps.store.policies.getVersion({ policyId, version: version ?? policy.currentVersion });
-    if (!chosen || chosen.disclosure !== 'public') throw missing;
-    return { policy, chosen };
+    return this.deps.publicVersions.require({ policyId, ...(version === undefined ? {} : { version }) });
   }
 
   private async draftState(policy: PolicyRecord): Promise<DraftState> {
@@ -195,8 +195,8 @@ export class InterpretationService implements InterpretationPublisher {
   /** A frozen comparison is shown only while its base version is itself public. */
   private async publicComparisonOf(comparison: Comparison | null): Promise<Comparison | null> {
     if (!comparison || comparison.base.version === null) return null;
-    const base = await this.deps.store.policies.getVersion({ policyId: comparison.base.policyId, version: comparison.base.version });
-    return base && base.disclosure === 'public' ? comparison : null;
+    const base = await this.deps.publicVersions.find({ policyId: comparison.base.policyId, version: comparison.base.version });
+    return base ? comparison : null;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ export class InterpretationService implements InterpretationPublisher {
     }
     // Versions published without a package (imported history) are compared on request, without notes.
     const base = await this.baseFor({ policyId, targetVersion: chosen.version, predecessorId: chosen.predecessorId, publishedAt: chosen.publishedAt });
-    if (!base || base.version.disclosure !== 'public') throw unavailable;
+    if (!base || !(await this.deps.publicVersions.find({ policyId: base.version.policyId, version: base.version.version }))) throw unavailable;
     return {
       base: side(base.version),
       target: side(chosen),
@@ -313,6 +313,14 @@ export class InterpretationService implements InterpretationPublisher {
       updatedBy: actor.id,
     };
     await this.repo.saveDraft({ draft, expectedRevision: body.revision });
+    await this.deps.audit.record({
+      actor,
+      action: 'interpretation.update',
+      targetType: 'policy',
+      targetId: policyId,
+      digest: await this.reviewDigest({ policyId }),
+      details: { fields: Object.keys(body).filter((key) => key !== 'revision').sort().join(',') },
+    });
     return this.getStaffView({ policyId });
   }
 

@@ -8,6 +8,8 @@ import type { DomainError } from '../errors.js';
 import type { DeliveryLeaseRepository, DeliveryLogRepository, DigestRepository, OutboxRepository, PushSettingsRepository } from './push-queue.port.js';
 import type { WebAccountRepository } from './web-account.port.js';
 import type { InterpretationPublication, InterpretationRepository } from './interpretation.port.js';
+import type { AuditRepository } from './audit.port.js';
+import type { NewAuditEntry } from '../../schemas/audit.schema.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -34,6 +36,8 @@ export interface Store {
   readonly webAccounts: WebAccountRepository;
   /** Interpretation packages, images, FAQ lists and public questions. */
   readonly interpretation: InterpretationRepository;
+  /** Append-only trail of staff actions; write methods below take an `audit` entry to record in their transaction. */
+  readonly audit: AuditRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */
@@ -63,12 +67,12 @@ export interface PolicyChange {
 export interface PolicyRepository {
   get(id: string): Promise<PolicyRecord | null>;
   /** Conflict if the id exists. */
-  insert(policy: PolicyRecord): Promise<void>;
+  insert(policy: PolicyRecord, options?: { audit?: NewAuditEntry }): Promise<void>;
   /**
    * Optimistic concurrency: writes only if the stored revision equals `expectedRevision`
    * (conflict otherwise). The adapter stores `policy.revision` as given.
    */
-  update(input: { policy: PolicyRecord; expectedRevision: number }): Promise<void>;
+  update(input: { policy: PolicyRecord; expectedRevision: number; audit?: NewAuditEntry }): Promise<void>;
   /**
    * Atomically: updates the working copy (as `update`), inserts the immutable version
    * (conflict if that version number exists) and, when given, updates the predecessor.
@@ -80,6 +84,7 @@ export interface PolicyRepository {
     predecessor?: { policy: PolicyRecord; expectedRevision: number };
     /** The interpretation package frozen with the version; its draft FAQs become public. */
     interpretation?: InterpretationPublication;
+    audit?: NewAuditEntry;
   }): Promise<void>;
   /** Records a review and, when the decision moves the workflow, the updated working copy, atomically. */
   /**
@@ -95,6 +100,7 @@ export interface PolicyRepository {
     policyUpdate?: { policy: PolicyRecord; expectedRevision: number };
     /** The interpretation package digest the reviewer saw (null: the policy had no package). */
     interpretationDigest?: string | null;
+    audit?: NewAuditEntry;
   }): Promise<ReviewRecord>;
   listReviews(input: { policyId: string; round?: number }): Promise<ReviewRecord[]>;
   getVersion(input: { policyId: string; version: number }): Promise<PolicyVersion | null>;
@@ -125,6 +131,10 @@ export interface UserRepository {
   list(): Promise<User[]>;
   /** Creates or re-keys a user, used to bootstrap the first admin from ADMIN_TOKEN. */
   upsertWithToken(input: { id: string; name: string; role: Role; tokenHash: string; at: string }): Promise<void>;
+  /** Disables or enables the account and records `audit`, atomically; false when there is no such user. */
+  setDisabled(input: { id: string; disabled: boolean; audit: NewAuditEntry }): Promise<boolean>;
+  /** Replaces the token hash (the old token stops working) and records `audit`, atomically; false when there is no such user. */
+  replaceToken(input: { id: string; tokenHash: string; audit: NewAuditEntry }): Promise<boolean>;
 }
 
 /** A document that arrives with its history (bulk import). */
@@ -133,6 +143,8 @@ export interface PolicyImport {
   versions: PolicyVersion[];
   reviews: Omit<ReviewRecord, 'id'>[];
   predecessor?: { policy: PolicyRecord; expectedRevision: number };
+  /** The import's audit entry, written in the same transaction. */
+  audit?: NewAuditEntry;
 }
 
 /**

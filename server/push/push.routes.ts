@@ -1,4 +1,5 @@
 import express from 'express';
+import type { AuditService } from '../services/audit.service.js';
 import { z } from 'zod';
 import {
   channelControlSchema,
@@ -19,7 +20,7 @@ import type { UnsubscribeService } from './unsubscribe.service.js';
 
 const tokenSchema = z.string().min(10).max(300);
 
-export function pushRoutes({ log, unsubscribe, control }: { log: DeliveryLogService; unsubscribe: UnsubscribeService; control: PushControlService }) {
+export function pushRoutes({ log, unsubscribe, control, audit }: { log: DeliveryLogService; unsubscribe: UnsubscribeService; control: PushControlService; audit: AuditService }) {
   return [
     defineRoute({
       method: 'get',
@@ -83,7 +84,13 @@ export function pushRoutes({ log, unsubscribe, control }: { log: DeliveryLogServ
       params: z.strictObject({ channel: channelSchema }),
       body: z.strictObject({ paused: z.boolean(), reason: z.string().trim().max(200).nullable().default(null) }),
       response: channelControlSchema,
-      handler: async ({ params, body, actor }) => control.setControl({ channel: params.channel, paused: body.paused, reason: body.reason, by: actor?.id ?? 'admin' }),
+      handler: async ({ params, body, actor }) => {
+        const result = await control.setControl({ channel: params.channel, paused: body.paused, reason: body.reason, by: actor?.id ?? 'admin' });
+        if (actor) {
+          await audit.record({ actor, action: body.paused ? 'push.channel.pause' : 'push.channel.resume', targetType: 'push_channel', targetId: params.channel, details: { reason: body.reason } });
+        }
+        return result;
+      },
     }),
   ];
 }

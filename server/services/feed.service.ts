@@ -5,6 +5,7 @@ import type { MatchingService } from './matching.service.js';
 import type { PolicySearchService } from './policy-search.service.js';
 import type { SubscriptionService } from './subscription.service.js';
 import type { TaxonomyService } from './taxonomy.service.js';
+import type { PublicVersions } from './public-versions.js';
 
 const FEED_SIZE = 50;
 
@@ -17,6 +18,7 @@ export class FeedService {
       search: PolicySearchService;
       matching: MatchingService;
       subscriptions: SubscriptionService;
+      publicVersions: PublicVersions;
       baseUrl: string;
       now: () => Date;
     },
@@ -34,7 +36,8 @@ export class FeedService {
     const result = await this.deps.search.search({ tags: [tagId], sort: 'issued_desc', page: 1, pageSize: FEED_SIZE, facets: false });
     const entries: AtomEntry[] = [];
     for (const hit of result.hits) {
-      const version = await this.deps.store.policies.getVersion({ policyId: hit.id, version: hit.version });
+      // The index may lag a withdrawal by a moment; the feed asks the one public-version rule itself.
+      const version = (await this.deps.publicVersions.find({ policyId: hit.id, version: hit.version }))?.chosen;
       if (!version) continue;
       entries.push({
         id: `urn:policy-push:policy:${hit.id}:v${hit.version}`,

@@ -3,8 +3,10 @@ import { policyImportLineSchema, reviewKindSchema } from '../../schemas/policy.s
 import { conflict, invalid } from '../errors.js';
 import type { PolicyImport, Store } from '../ports/store.port.js';
 import { SYSTEM_IMPORTER, SYSTEM_REVIEWER } from './actor.js';
+import { newAuditEntry } from './audit.service.js';
 import {
   applyEdit,
+  policyDigest,
   newPolicyRecord,
   publishTransition,
   repealTransition,
@@ -158,6 +160,8 @@ export class PolicyImportService {
           actor: SYSTEM_REVIEWER,
           review: { kind, decision: 'approved', comment: '历史文件导入，审查记录以原件为准' },
           roundReviews: round,
+          // The reviews of historical documents happened on paper; the import only carries them over.
+          duties: { authors: [], twoReviewers: false },
           at,
         });
         policy = step.policy;
@@ -183,7 +187,16 @@ export class PolicyImportService {
     if (line.state === 'repealed' && line.repeal) {
       policy = repealTransition({ policy, body: line.repeal, at: `${line.repeal.repealedAt}T00:00:00.000Z` });
     }
-    return { policy, versions, reviews, ...(predecessorUpdate ? { predecessor: predecessorUpdate } : {}) };
+    const audit = newAuditEntry({
+      at: this.deps.now().toISOString(),
+      actor: SYSTEM_IMPORTER,
+      action: 'policy.import',
+      targetType: 'policy',
+      targetId: policy.id,
+      digest: policyDigest(policy),
+      details: { versions: versions.length, status: policy.status },
+    });
+    return { policy, versions, reviews, audit, ...(predecessorUpdate ? { predecessor: predecessorUpdate } : {}) };
   }
 }
 

@@ -11,6 +11,7 @@ import { REVIEW_KIND_LABELS, reviewKindSchema } from '../../schemas/policy.schem
 import { forbidden, invalidState } from '../errors.js';
 import { parseArticles } from '../text/article-parser.js';
 import type { Actor } from './actor.js';
+import { contentDigest } from './content-digest.js';
 
 /**
  * The policy workflow as pure transitions: draft → in_review → approved → published, then revise
@@ -39,6 +40,11 @@ export function contentOf(source: PolicyContent): PolicyContent {
   const out = {} as Record<keyof PolicyContent, unknown>;
   for (const key of CONTENT_KEYS) out[key] = source[key];
   return out as PolicyContent;
+}
+
+/** The digest of a policy's content (what a review approves and the audit trail records). */
+export function policyDigest(source: PolicyContent): string {
+  return contentDigest(contentOf(source));
 }
 
 export function newPolicyRecord({ id, body, actor, at }: { id: string; body: CreatePolicyBody; actor: Actor; at: string }): PolicyRecord {
@@ -109,26 +115,70 @@ export function submitTransition({ policy, at, interpretation }: { policy: Polic
   return { ...policy, status: 'in_review', reviewRound: policy.reviewRound + 1, ...touch(policy, at) };
 }
 
+/**
+ * Separation of duties for one review. `authors`: everyone who wrote or edited the version under
+ * review (its text or its interpretation package) in this round; none of them may review it, whatever
+ * their role. `twoReviewers`: 保密审查 and 合法性审查 must be approved by two different people.
+ */
+export interface ReviewDuties {
+  authors: readonly string[];
+  twoReviewers: boolean;
+}
+
+function assertSeparation({
+  policy,
+  actor,
+  review,
+  roundReviews,
+  duties,
+}: {
+  policy: PolicyRecord;
+  actor: Actor;
+  review: Pick<ReviewRecord, 'kind'>;
+  roundReviews: readonly Pick<ReviewRecord, 'kind' | 'decision' | 'reviewerId'>[];
+  duties: ReviewDuties;
+}): void {
+  if (actor.id === policy.createdBy) {
+    throw forbidden({ code: 'review_own_policy', message: '起草人不能审查自己起草的政策（一事一审）' });
+  }
+  if (duties.authors.includes(actor.id)) {
+    throw forbidden({
+      code: 'review_own_edit',
+      message: '本轮修改过政策正文或解读材料的人员不能审查该版本（管理员亦同）',
+      details: { reviewerId: actor.id },
+    });
+  }
+  if (!duties.twoReviewers) return;
+  const otherKind = roundReviews.find((r) => r.kind !== review.kind && r.decision === 'approved' && r.reviewerId === actor.id);
+  if (otherKind) {
+    throw forbidden({
+      code: 'review_same_person',
+      message: `保密审查和合法性审查须由两名不同人员完成：您已通过本轮的${REVIEW_KIND_LABELS[otherKind.kind]}`,
+      details: { reviewerId: actor.id, otherKind: otherKind.kind },
+    });
+  }
+}
+
 /** Records a review decision; both reviews approved in the current round make the policy approved. */
 export function reviewTransition({
   policy,
   actor,
   review,
   roundReviews,
+  duties,
   at,
 }: {
   policy: PolicyRecord;
   actor: Actor;
   review: Pick<ReviewRecord, 'kind' | 'decision' | 'comment'>;
-  roundReviews: readonly Pick<ReviewRecord, 'kind' | 'decision'>[];
+  roundReviews: readonly Pick<ReviewRecord, 'kind' | 'decision' | 'reviewerId'>[];
+  duties: ReviewDuties;
   at: string;
 }): { policy: PolicyRecord; record: Omit<ReviewRecord, 'id'> } {
   if (policy.status !== 'in_review') {
     throw invalidState({ code: 'policy_not_in_review', message: '该政策不在审查中', details: { status: policy.status } });
   }
-  if (actor.id === policy.createdBy) {
-    throw forbidden({ code: 'review_own_policy', message: '起草人不能审查自己起草的政策（一事一审）' });
-  }
+  assertSeparation({ policy, actor, review, roundReviews, duties });
   const record: Omit<ReviewRecord, 'id'> = {
     round: policy.reviewRound,
     kind: review.kind,

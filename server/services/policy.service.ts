@@ -17,6 +17,7 @@ import type { Actor } from './actor.js';
 import {
   applyEdit,
   newPolicyRecord,
+  policyDigest,
   publishTransition,
   repealTransition,
   reviewTransition,
@@ -28,6 +29,9 @@ import { effectiveValidity, shanghaiToday } from './validity.js';
 import type { TaxonomyService } from './taxonomy.service.js';
 import type { InterpretationPublisher } from '../interpretation/interpretation.service.js';
 import type { Logger } from '../logger.js';
+import type { AuditDetails, AuditService } from './audit.service.js';
+import type { AuditAction, NewAuditEntry } from '../../schemas/audit.schema.js';
+import type { PublicVersions } from './public-versions.js';
 
 type PolicyWritten = (policyId: string) => Promise<void>;
 
@@ -42,8 +46,16 @@ export class PolicyService {
       /** 三同步: the interpretation package is submitted, reviewed and published with the policy. */
       interpretation: InterpretationPublisher;
       logger: Logger;
+      audit: AuditService;
+      publicVersions: PublicVersions;
+      /** REVIEW_SAME_PERSON_ALLOWED: one person may record both reviews (tiny offices); authors still may not review. */
+      reviewSamePersonAllowed: boolean;
     },
   ) {}
+
+  private audit({ actor, action, policy, details = {} }: { actor: Actor; action: AuditAction; policy: PolicyRecord; details?: AuditDetails }): NewAuditEntry {
+    return this.deps.audit.entry({ actor, action, targetType: 'policy', targetId: policy.id, digest: policyDigest(policy), details });
+  }
 
   /** Called after every committed write, so derived data (the search index) can follow. */
   onWrite(listener: PolicyWritten): void {
@@ -58,36 +70,59 @@ export class PolicyService {
     const id = body.id ?? generatePolicyId();
     await this.assertContent({ content: body, selfId: id });
     const policy = newPolicyRecord({ id, body, actor, at: this.at() });
-    await this.deps.store.policies.insert(policy);
+    await this.deps.store.policies.insert(policy, { audit: this.audit({ actor, action: 'policy.create', policy }) });
     return this.written(policy);
   }
 
-  async update({ id, body }: { actor: Actor; id: string; body: UpdatePolicyBody }): Promise<StaffPolicy> {
+  async update({ actor, id, body }: { actor: Actor; id: string; body: UpdatePolicyBody }): Promise<StaffPolicy> {
     const policy = await this.require(id);
     const updated = applyEdit({ policy, patch: body, at: this.at() });
     await this.assertContent({ content: updated, selfId: id });
-    await this.deps.store.policies.update({ policy: updated, expectedRevision: policy.revision });
+    await this.deps.store.policies.update({
+      policy: updated,
+      expectedRevision: policy.revision,
+      audit: this.audit({ actor, action: 'policy.update', policy: updated, details: { fields: Object.keys(body).sort().join(',') } }),
+    });
     return this.written(updated);
   }
 
-  async submit({ id }: { actor: Actor; id: string }): Promise<StaffPolicy> {
+  async submit({ actor, id }: { actor: Actor; id: string }): Promise<StaffPolicy> {
     const policy = await this.require(id);
     const interpretation = await this.deps.interpretation.submitGate({ policy });
     const updated = submitTransition({ policy, at: this.at(), interpretation });
-    await this.deps.store.policies.update({ policy: updated, expectedRevision: policy.revision });
+    await this.deps.store.policies.update({
+      policy: updated,
+      expectedRevision: policy.revision,
+      audit: this.audit({ actor, action: 'policy.submit', policy: updated, details: { round: updated.reviewRound } }),
+    });
     return this.written(updated);
   }
 
   async review({ actor, id, body }: { actor: Actor; id: string; body: ReviewBody }): Promise<StaffPolicy> {
     const policy = await this.require(id);
     const roundReviews = await this.deps.store.policies.listReviews({ policyId: id, round: policy.reviewRound });
-    const { policy: updated, record } = reviewTransition({ policy, actor, review: body, roundReviews, at: this.at() });
+    const authors = await this.deps.audit.authorsSinceLastPublication({ policyId: id });
+    const { policy: updated, record } = reviewTransition({
+      policy,
+      actor,
+      review: body,
+      roundReviews,
+      duties: { authors, twoReviewers: !this.deps.reviewSamePersonAllowed },
+      at: this.at(),
+    });
+    const interpretationDigest = await this.deps.interpretation.reviewDigest({ policyId: id });
     await this.deps.store.policies.addReview({
       policyId: id,
       review: record,
       policyUpdate: { policy: updated, expectedRevision: policy.revision },
       // The review record covers the package too: it keeps the digest of what the reviewer saw.
-      interpretationDigest: await this.deps.interpretation.reviewDigest({ policyId: id }),
+      interpretationDigest,
+      audit: this.audit({
+        actor,
+        action: 'policy.review',
+        policy: updated,
+        details: { round: record.round, kind: record.kind, decision: record.decision, interpretationDigest },
+      }),
     });
     return this.written(updated);
   }
@@ -107,23 +142,38 @@ export class PolicyService {
         ? { predecessor: { policy: result.predecessor, expectedRevision: predecessor.revision } }
         : {}),
       ...(release.publication ? { interpretation: release.publication } : {}),
+      audit: this.audit({ actor, action: 'policy.publish', policy: result.policy, details: { version: result.version.version, disclosure: result.version.disclosure } }),
     });
     if (result.predecessor) await this.notify(result.predecessor.id);
     return this.written(result.policy);
   }
 
-  async revise({ id }: { actor: Actor; id: string }): Promise<StaffPolicy> {
+  async revise({ actor, id }: { actor: Actor; id: string }): Promise<StaffPolicy> {
     const policy = await this.require(id);
     const updated = reviseTransition({ policy, at: this.at() });
-    await this.deps.store.policies.update({ policy: updated, expectedRevision: policy.revision });
+    await this.deps.store.policies.update({
+      policy: updated,
+      expectedRevision: policy.revision,
+      audit: this.audit({ actor, action: 'policy.revise', policy: updated, details: { from: policy.status } }),
+    });
     return this.written(updated);
   }
 
-  async repeal({ id, body }: { actor: Actor; id: string; body: RepealBody }): Promise<StaffPolicy> {
+  async repeal({ actor, id, body }: { actor: Actor; id: string; body: RepealBody }): Promise<StaffPolicy> {
     const policy = await this.require(id);
     const updated = repealTransition({ policy, body, at: this.at() });
-    await this.deps.store.policies.update({ policy: updated, expectedRevision: policy.revision });
+    await this.deps.store.policies.update({
+      policy: updated,
+      expectedRevision: policy.revision,
+      audit: this.audit({ actor, action: 'policy.repeal', policy: updated, details: { repealedAt: body.repealedAt, reason: body.reason } }),
+    });
     return this.written(updated);
+  }
+
+  /** The audit trail of one policy for staff: text, reviews, publication and interpretation package. */
+  async auditTrail({ id }: { id: string }) {
+    await this.require(id);
+    return this.deps.audit.forPolicy({ policyId: id });
   }
 
   async getStaffView({ id }: { id: string }): Promise<StaffPolicy> {
@@ -145,15 +195,15 @@ export class PolicyService {
    * missing id, so the endpoint cannot be used to probe for withheld documents.
    */
   async getPublicView({ id, version }: { id: string; version?: number }): Promise<PublicPolicy> {
-    const missing = notFound({ code: 'policy_not_found', message: '未找到该政策文件' });
-    const policy = await this.deps.store.policies.get(id);
-    if (!policy || policy.currentVersion === null) throw missing;
-    const published = await this.deps.store.policies.listVersions({ policyId: id });
-    const publicVersions = published.filter((v) => v.disclosure === 'public');
-    const chosen = version === undefined ? published.at(-1) : published.find((v) => v.version === version);
-    if (!chosen || chosen.disclosure !== 'public') throw missing;
+    const { policy, chosen, isCurrent } = await this.deps.publicVersions.require({ policyId: id, ...(version === undefined ? {} : { version }) });
+    const publicVersions = await this.deps.publicVersions.list({ policyId: id });
     const taxonomy = this.deps.taxonomy.current();
-    const validity = effectiveValidity({ validity: policy.validity, expiresAt: chosen.expiresAt, today: shanghaiToday(this.deps.now()) });
+    // A superseded version is history (已修订) even while the policy itself is in force; repeal covers every version.
+    const validity = isCurrent
+      ? effectiveValidity({ validity: policy.validity, expiresAt: chosen.expiresAt, today: shanghaiToday(this.deps.now()) })
+      : policy.validity === 'repealed'
+        ? 'repealed'
+        : 'revised';
     const { disclosureReason: _reason, reviews: _reviews, publishedBy: _by, policyId: _pid, ...content } = chosen;
     const tagIds = policyTagIds(chosen);
     return {
@@ -168,6 +218,8 @@ export class PolicyService {
         return tag ? [{ id: tag.id, label: tag.label, dimension: tag.dimension }] : [];
       }),
       versions: publicVersions.map((v) => ({ version: v.version, publishedAt: v.publishedAt })),
+      isCurrent,
+      currentVersion: policy.currentVersion ?? chosen.version,
     };
   }
 

@@ -2,6 +2,7 @@ import type { PolicyRecord, PolicyVersion } from '../../schemas/policy.schema.js
 import type { PolicySearchDoc, SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { TaxonomyService } from './taxonomy.service.js';
+import type { PublicVersions } from './public-versions.js';
 import { policyTagIds } from './policy-tags.js';
 import { followChanges, type ProgressReporter } from './change-follower.js';
 
@@ -16,7 +17,7 @@ const BATCH = 500;
 export class SearchSyncService {
   private running: Promise<number> = Promise.resolve(0);
 
-  constructor(private readonly deps: { store: Store; index: SearchIndex; taxonomy: TaxonomyService }) {}
+  constructor(private readonly deps: { store: Store; index: SearchIndex; taxonomy: TaxonomyService; publicVersions: PublicVersions }) {}
 
   /** Serialised: concurrent callers wait for the same pass instead of racing on the watermark. */
   catchUp({ onProgress }: { onProgress?: ProgressReporter } = {}): Promise<number> {
@@ -65,16 +66,12 @@ export class SearchSyncService {
     const docs: PolicySearchDoc[] = [];
     const removals: string[] = [];
     for (const id of ids) {
-      const policy = await this.deps.store.policies.get(id);
-      const version =
-        policy?.currentVersion != null
-          ? await this.deps.store.policies.getVersion({ policyId: id, version: policy.currentVersion })
-          : null;
-      if (!policy || !version || version.disclosure !== 'public') {
+      const found = await this.deps.publicVersions.find({ policyId: id });
+      if (!found) {
         removals.push(id);
         continue;
       }
-      docs.push(this.toDoc({ policy, version }));
+      docs.push(this.toDoc({ policy: found.policy, version: found.current }));
     }
     if (removals.length > 0) await this.deps.index.removePolicies(removals);
     if (docs.length > 0) await this.deps.index.upsertPolicies(docs);

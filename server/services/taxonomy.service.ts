@@ -2,6 +2,9 @@ import type { CreateTagBody, Tag, TaxonomyData, UpdateTagBody } from '../../sche
 import { invalid, invalidState, notFound } from '../errors.js';
 import type { Store } from '../ports/store.port.js';
 import { Taxonomy } from './taxonomy.js';
+import type { Actor } from './actor.js';
+import { contentDigest, type AuditService } from './audit.service.js';
+import type { AuditAction } from '../../schemas/audit.schema.js';
 
 type TaxonomyListener = (change: { kind: 'created' | 'updated' | 'moved' | 'deprecated' | 'merged'; tagId: string }) => Promise<void>;
 
@@ -9,7 +12,11 @@ export class TaxonomyService {
   private snapshot: Taxonomy = new Taxonomy({ dimensions: [], tags: [] });
   private readonly listeners: TaxonomyListener[] = [];
 
-  constructor(private readonly deps: { store: Store; now: () => Date }) {}
+  constructor(private readonly deps: { store: Store; now: () => Date; audit: AuditService }) {}
+
+  private async audited({ actor, action, tag, details = {} }: { actor: Actor; action: AuditAction; tag: Tag; details?: Record<string, string | number> }): Promise<void> {
+    await this.deps.audit.record({ actor, action, targetType: 'tag', targetId: tag.id, digest: contentDigest(tag), details });
+  }
 
   async load(): Promise<Taxonomy> {
     const [dimensions, tags] = await Promise.all([
@@ -34,16 +41,17 @@ export class TaxonomyService {
     await this.load();
   }
 
-  async createTag({ body }: { body: CreateTagBody }): Promise<Tag> {
+  async createTag({ actor, body }: { actor: Actor; body: CreateTagBody }): Promise<Tag> {
     const taxonomy = this.current();
     if (body.parent) this.assertParent({ taxonomy, parentId: body.parent, dimension: body.dimension });
     const tag: Tag = { ...body, deprecated: false, mergedInto: null, updatedAt: this.deps.now().toISOString() };
     await this.deps.store.taxonomy.insertTag(tag);
+    await this.audited({ actor, action: 'taxonomy.tag.create', tag });
     await this.changed({ kind: 'created', tagId: tag.id });
     return tag;
   }
 
-  async updateTag({ tagId, body }: { tagId: string; body: UpdateTagBody }): Promise<Tag> {
+  async updateTag({ actor, tagId, body }: { actor: Actor; tagId: string; body: UpdateTagBody }): Promise<Tag> {
     const taxonomy = this.current();
     const tag = this.requireLiveTag({ taxonomy, tagId });
     const moved = body.parent !== undefined && body.parent !== tag.parent;
@@ -61,19 +69,21 @@ export class TaxonomyService {
       updatedAt: this.deps.now().toISOString(),
     };
     await this.deps.store.taxonomy.updateTag(updated);
+    await this.audited({ actor, action: 'taxonomy.tag.update', tag: updated, details: { moved: moved ? 1 : 0 } });
     await this.changed({ kind: moved ? 'moved' : 'updated', tagId });
     return updated;
   }
 
-  async deprecateTag({ tagId }: { tagId: string }): Promise<Tag> {
+  async deprecateTag({ actor, tagId }: { actor: Actor; tagId: string }): Promise<Tag> {
     const tag = this.requireLiveTag({ taxonomy: this.current(), tagId });
     const updated: Tag = { ...tag, deprecated: true, updatedAt: this.deps.now().toISOString() };
     await this.deps.store.taxonomy.updateTag(updated);
+    await this.audited({ actor, action: 'taxonomy.tag.deprecate', tag: updated });
     await this.changed({ kind: 'deprecated', tagId });
     return updated;
   }
 
-  async mergeTag({ tagId, into }: { tagId: string; into: string }): Promise<{ tag: Tag; policiesRewritten: number; subscribersRewritten: number; subscriptionsRewritten: number }> {
+  async mergeTag({ actor, tagId, into }: { actor: Actor; tagId: string; into: string }): Promise<{ tag: Tag; policiesRewritten: number; subscribersRewritten: number; subscriptionsRewritten: number }> {
     const taxonomy = this.current();
     const from = this.requireLiveTag({ taxonomy, tagId });
     const target = this.requireLiveTag({ taxonomy, tagId: into });
@@ -89,6 +99,7 @@ export class TaxonomyService {
       intoId: target.id,
       at: this.deps.now().toISOString(),
     });
+    await this.audited({ actor, action: 'taxonomy.tag.merge', tag: from, details: { into: target.id, ...rewritten } });
     await this.changed({ kind: 'merged', tagId });
     const merged = this.current().get(tagId);
     if (!merged) throw notFound({ code: 'tag_not_found', message: `标签不存在：${tagId}` });

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { AuditService } from '../services/audit.service.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { WebPrincipal } from '../ports/web-account.port.js';
@@ -46,6 +47,8 @@ export const FLASH_MESSAGES = {
   members_imported: '成员企业导入完成，请查看导入报告。',
   policy_created: '政策草稿已创建。',
   policy_saved: '已保存。',
+  user_disabled: '账号已停用：该用户的令牌和门户登录已立即失效。',
+  user_enabled: '账号已启用。',
   policy_submitted: '已送审，等待保密审查和合法性审查。',
   policy_reviewed: '审查意见已记录。',
   policy_published: '已发布。匹配的企业将收到推送，并可在“我的推送”中看到。',
@@ -88,6 +91,7 @@ export interface PortalServices {
   subscriberImporter: SubscriberImportService;
   matching: MatchingService;
   tagUsage: TagUsageService;
+  audit: AuditService;
   push: Pick<PushServices, 'unsubscribe' | 'log' | 'content' | 'history'>;
   interpretation: Pick<InterpretationServices, 'packages' | 'faqs' | 'questions'>;
 }

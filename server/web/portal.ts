@@ -258,7 +258,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   });
   app.use(session, bodies, csrfCheck);
   // Each module gets the services it names and no others.
-  const { taxonomy, policies, search, users, subscribers, subscriptions, subscriberImporter, matching, tagUsage, push, interpretation } = services;
+  const { taxonomy, policies, search, users, subscribers, subscriptions, subscriberImporter, matching, tagUsage, push, interpretation, audit } = services;
   const only = <Scoped extends Partial<PortalServices>>(scoped: Scoped): PortalKit<Scoped> => ({ ...kit, services: scoped });
   app.use(publicRoutes({ kit: only({ search, taxonomy, policies }) }));
   app.use(interpretationRoutes({ kit: only({ interpretation, policies, taxonomy }) }));
@@ -268,7 +268,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(staffRoutes({ kit: only({ taxonomy, policies, interpretation, matching, users }) }));
   app.use(packageRoutes({ kit: only({ interpretation, policies, users }) }));
   app.use(questionRoutes({ kit: only({ interpretation, policies }) }));
-  app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage }) }));
+  app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage, policies, audit }) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;

@@ -34,6 +34,7 @@ describe('web portal in a real browser', function () {
   let browser: Browser;
   let drafterToken: string;
   let reviewerToken: string;
+  let legalReviewerToken: string;
   const consoleProblems: string[] = [];
   /** Asked by the visitor in the first flow, answered by the drafter in the last. */
   const visitorQuestion = '我们是张江的小微企业，专利质押贷款还没还清，可以先申请贴息吗？';
@@ -54,6 +55,7 @@ describe('web portal in a real browser', function () {
     browser = await launchBrowser();
     drafterToken = await t.user({ id: 'zhang-drafter', role: 'drafter', name: '张起草' });
     reviewerToken = await t.user({ id: 'li-reviewer', role: 'reviewer', name: '李审查' });
+    legalReviewerToken = await t.user({ id: 'qian-reviewer', role: 'reviewer', name: '钱审查' });
   });
 
   after(async () => {
@@ -115,7 +117,7 @@ describe('web portal in a real browser', function () {
     expect(packaged.status, JSON.stringify(packaged.body)).to.equal(200);
     expect((await t.api({ method: 'POST', path: `/api/v1/policies/${id}/submit`, token: drafterToken, body: {} })).status).to.equal(200);
     for (const kind of ['confidentiality', 'legality']) {
-      expect((await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewerToken, body: { kind, decision: 'approved' } })).status).to.equal(200);
+      expect((await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: kind === 'legality' ? legalReviewerToken : reviewerToken, body: { kind, decision: 'approved' } })).status).to.equal(200);
     }
     expect((await t.api({ method: 'POST', path: `/api/v1/policies/${id}/publish`, token: drafterToken, body: {} })).status).to.equal(200);
     return id;
@@ -472,12 +474,19 @@ describe('web portal in a real browser', function () {
     await drafter.waitForURL(policyUrl);
     expect(await drafter.getByRole('status').first().innerText()).to.contain('已送审');
 
-    const reviewer = await openPage();
+    // 保密审查 and 合法性审查 by two different reviewers (separation of duties).
+    let reviewer = await openPage();
     await staffSignIn(reviewer, reviewerToken);
     await reviewer.goto(`${policyUrl}/interpretation`);
     expect(await reviewer.locator('.panel', { hasText: '解读材料（只读）' }).innerText(), 'the reviewer reads the package').to.contain('质押贷款利息贴息60%');
     await reviewer.goto(policyUrl);
     for (const kind of ['保密审查', '合法性审查']) {
+      if (kind === '合法性审查') {
+        await reviewer.close();
+        reviewer = await openPage();
+        await staffSignIn(reviewer, legalReviewerToken);
+        await reviewer.goto(policyUrl);
+      }
       await reviewer.getByRole('radio', { name: kind }).check();
       await reviewer.getByRole('radio', { name: '通过' }).check();
       await reviewer.getByRole('textbox', { name: /审查意见/ }).fill(`${kind}无问题，已核对解读材料`);

@@ -40,6 +40,7 @@ describe('interpretation packages and the 三同步 gate over HTTP', () => {
   let t: TestPlatform;
   let drafter: string;
   let reviewer: string;
+  let legalReviewer: string;
 
   before(async () => {
     t = await startTestPlatform();
@@ -53,6 +54,7 @@ describe('interpretation packages and the 三同步 gate over HTTP', () => {
     await t.platform.services.taxonomy.load();
     drafter = await t.user({ id: 'drafter-interp', role: 'drafter', name: '钱起草' });
     reviewer = await t.user({ id: 'reviewer-interp', role: 'reviewer', name: '孙审查' });
+    legalReviewer = await t.user({ id: 'reviewer-interp-legal', role: 'reviewer', name: '钱审查' });
   });
   after(async () => t.close());
 
@@ -68,7 +70,7 @@ describe('interpretation packages and the 三同步 gate over HTTP', () => {
 
   async function approve(id: string) {
     for (const kind of ['confidentiality', 'legality']) {
-      const res = await post(`/api/v1/policies/${id}/review`, reviewer, { kind, decision: 'approved' });
+      const res = await post(`/api/v1/policies/${id}/review`, kind === 'legality' ? legalReviewer : reviewer, { kind, decision: 'approved' });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
     }
   }

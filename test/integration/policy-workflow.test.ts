@@ -24,6 +24,7 @@ describe('policy workflow over HTTP', () => {
   let t: TestPlatform;
   let drafter: string;
   let reviewer: string;
+  let legalReviewer: string;
   let otherDrafter: string;
 
   before(async () => {
@@ -31,12 +32,13 @@ describe('policy workflow over HTTP', () => {
     drafter = await t.user({ id: 'drafter-wang', role: 'drafter', name: '王起草' });
     otherDrafter = await t.user({ id: 'drafter-li', role: 'drafter' });
     reviewer = await t.user({ id: 'reviewer-zhao', role: 'reviewer', name: '赵审查' });
+    legalReviewer = await t.user({ id: 'reviewer-qian', role: 'reviewer', name: '钱审查' });
   });
   after(async () => t.close());
 
   async function approve(id: string) {
     for (const kind of ['confidentiality', 'legality']) {
-      const res = await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewer, body: { kind, decision: 'approved' } });
+      const res = await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: kind === 'legality' ? legalReviewer : reviewer, body: { kind, decision: 'approved' } });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
     }
   }
@@ -77,7 +79,7 @@ describe('policy workflow over HTTP', () => {
     const stillBlocked = await t.api({ method: 'POST', path: '/api/v1/policies/pd-pledge-2026/publish', token: drafter });
     expect(stillBlocked.body).to.have.nested.property('error.message').that.includes('合法性审查');
 
-    await t.api({ method: 'POST', path: '/api/v1/policies/pd-pledge-2026/review', token: reviewer, body: { kind: 'legality', decision: 'approved' } });
+    await t.api({ method: 'POST', path: '/api/v1/policies/pd-pledge-2026/review', token: legalReviewer, body: { kind: 'legality', decision: 'approved' } });
     const published = await t.api<StaffPolicy>({ method: 'POST', path: '/api/v1/policies/pd-pledge-2026/publish', token: drafter });
     expect(published.body.status).to.equal('published');
     expect(published.body.currentVersion).to.equal(1);

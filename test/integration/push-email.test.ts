@@ -16,6 +16,7 @@ describe('push by email: real SMTP server, double opt-in, one-click unsubscribe,
   let t: TestPlatform;
   let drafter: string;
   let reviewer: string;
+  let legalReviewer: string;
   let policySeq = 0;
 
   const mailTo = (address: string) => sink.received.filter((m) => m.to.includes(address));
@@ -59,7 +60,7 @@ describe('push by email: real SMTP server, double opt-in, one-click unsubscribe,
     expect(exempted.status, JSON.stringify(exempted.body)).to.equal(200);
     expect((await t.api({ method: 'POST', path: `/api/v1/policies/${id}/submit`, token: drafter })).status).to.equal(200);
     for (const kind of ['confidentiality', 'legality']) {
-      await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewer, body: { kind, decision: 'approved' } });
+      await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: kind === 'legality' ? legalReviewer : reviewer, body: { kind, decision: 'approved' } });
     }
     const published = await t.api({ method: 'POST', path: `/api/v1/policies/${id}/publish`, token: drafter });
     expect(published.status, JSON.stringify(published.body)).to.equal(200);
@@ -87,6 +88,7 @@ describe('push by email: real SMTP server, double opt-in, one-click unsubscribe,
     });
     drafter = await t.user({ id: 'drafter-push', role: 'drafter' });
     reviewer = await t.user({ id: 'reviewer-push', role: 'reviewer' });
+    legalReviewer = await t.user({ id: 'reviewer-push-legal', role: 'reviewer' });
   });
   after(async () => {
     await t.close();

@@ -219,6 +219,7 @@ describe('the search index is derived data', () => {
     it('re-applies a published policy the index lost, once its watermark is rolled back', async () => {
       const drafter = await platform.user({ id: 'drafter-recovery', role: 'drafter' });
       const reviewer = await platform.user({ id: 'reviewer-recovery', role: 'reviewer' });
+      const legalReviewer = await platform.user({ id: 'reviewer-recovery-legal', role: 'reviewer' });
       const created = await platform.api<{ id: string }>({
         method: 'POST',
         path: '/api/v1/policies',
@@ -230,7 +231,7 @@ describe('the search index is derived data', () => {
       await recordExemption({ t: platform, id, token: drafter });
       await platform.api({ method: 'POST', path: `/api/v1/policies/${id}/submit`, token: drafter });
       for (const kind of ['confidentiality', 'legality']) {
-        await platform.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewer, body: { kind, decision: 'approved' } });
+        await platform.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: kind === 'legality' ? legalReviewer : reviewer, body: { kind, decision: 'approved' } });
       }
       expect((await platform.api({ method: 'POST', path: `/api/v1/policies/${id}/publish`, token: drafter })).status).to.equal(200);
       const query = { q: '知识产权质押融资风险补偿' };

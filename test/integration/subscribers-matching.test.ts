@@ -28,6 +28,7 @@ describe('subscribers, subscriptions and audience matching over HTTP', () => {
   let t: TestPlatform;
   let drafter: string;
   let reviewer: string;
+  let legalReviewer: string;
   const admin = <T>(method: string, path: string, body?: unknown) => t.api<T>({ method, path, token: TEST_ADMIN_TOKEN, body });
 
   async function enterprise(name: string, index: number, profile: Record<string, string[]>, email?: string): Promise<SubscriberWithToken> {
@@ -62,7 +63,7 @@ describe('subscribers, subscriptions and audience matching over HTTP', () => {
     await recordExemption({ t, id, token: drafter });
     await t.api({ method: 'POST', path: `/api/v1/policies/${id}/submit`, token: drafter });
     for (const kind of ['confidentiality', 'legality']) {
-      await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewer, body: { kind, decision: 'approved' } });
+      await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: kind === 'legality' ? legalReviewer : reviewer, body: { kind, decision: 'approved' } });
     }
     expect((await t.api({ method: 'POST', path: `/api/v1/policies/${id}/publish`, token: drafter })).status).to.equal(200);
   }
@@ -77,6 +78,7 @@ describe('subscribers, subscriptions and audience matching over HTTP', () => {
     t = await startTestPlatform({ env: { MATCHER_INTERVAL_MS: '3600000' } });
     drafter = await t.user({ id: 'drafter-m', role: 'drafter' });
     reviewer = await t.user({ id: 'reviewer-m', role: 'reviewer' });
+    legalReviewer = await t.user({ id: 'reviewer-m-legal', role: 'reviewer' });
     zhangjiang = await enterprise('张江芯片公司', 1, { region: ['region-zhangjiang'], qualification: ['qual-high-tech'] }, 'IP@Zhangjiang-Chip.example.cn');
     xuhui = await enterprise('徐汇软件公司', 2, { region: ['region-xuhui'], qualification: ['qual-high-tech'] }, 'ip@xuhui-soft.example.cn');
     unknownQual = await enterprise('浦东未填资质公司', 3, { region: ['region-pudong'] });

@@ -20,11 +20,13 @@ describe('taxonomy administration over HTTP', () => {
   let t: TestPlatform;
   let drafter: string;
   let reviewer: string;
+  let legalReviewer: string;
 
   before(async () => {
     t = await startTestPlatform();
     drafter = await t.user({ id: 'drafter-tax', role: 'drafter' });
     reviewer = await t.user({ id: 'reviewer-tax', role: 'reviewer' });
+    legalReviewer = await t.user({ id: 'reviewer-tax-legal', role: 'reviewer' });
   });
   after(async () => t.close());
 
@@ -35,7 +37,7 @@ describe('taxonomy administration over HTTP', () => {
     await recordExemption({ t, id, token: drafter });
     await t.api({ method: 'POST', path: `/api/v1/policies/${id}/submit`, token: drafter });
     for (const kind of ['confidentiality', 'legality']) {
-      await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewer, body: { kind, decision: 'approved' } });
+      await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: kind === 'legality' ? legalReviewer : reviewer, body: { kind, decision: 'approved' } });
     }
     const published = await t.api({ method: 'POST', path: `/api/v1/policies/${id}/publish`, token: drafter });
     expect(published.status).to.equal(200);

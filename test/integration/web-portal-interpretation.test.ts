@@ -18,11 +18,12 @@ describe('web portal over HTTP: interpretation pages, questions and uploads', fu
   let t: TestPlatform;
   let drafter: string;
   let reviewer: string;
+  let legalReviewer: string;
   let policyId: string;
 
   async function review(id: string): Promise<void> {
     for (const kind of ['confidentiality', 'legality']) {
-      const res = await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: reviewer, body: { kind, decision: 'approved' } });
+      const res = await t.api({ method: 'POST', path: `/api/v1/policies/${id}/review`, token: kind === 'legality' ? legalReviewer : reviewer, body: { kind, decision: 'approved' } });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
     }
   }
@@ -38,6 +39,7 @@ describe('web portal over HTTP: interpretation pages, questions and uploads', fu
     t = await startTestPlatform();
     drafter = await t.user({ id: 'wang', role: 'drafter', name: '王起草' });
     reviewer = await t.user({ id: 'zhao', role: 'reviewer', name: '赵审查' });
+    legalReviewer = await t.user({ id: 'qian', role: 'reviewer', name: '钱审查' });
 
     // Version 1 without a package, then version 2 with one: text, a graphic, a FAQ and notes on the changes.
     const created = await t.api<{ id: string }>({ method: 'POST', path: '/api/v1/policies', token: drafter, body: policyBody() });

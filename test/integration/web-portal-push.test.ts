@@ -30,6 +30,7 @@ describe('web portal over HTTP: park push history, one-click unsubscribe pages, 
     t = await startTestPlatform({ env: { PUSH_POLL_MS: '50', MATCHER_INTERVAL_MS: '100', WECHAT_INTERVAL_MS: '0', WECHAT_JITTER_MS: '0' } });
     drafter = await t.user({ id: 'wang', role: 'drafter', name: '王起草' });
     const reviewer = await t.user({ id: 'zhao', role: 'reviewer', name: '赵审查' });
+    const legalReviewer = await t.user({ id: 'qian', role: 'reviewer', name: '钱审查' });
 
     // A park with a WeChat group subscribes to pledge financing on that channel.
     park = new FormClient(t.url);
@@ -48,7 +49,7 @@ describe('web portal over HTTP: park push history, one-click unsubscribe pages, 
     policyId = created.body.id;
     await recordExemption({ t, id: policyId, token: drafter });
     await t.api({ method: 'POST', path: `/api/v1/policies/${policyId}/submit`, token: drafter, body: {} });
-    for (const kind of ['confidentiality', 'legality']) await t.api({ method: 'POST', path: `/api/v1/policies/${policyId}/review`, token: reviewer, body: { kind, decision: 'approved' } });
+    for (const kind of ['confidentiality', 'legality']) await t.api({ method: 'POST', path: `/api/v1/policies/${policyId}/review`, token: kind === 'legality' ? legalReviewer : reviewer, body: { kind, decision: 'approved' } });
     expect((await t.api({ method: 'POST', path: `/api/v1/policies/${policyId}/publish`, token: drafter, body: {} })).status).to.equal(200);
     await until(async () => (await t.platform.services.store.webAccounts.listPushHistory({ subscriberId: parkId, limit: 5 })).deliveries.find((d) => d.status === 'sent'), 'the WeChat push to the park');
   });

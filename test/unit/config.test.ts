@@ -38,4 +38,24 @@ describe('configuration', () => {
     expect(loadConfig({ PORT: '3456', PUBLIC_BASE_URL: 'https://policy.example.cn' }).PUBLIC_BASE_URL).to.equal('https://policy.example.cn');
     expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).to.throw(ConfigError, 'PUBLIC_BASE_URL');
   });
+
+  it('refuses the .env.example placeholders as secrets, naming the variable', () => {
+    for (const [name, value] of [
+      ['ADMIN_TOKEN', 'change-me-to-a-long-random-secret'],
+      ['APP_SECRET', 'change-me-to-a-long-random-secret-of-32-or-more-characters'],
+    ] as const) {
+      try {
+        loadConfig({ [name]: value });
+        expect.fail(`${name} placeholder should be refused`);
+      } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        expect((error as ConfigError).problems.join('\n')).to.include(name).and.include('.env.example');
+      }
+    }
+  });
+
+  it('keeps the two-reviewer rule unless REVIEW_SAME_PERSON_ALLOWED=1', () => {
+    expect(loadConfig({}).REVIEW_SAME_PERSON_ALLOWED).to.equal(false);
+    expect(loadConfig({ REVIEW_SAME_PERSON_ALLOWED: '1' }).REVIEW_SAME_PERSON_ALLOWED).to.equal(true);
+  });
 });

@@ -15,6 +15,8 @@ import { DomainError } from '../../errors.js';
 import type { InterpretationPublication } from '../../ports/interpretation.port.js';
 import type { PolicyChange, PolicyImport, PolicyRepository } from '../../ports/store.port.js';
 import { rewriteTagReferences } from '../../services/tag-references.js';
+import type { NewAuditEntry } from '../../../schemas/audit.schema.js';
+import { appendAuditDoc } from './mongo-audit.repository.js';
 import { chunks, COLLECTIONS, inTransaction, mongoose, nextSeq, readSeq, SEQ, storedSchema, writeBatch, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 export type PolicyDoc = Omit<PolicyRecord, 'id'> & { _id: string; changeSeq: number };
@@ -219,9 +221,12 @@ export class MongoPolicyRepository implements PolicyRepository {
     return doc ? policyFromDoc(doc) : null;
   }
 
-  async insert(policy: PolicyRecord): Promise<void> {
+  async insert(policy: PolicyRecord, options?: { audit?: NewAuditEntry }): Promise<void> {
     // Sequence and document commit together, so followers see sequence numbers in commit order.
-    await inTransaction(this.ctx, (session) => this.insertDoc(session, policy));
+    await inTransaction(this.ctx, async (session) => {
+      await this.insertDoc(session, policy);
+      if (options?.audit) await appendAuditDoc(this.ctx, session, options.audit);
+    });
   }
 
   private async insertDoc(session: ClientSession, policy: PolicyRecord): Promise<void> {
@@ -229,8 +234,11 @@ export class MongoPolicyRepository implements PolicyRepository {
     await this.policies.insertOne(policyToDoc(policy, seq), { session });
   }
 
-  async update({ policy, expectedRevision }: { policy: PolicyRecord; expectedRevision: number }): Promise<void> {
-    await inTransaction(this.ctx, (session) => this.updateDoc(session, { policy, expectedRevision }));
+  async update({ policy, expectedRevision, audit }: { policy: PolicyRecord; expectedRevision: number; audit?: NewAuditEntry }): Promise<void> {
+    await inTransaction(this.ctx, async (session) => {
+      await this.updateDoc(session, { policy, expectedRevision });
+      if (audit) await appendAuditDoc(this.ctx, session, audit);
+    });
   }
 
   private async updateDoc(session: ClientSession, { policy, expectedRevision }: { policy: PolicyRecord; expectedRevision: number }): Promise<void> {
@@ -257,12 +265,14 @@ export class MongoPolicyRepository implements PolicyRepository {
     version: PolicyVersion;
     predecessor?: { policy: PolicyRecord; expectedRevision: number };
     interpretation?: InterpretationPublication;
+    audit?: NewAuditEntry;
   }): Promise<void> {
     await inTransaction(this.ctx, async (session) => {
       await this.updateDoc(session, { policy: input.policy, expectedRevision: input.expectedRevision });
       await this.insertVersion(session, input.version);
       if (input.predecessor) await this.updateDoc(session, input.predecessor);
       if (input.interpretation) await this.interpretation.writePublication({ session, publication: input.interpretation });
+      if (input.audit) await appendAuditDoc(this.ctx, session, input.audit);
     });
   }
 
@@ -279,6 +289,7 @@ export class MongoPolicyRepository implements PolicyRepository {
     for (const version of input.versions) await this.insertVersion(session, version);
     for (const review of input.reviews) await this.insertReview(session, { policyId: input.policy.id, review });
     if (input.predecessor) await this.updateDoc(session, input.predecessor);
+    if (input.audit) await appendAuditDoc(this.ctx, session, input.audit);
   }
 
   async addReview({
@@ -286,11 +297,13 @@ export class MongoPolicyRepository implements PolicyRepository {
     review,
     policyUpdate,
     interpretationDigest,
+    audit,
   }: {
     policyId: string;
     review: Omit<ReviewRecord, 'id'>;
     policyUpdate?: { policy: PolicyRecord; expectedRevision: number };
     interpretationDigest?: string | null;
+    audit?: NewAuditEntry;
   }): Promise<ReviewRecord> {
     return inTransaction(this.ctx, async (session) => {
       if (policyUpdate) await this.updateDoc(session, policyUpdate);
@@ -298,6 +311,7 @@ export class MongoPolicyRepository implements PolicyRepository {
       if (interpretationDigest !== undefined) {
         await this.interpretation.writeReviewDigest({ session, reviewId: id, policyId, round: review.round, digest: interpretationDigest });
       }
+      if (audit) await appendAuditDoc(this.ctx, session, audit);
       return { ...review, id };
     });
   }

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { userSchema, type User } from '../../../schemas/user.schema.js';
 import type { StoredUser, UserRepository } from '../../ports/store.port.js';
-import { COLLECTIONS, mapped, storedSchema, type ModelBinding, type MongoContext } from './mongo.support.js';
+import type { NewAuditEntry } from '../../../schemas/audit.schema.js';
+import { COLLECTIONS, inTransaction, mapped, storedSchema, type ModelBinding, type MongoContext } from './mongo.support.js';
+import { appendAuditDoc } from './mongo-audit.repository.js';
+import { WEB_ACCOUNT_COLLECTIONS } from './mongo-web-account.repository.js';
+
+const WEB_SESSIONS = WEB_ACCOUNT_COLLECTIONS.sessions;
 
 export type UserDoc = Omit<StoredUser, 'id'> & { _id: string };
 
@@ -55,5 +60,25 @@ export class MongoUserRepository implements UserRepository {
     await mapped(() =>
       this.users.updateOne({ _id: id }, { $set: { tokenHash, role, disabled: false }, $setOnInsert: { name, createdAt: at } }, { upsert: true }),
     );
+  }
+
+  async setDisabled({ id, disabled, audit }: { id: string; disabled: boolean; audit: NewAuditEntry }): Promise<boolean> {
+    return inTransaction(this.ctx, async (session) => {
+      const result = await this.users.updateOne({ _id: id }, { $set: { disabled } }, { session });
+      if (result.matchedCount === 0) return false;
+      if (disabled) await this.ctx.connection.collection(WEB_SESSIONS).deleteMany({ 'principal.userId': id }, { session });
+      await appendAuditDoc(this.ctx, session, audit);
+      return true;
+    });
+  }
+
+  async replaceToken({ id, tokenHash, audit }: { id: string; tokenHash: string; audit: NewAuditEntry }): Promise<boolean> {
+    return inTransaction(this.ctx, async (session) => {
+      const result = await this.users.updateOne({ _id: id }, { $set: { tokenHash } }, { session });
+      if (result.matchedCount === 0) return false;
+      await this.ctx.connection.collection(WEB_SESSIONS).deleteMany({ 'principal.userId': id }, { session });
+      await appendAuditDoc(this.ctx, session, audit);
+      return true;
+    });
   }
 }

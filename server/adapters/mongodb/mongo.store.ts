@@ -25,6 +25,8 @@ import { MongoSubscriptionRepository, subscriptionModels } from './mongo-subscri
 import { MongoTaxonomyRepository, taxonomyModels } from './mongo-taxonomy.repository.js';
 import { MongoUserRepository, userModels } from './mongo-user.repository.js';
 import { MongoWebAccountRepository, webAccountModels } from './mongo-web-account.repository.js';
+import { auditModels, MongoAuditRepository } from './mongo-audit.repository.js';
+import type { AuditRepository } from '../../ports/audit.port.js';
 import { assertReplicaSet, COLLECTIONS, mongoose, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 /** Every stored shape of the MongoDB store: indexes are created from these and the model test checks them all. */
@@ -38,6 +40,7 @@ export const MONGO_MODELS: readonly ModelBinding[] = [
   ...deliveryModels,
   ...interpretationModels,
   ...webAccountModels,
+  ...auditModels,
 ];
 
 /** The collection a binding declares (set explicitly in every schema, never derived from the model name). */
@@ -66,6 +69,7 @@ export class MongoStore implements Store {
   readonly matchingJobs: MatchingJobRepository;
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
+  readonly audit: AuditRepository;
   private readonly connection: Connection;
   private readonly url: string;
   private readonly dbName: string | undefined;
@@ -96,6 +100,7 @@ export class MongoStore implements Store {
     this.matchingJobs = new MongoMatchingJobRepository(ctx);
     this.webAccounts = new MongoWebAccountRepository(ctx);
     this.interpretation = new MongoInterpretationRepository(ctx);
+    this.audit = new MongoAuditRepository(ctx);
     // After the repositories, which may have registered their own models already (same schema objects).
     for (const binding of MONGO_MODELS) {
       if (!this.connection.models[binding.name]) this.connection.model(binding.name, binding.schema);

@@ -8,6 +8,7 @@ import { pushMigration } from './migrations/003-push.migration.js';
 import { interpretationMigration } from './migrations/004-interpretation.migration.js';
 import { webAccountsMigration } from './migrations/005-web-accounts.migration.js';
 import { parkMembershipRequestsMigration } from './migrations/006-park-membership-requests.migration.js';
+import { auditTrailMigration } from './migrations/007-audit-trail.migration.js';
 
 export interface Migration {
   version: number;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   interpretationMigration,
   webAccountsMigration,
   parkMembershipRequestsMigration,
+  auditTrailMigration,
 ];

@@ -39,6 +39,9 @@ import type {
 } from '../../ports/store.port.js';
 import { rewriteCriteria, rewriteProfile, rewriteTagReferences } from '../../services/tag-references.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
+import { appendAuditRow, SqliteAuditRepository } from './sqlite-audit.repository.js';
+import type { AuditRepository } from '../../ports/audit.port.js';
+import type { NewAuditEntry } from '../../../schemas/audit.schema.js';
 import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 
@@ -253,8 +256,13 @@ class SqlitePolicyRepository implements PolicyRepository {
     return row ? policyFromRow(row) : null;
   }
 
-  async insert(policy: PolicyRecord): Promise<void> {
-    mapConstraint(() => this.db.transaction(() => this.insertRow(policy))());
+  async insert(policy: PolicyRecord, options?: { audit?: NewAuditEntry }): Promise<void> {
+    mapConstraint(() =>
+      this.db.transaction(() => {
+        this.insertRow(policy);
+        if (options?.audit) appendAuditRow(this.db, options.audit);
+      })(),
+    );
   }
 
   private insertRow(policy: PolicyRecord): void {
@@ -275,8 +283,13 @@ class SqlitePolicyRepository implements PolicyRepository {
       );
   }
 
-  async update({ policy, expectedRevision }: { policy: PolicyRecord; expectedRevision: number }): Promise<void> {
-    mapConstraint(() => this.db.transaction(() => this.updateRow({ policy, expectedRevision }))());
+  async update({ policy, expectedRevision, audit }: { policy: PolicyRecord; expectedRevision: number; audit?: NewAuditEntry }): Promise<void> {
+    mapConstraint(() =>
+      this.db.transaction(() => {
+        this.updateRow({ policy, expectedRevision });
+        if (audit) appendAuditRow(this.db, audit);
+      })(),
+    );
   }
 
   private updateRow({ policy, expectedRevision }: { policy: PolicyRecord; expectedRevision: number }): void {
@@ -311,6 +324,7 @@ class SqlitePolicyRepository implements PolicyRepository {
     version: PolicyVersion;
     predecessor?: { policy: PolicyRecord; expectedRevision: number };
     interpretation?: InterpretationPublication;
+    audit?: NewAuditEntry;
   }): Promise<void> {
     mapConstraint(() =>
       this.db.transaction(() => {
@@ -318,6 +332,7 @@ class SqlitePolicyRepository implements PolicyRepository {
         this.insertVersionRow(input.version);
         if (input.predecessor) this.updateRow(input.predecessor);
         if (input.interpretation) writePublication(this.db, input.interpretation);
+        if (input.audit) appendAuditRow(this.db, input.audit);
       })(),
     );
   }
@@ -335,6 +350,7 @@ class SqlitePolicyRepository implements PolicyRepository {
     for (const version of input.versions) this.insertVersionRow(version);
     for (const review of input.reviews) this.insertReviewRow({ policyId: input.policy.id, review });
     if (input.predecessor) this.updateRow(input.predecessor);
+    if (input.audit) appendAuditRow(this.db, input.audit);
   }
 
   private insertVersionRow(version: PolicyVersion): void {
@@ -358,17 +374,20 @@ class SqlitePolicyRepository implements PolicyRepository {
     review,
     policyUpdate,
     interpretationDigest,
+    audit,
   }: {
     policyId: string;
     review: Omit<ReviewRecord, 'id'>;
     policyUpdate?: { policy: PolicyRecord; expectedRevision: number };
     interpretationDigest?: string | null;
+    audit?: NewAuditEntry;
   }): Promise<ReviewRecord> {
     return mapConstraint(() =>
       this.db.transaction(() => {
         if (policyUpdate) this.updateRow(policyUpdate);
         const id = this.insertReviewRow({ policyId, review });
         if (interpretationDigest !== undefined) writeReviewDigest(this.db, { reviewId: id, policyId, round: review.round, digest: interpretationDigest });
+        if (audit) appendAuditRow(this.db, audit);
         return { ...review, id };
       })(),
     );
@@ -482,6 +501,27 @@ class SqliteUserRepository implements UserRepository {
         .run(id, name, role, tokenHash, at),
     );
   }
+
+  async setDisabled({ id, disabled, audit }: { id: string; disabled: boolean; audit: NewAuditEntry }): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.db.prepare('UPDATE users SET disabled = ? WHERE id = ?').run(disabled ? 1 : 0, id).changes === 0) return false;
+      // Browser sessions of a disabled user end now, not at their expiry.
+      if (disabled) this.db.prepare('DELETE FROM web_sessions WHERE user_id = ?').run(id);
+      appendAuditRow(this.db, audit);
+      return true;
+    })();
+  }
+
+  async replaceToken({ id, tokenHash, audit }: { id: string; tokenHash: string; audit: NewAuditEntry }): Promise<boolean> {
+    return mapConstraint(() =>
+      this.db.transaction(() => {
+        if (this.db.prepare('UPDATE users SET token_hash = ? WHERE id = ?').run(tokenHash, id).changes === 0) return false;
+        this.db.prepare('DELETE FROM web_sessions WHERE user_id = ?').run(id);
+        appendAuditRow(this.db, audit);
+        return true;
+      })(),
+    );
+  }
 }
 
 /** The embedded default: one SQLite file in WAL mode. */
@@ -500,6 +540,7 @@ export class SqliteStore implements Store {
   readonly matchingJobs: MatchingJobRepository;
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
+  readonly audit: AuditRepository;
   private readonly db: Db;
 
   constructor({ file, busyTimeoutMs }: { file: string; busyTimeoutMs?: number }) {
@@ -520,6 +561,7 @@ export class SqliteStore implements Store {
     this.matchingJobs = new SqliteMatchingJobRepository(this.db);
     this.webAccounts = new SqliteWebAccountRepository(this.db);
     this.interpretation = new SqliteInterpretationRepository(this.db);
+    this.audit = new SqliteAuditRepository(this.db);
     // Web, workers and the import commands may share the file: a lock held past the timeout is a 503, not a 500.
     return guardBusy(this);
   }

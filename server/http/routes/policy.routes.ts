@@ -15,6 +15,7 @@ import {
   updatePolicyBodySchema,
 } from '../../../schemas/policy.schema.js';
 import type { Actor } from '../../services/actor.js';
+import { auditEntrySchema } from '../../../schemas/audit.schema.js';
 import type { PolicySearchService } from '../../services/policy-search.service.js';
 import type { PolicyService } from '../../services/policy.service.js';
 import { DomainError } from '../../errors.js';
@@ -91,6 +92,16 @@ export function policyRoutes({ policies, search }: { policies: PolicyService; se
       handler: async ({ params }) => policies.getStaffView({ id: params.id }),
     }),
     defineRoute({
+      method: 'get',
+      path: '/api/v1/policies/:id/audit',
+      tag: 'policies',
+      summary: '政策的审计记录：起草、修改、送审、审查、发布、修订、废止和解读材料的每一步（谁、何时、做了什么、内容摘要）',
+      access: STAFF,
+      params: policyIdParamsSchema,
+      response: z.array(auditEntrySchema),
+      handler: async ({ params }) => policies.auditTrail({ id: params.id }),
+    }),
+    defineRoute({
       method: 'post',
       path: '/api/v1/policies',
       tag: 'policies',
@@ -117,7 +128,7 @@ export function policyRoutes({ policies, search }: { policies: PolicyService; se
       method: 'post',
       path: '/api/v1/policies/:id/review',
       tag: 'policies',
-      summary: '记录审查意见（保密审查 / 合法性审查）；两项均通过后方可发布，起草人不能审查自己的政策',
+      summary: '记录审查意见（保密审查 / 合法性审查）；两项均通过后方可发布。本轮起草或修改过正文、解读材料的人员不能审查，两项审查须由两名不同人员完成',
       access: ['admin', 'reviewer'],
       params: policyIdParamsSchema,
       body: reviewBodySchema,

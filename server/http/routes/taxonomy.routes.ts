@@ -10,6 +10,7 @@ import {
 import { emptyBodySchema } from '../../../schemas/policy.schema.js';
 import type { TaxonomyService } from '../../services/taxonomy.service.js';
 import { defineRoute } from '../route.js';
+import { staffActor } from '../staff-actor.js';
 
 export function taxonomyRoutes({ taxonomy }: { taxonomy: TaxonomyService }) {
   return [
@@ -34,7 +35,7 @@ export function taxonomyRoutes({ taxonomy }: { taxonomy: TaxonomyService }) {
       body: createTagBodySchema,
       response: tagSchema,
       status: 201,
-      handler: async ({ body }) => taxonomy.createTag({ body }),
+      handler: async ({ body, actor }) => taxonomy.createTag({ actor: staffActor(actor), body }),
     }),
     defineRoute({
       method: 'patch',
@@ -45,7 +46,7 @@ export function taxonomyRoutes({ taxonomy }: { taxonomy: TaxonomyService }) {
       params: tagIdParamsSchema,
       body: updateTagBodySchema,
       response: tagSchema,
-      handler: async ({ params, body }) => taxonomy.updateTag({ tagId: params.tagId, body }),
+      handler: async ({ params, body, actor }) => taxonomy.updateTag({ actor: staffActor(actor), tagId: params.tagId, body }),
     }),
     defineRoute({
       method: 'post',
@@ -56,7 +57,7 @@ export function taxonomyRoutes({ taxonomy }: { taxonomy: TaxonomyService }) {
       params: tagIdParamsSchema,
       body: emptyBodySchema,
       response: tagSchema,
-      handler: async ({ params }) => taxonomy.deprecateTag({ tagId: params.tagId }),
+      handler: async ({ params, actor }) => taxonomy.deprecateTag({ actor: staffActor(actor), tagId: params.tagId }),
     }),
     defineRoute({
       method: 'post',
@@ -72,7 +73,7 @@ export function taxonomyRoutes({ taxonomy }: { taxonomy: TaxonomyService }) {
         subscribersRewritten: z.number().int(),
         subscriptionsRewritten: z.number().int(),
       }),
-      handler: async ({ params, body }) => taxonomy.mergeTag({ tagId: params.tagId, into: body.into }),
+      handler: async ({ params, body, actor }) => taxonomy.mergeTag({ actor: staffActor(actor), tagId: params.tagId, into: body.into }),
     }),
   ];
 }

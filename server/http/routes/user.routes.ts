@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { createdUserSchema, createUserBodySchema, userSchema } from '../../../schemas/user.schema.js';
+import { createdUserSchema, createUserBodySchema, userIdParamsSchema, userSchema, userStatusBodySchema } from '../../../schemas/user.schema.js';
+import { emptyBodySchema } from '../../../schemas/policy.schema.js';
 import type { UserService } from '../../services/user.service.js';
 import { defineRoute } from '../route.js';
+import { staffActor } from '../staff-actor.js';
 
 export function userRoutes({ users }: { users: UserService }) {
   return [
@@ -14,7 +16,7 @@ export function userRoutes({ users }: { users: UserService }) {
       body: createUserBodySchema,
       response: createdUserSchema,
       status: 201,
-      handler: async ({ body }) => users.create({ body }),
+      handler: async ({ body, actor }) => users.create({ actor: staffActor(actor), body }),
     }),
     defineRoute({
       method: 'get',
@@ -24,6 +26,28 @@ export function userRoutes({ users }: { users: UserService }) {
       access: ['admin'],
       response: z.array(userSchema),
       handler: async () => users.list(),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/users/:id/status',
+      tag: 'users',
+      summary: '停用 / 启用账号（管理员）；停用后该用户的令牌和门户登录立即失效',
+      access: ['admin'],
+      params: userIdParamsSchema,
+      body: userStatusBodySchema,
+      response: userSchema,
+      handler: async ({ params, body, actor }) => users.setDisabled({ actor: staffActor(actor), id: params.id, disabled: body.disabled }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/users/:id/token',
+      tag: 'users',
+      summary: '更换 API 令牌（管理员）：旧令牌和门户登录立即失效，新令牌只在响应中出现这一次',
+      access: ['admin'],
+      params: userIdParamsSchema,
+      body: emptyBodySchema,
+      response: createdUserSchema,
+      handler: async ({ params, actor }) => users.rotateToken({ actor: staffActor(actor), id: params.id }),
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import express, { type Request } from 'express';
+import express, { type Request, type Response } from 'express';
 import { createTagBodySchema, updateTagBodySchema, type Tag } from '../../../schemas/taxonomy.schema.js';
 import { createUserBodySchema } from '../../../schemas/user.schema.js';
 import { DomainError } from '../../errors.js';
@@ -6,12 +6,15 @@ import { webContext } from '../context.js';
 import { attempt, formOf, queryStr, str, zodErrors } from '../forms.js';
 import { requireStaff, type PortalKit, type PortalServices } from '../kit.js';
 import { mergePreviewPage, tagPage, taxonomyPage, usersPage } from '../views/admin.views.js';
+import { auditPage, policyAuditPage } from '../views/audit.views.js';
+import { auditQuerySchema } from '../../../schemas/audit.schema.js';
+import { auditCsv, auditJsonLines } from '../../services/audit.service.js';
 
 const ADMIN = ['admin'] as const;
 const splitSynonyms = (value: string) => [...new Set(value.split(/[,，、;；]+/).map((s) => s.trim()).filter(Boolean))];
 
 /** The services these pages call. */
-export type AdminPageServices = Pick<PortalServices, 'taxonomy' | 'users' | 'tagUsage'>;
+export type AdminPageServices = Pick<PortalServices, 'taxonomy' | 'users' | 'tagUsage' | 'policies' | 'audit'>;
 
 export function adminRoutes({ kit }: { kit: PortalKit<AdminPageServices> }): express.Router {
   const router = express.Router();
@@ -31,11 +34,11 @@ export function adminRoutes({ kit }: { kit: PortalKit<AdminPageServices> }): exp
   });
 
   router.post('/staff/taxonomy', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const form = formOf(req);
     const values = { id: str(form, 'id'), dimension: str(form, 'dimension'), label: str(form, 'label'), synonyms: str(form, 'synonyms'), parent: str(form, 'parent') };
     const parsed = createTagBodySchema.safeParse({ ...values, synonyms: splitSynonyms(values.synonyms), parent: values.parent || null });
-    const result = parsed.success ? await attempt(() => services.taxonomy.createTag({ body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
+    const result = parsed.success ? await attempt(() => services.taxonomy.createTag({ actor, body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
     if (!result.ok) {
       kit.render(res, taxonomyPage({ ctx: webContext(res), taxonomy: taxonomy(), values, errors: result.errors }), 400);
       return;
@@ -51,12 +54,12 @@ export function adminRoutes({ kit }: { kit: PortalKit<AdminPageServices> }): exp
   });
 
   router.post('/staff/taxonomy/:tagId', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const tag = loadTag(req);
     const form = formOf(req);
     const values = { label: str(form, 'label'), synonyms: str(form, 'synonyms'), parent: str(form, 'parent') };
     const parsed = updateTagBodySchema.safeParse({ label: values.label, synonyms: splitSynonyms(values.synonyms), parent: values.parent || null });
-    const result = parsed.success ? await attempt(() => services.taxonomy.updateTag({ tagId: tag.id, body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
+    const result = parsed.success ? await attempt(() => services.taxonomy.updateTag({ actor, tagId: tag.id, body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
     if (!result.ok) {
       kit.render(res, tagPage({ ctx: webContext(res), taxonomy: taxonomy(), tag, errors: result.errors, values }), 400);
       return;
@@ -66,9 +69,9 @@ export function adminRoutes({ kit }: { kit: PortalKit<AdminPageServices> }): exp
   });
 
   router.post('/staff/taxonomy/:tagId/deprecate', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const tag = loadTag(req);
-    const result = await attempt(() => services.taxonomy.deprecateTag({ tagId: tag.id }));
+    const result = await attempt(() => services.taxonomy.deprecateTag({ actor, tagId: tag.id }));
     if (!result.ok) {
       kit.render(res, tagPage({ ctx: webContext(res), taxonomy: taxonomy(), tag, errors: result.errors, values: tagValues(tag) }), 409);
       return;
@@ -90,10 +93,10 @@ export function adminRoutes({ kit }: { kit: PortalKit<AdminPageServices> }): exp
   });
 
   router.post('/staff/taxonomy/:tagId/merge', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const tag = loadTag(req);
     const into = str(formOf(req), 'into');
-    const result = await attempt(() => services.taxonomy.mergeTag({ tagId: tag.id, into }));
+    const result = await attempt(() => services.taxonomy.mergeTag({ actor, tagId: tag.id, into }));
     if (!result.ok) {
       kit.render(res, tagPage({ ctx: webContext(res), taxonomy: taxonomy(), tag, errors: result.errors.map((e) => ({ ...e, field: null })), values: tagValues(tag) }), 409);
       return;
@@ -108,11 +111,11 @@ export function adminRoutes({ kit }: { kit: PortalKit<AdminPageServices> }): exp
   });
 
   router.post('/staff/users', async (req, res) => {
-    requireStaff(res, ADMIN);
+    const actor = requireStaff(res, ADMIN);
     const form = formOf(req);
     const values = { id: str(form, 'id'), name: str(form, 'name'), role: str(form, 'role') };
     const parsed = createUserBodySchema.safeParse(values);
-    const result = parsed.success ? await attempt(() => services.users.create({ body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
+    const result = parsed.success ? await attempt(() => services.users.create({ actor, body: parsed.data })) : { ok: false as const, errors: zodErrors(parsed.error) };
     if (!result.ok) {
       kit.render(res, usersPage({ ctx: webContext(res), users: await services.users.list(), values, errors: result.errors, created: null }), 400);
       return;
@@ -124,6 +127,57 @@ export function adminRoutes({ kit }: { kit: PortalKit<AdminPageServices> }): exp
       201,
     );
   });
+
+  const showUsers = async (res: Response, created: { id: string; token: string; rotated?: boolean } | null = null, status = 200) =>
+    kit.render(res, usersPage({ ctx: webContext(res), users: await services.users.list(), values: { id: '', name: '', role: 'drafter' }, errors: [], created }), status);
+
+  for (const [path, disabled] of [['disable', true], ['enable', false]] as const) {
+    router.post(`/staff/users/:userId/${path}`, async (req, res) => {
+      const actor = requireStaff(res, ADMIN);
+      await services.users.setDisabled({ actor, id: String(req.params.userId), disabled });
+      kit.flash(res, disabled ? 'user_disabled' : 'user_enabled');
+      res.redirect(303, '/staff/users');
+    });
+  }
+
+  router.post('/staff/users/:userId/token', async (req, res) => {
+    const actor = requireStaff(res, ADMIN);
+    const rotated = await services.users.rotateToken({ actor, id: String(req.params.userId) });
+    // Rendered, not redirected, like a new user's token: it exists only in this response.
+    await showUsers(res, { id: rotated.id, token: rotated.token, rotated: true });
+  });
+
+  router.get('/staff/policies/:id/audit', async (req, res) => {
+    requireStaff(res);
+    const id = String(req.params.id);
+    const [policy, entries] = await Promise.all([services.policies.getStaffView({ id }), services.policies.auditTrail({ id })]);
+    kit.render(res, policyAuditPage({ ctx: webContext(res), policy, entries }));
+  });
+
+  const auditFilter = (req: Request) => {
+    const parsed = auditQuerySchema.omit({ format: true }).safeParse(req.query);
+    if (!parsed.success) throw new DomainError({ type: 'invalid', code: 'validation_failed', message: '筛选条件有误' });
+    const exportQuery = new URLSearchParams(Object.entries(req.query).flatMap(([k, v]) => (typeof v === 'string' && k !== 'format' ? [[k, v] as [string, string]] : []))).toString();
+    return { filter: parsed.data, exportQuery };
+  };
+
+  router.get('/staff/audit', async (req, res) => {
+    requireStaff(res, ADMIN);
+    const { filter, exportQuery } = auditFilter(req);
+    const page = await services.audit.query(filter);
+    kit.render(res, auditPage({ ctx: webContext(res), entries: page.items, exportQuery }));
+  });
+
+  for (const format of ['csv', 'jsonl'] as const) {
+    router.get(`/staff/audit/export.${format}`, async (req, res) => {
+      requireStaff(res, ADMIN);
+      const { filter } = auditFilter(req);
+      const page = await services.audit.query({ ...filter, limit: Math.max(filter.limit, 10_000) });
+      res.setHeader('Content-Disposition', `attachment; filename="audit.${format}"`);
+      res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      res.send(format === 'csv' ? auditCsv(page.items) : auditJsonLines(page.items));
+    });
+  }
 
   return router;
 }

@@ -156,6 +156,13 @@ export function mergePreviewPage({ ctx, taxonomy, tag, into, usage }: { ctx: Web
   });
 }
 
+/** The ADMIN_TOKEN account is managed in the configuration, and nobody disables themselves. */
+function userActions(ctx: WebContext, user: User): SafeHtml {
+  if (user.id === 'admin' || (ctx.viewer.kind === 'staff' && ctx.viewer.actor.id === user.id)) return html`<span class="meta">—</span>`;
+  return html`<form method="post" action="/staff/users/${user.id}/${user.disabled ? 'enable' : 'disable'}" class="inline-form">${csrfField(ctx)}<button class="btn btn-secondary" type="submit">${user.disabled ? '启用' : '停用'}</button></form>
+    <form method="post" action="/staff/users/${user.id}/token" class="inline-form">${csrfField(ctx)}<button class="btn btn-secondary" type="submit">更换令牌</button></form>`;
+}
+
 export function usersPage({
   ctx,
   users,
@@ -167,7 +174,7 @@ export function usersPage({
   users: User[];
   values: { id: string; name: string; role: string };
   errors: FieldError[];
-  created: { id: string; token: string } | null;
+  created: { id: string; token: string; rotated?: boolean } | null;
 }): SafeHtml {
   return adminLayout({
     ctx,
@@ -178,15 +185,15 @@ export function usersPage({
         created &&
         html`<section class="panel" role="status" aria-labelledby="token-title">
           <h2 id="token-title">已为 ${created.id} 生成访问令牌</h2>
-          <p>令牌只显示这一次，请立即安全地交给本人。丢失后需要重新创建用户。</p>
+          <p>${created.rotated ? '旧令牌和该用户的门户登录已立即失效。' : ''}令牌只显示这一次，请立即安全地交给本人。丢失后可在此更换令牌。</p>
           <p class="token-box" id="new-token">${created.token}</p>
           <button class="btn btn-secondary" type="button" data-copy="new-token" hidden>复制令牌</button>
         </section>`
       }
       <div class="table-wrap"><table>
-        <thead><tr><th scope="col">编号</th><th scope="col">姓名</th><th scope="col">角色</th><th scope="col">状态</th><th scope="col">创建时间</th></tr></thead>
+        <thead><tr><th scope="col">编号</th><th scope="col">姓名</th><th scope="col">角色</th><th scope="col">状态</th><th scope="col">创建时间</th><th scope="col">操作</th></tr></thead>
         <tbody>${users.map(
-          (u) => html`<tr><td>${u.id}</td><td>${u.name}</td><td>${ROLE_LABELS[u.role]}</td><td>${u.disabled ? '已停用' : '正常'}</td><td>${formatInstant(u.createdAt)}</td></tr>`,
+          (u) => html`<tr><td>${u.id}</td><td>${u.name}</td><td>${ROLE_LABELS[u.role]}</td><td>${u.disabled ? '已停用' : '正常'}</td><td>${formatInstant(u.createdAt)}</td><td>${userActions(ctx, u)}</td></tr>`,
         )}</tbody>
       </table></div>
       <h2 id="new-user">新增用户</h2>

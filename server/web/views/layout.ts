@@ -31,6 +31,7 @@ function navItems(ctx: WebContext): NavItem[] {
     if (ctx.viewer.actor.role === 'admin') {
       items.push({ href: '/staff/taxonomy', label: '标签体系', match: starts('/staff/taxonomy') });
       items.push({ href: '/staff/users', label: '用户与角色', match: starts('/staff/users') });
+      items.push({ href: '/staff/audit', label: '审计记录', match: starts('/staff/audit') });
     }
   } else {
     items.push({ href: '/account/sign-in', label: '企业登录', match: starts('/account/sign-in') });

@@ -33,7 +33,7 @@ export function staffValidity(policy: Pick<StaffPolicy, 'status' | 'validity' | 
   return policy.currentVersion === null ? html`<span class="muted">${STATUS_LABELS[policy.status]}，尚未发布</span>` : html`${VALIDITY_LABELS[policy.validity]}`;
 }
 
-export type PolicyTab = 'content' | 'interpretation' | 'comparison' | 'faqs' | 'audience' | 'deliveries';
+export type PolicyTab = 'content' | 'interpretation' | 'comparison' | 'faqs' | 'audience' | 'deliveries' | 'audit';
 
 /** The parts of one policy's workspace: its text and review, its package, FAQs, audience and pushes. */
 export function policyTabs({ policy, current }: { policy: Pick<StaffPolicy, 'id' | 'currentVersion'>; current: PolicyTab }): SafeHtml {
@@ -45,6 +45,7 @@ export function policyTabs({ policy, current }: { policy: Pick<StaffPolicy, 'id'
     ['faqs', `${base}/faqs`, '常见问题'],
     ['audience', `${base}/audience`, '受众预览'],
     ...(policy.currentVersion ? ([['deliveries', `${base}/deliveries`, '推送统计']] as [PolicyTab, string, string][]) : []),
+    ['audit', `${base}/audit`, '操作记录'],
   ];
   return html`<nav class="subnav" aria-label="政策工作区"><ul class="tabs">${items.map(
     ([tab, href, label]) => html`<li><a href="${href}"${tab === current ? html` aria-current="page"` : ''}>${label}</a></li>`,
