@@ -16,6 +16,7 @@ import {
   storedImageSchema,
   storedQuestionSchema,
 } from '../../schemas/interpretation.schema.js';
+import { auditEntrySchema } from '../../schemas/audit.schema.js';
 import { policyRecordSchema, policyVersionSchema, reviewRecordSchema } from '../../schemas/policy.schema.js';
 import { channelSchema, contactSchema, subscriberSchema } from '../../schemas/subscriber.schema.js';
 import { subscriptionSchema } from '../../schemas/subscription.schema.js';
@@ -97,6 +98,7 @@ export const STORE_RECORD_SCHEMAS = {
     /** Password changes; the domain port does not expose it. */
     updatedAt: z.string(),
   }),
+  auditEntries: auditEntrySchema,
   webSessions: z.object({
     idHash: z.string(),
     principal: z.discriminatedUnion('kind', [
@@ -143,6 +145,7 @@ export const STORE_ENTITIES: readonly StoreEntity[] = [
   'questions',
   'webAccounts',
   'webSessions',
+  'auditEntries',
 ];
 
 /** Where the target's sequences and generated ids continue (never moved backwards). */
@@ -155,6 +158,8 @@ export interface StoreCounters {
   deliveryId: number;
   pushMessageId: number;
   deliveryAttemptId: number;
+  /** Audit entries are numbered in write order; the target appends after the last one. */
+  auditId: number;
 }
 
 /** What a store reads out, from one consistent snapshot. */

@@ -96,8 +96,11 @@ describe('web, workers and an import as separate processes on one data folder', 
       body: { name: '专利', keywords: ['专利'], channels: ['wechat'], eligibleOnly: false },
     });
     expect(subscription.status, JSON.stringify(subscription.body)).to.equal(201);
-    const reviewer = await api<{ token: string }>({ method: 'POST', route: '/api/v1/users', body: { id: 'reviewer-mp', role: 'reviewer', name: '审查' } });
-    expect(reviewer.status).to.equal(201);
+    // 保密审查 and 合法性审查 are recorded by two different people.
+    const reviewers = await Promise.all(
+      ['confidentiality', 'legality'].map((kind) => api<{ token: string }>({ method: 'POST', route: '/api/v1/users', body: { id: `reviewer-mp-${kind}`, role: 'reviewer', name: `审查${kind}` } })),
+    );
+    for (const reviewer of reviewers) expect(reviewer.status).to.equal(201);
 
     const workers = launch({ args: ['server/main.ts'], env: { ...env, ROLES: 'workers' } });
     processes.push(workers);
@@ -137,8 +140,9 @@ describe('web, workers and an import as separate processes on one data folder', 
         ];
         for (const step of steps) expect((await step).status).to.equal(200);
         expect((await api({ method: 'POST', route: `/api/v1/policies/${id}/submit` })).status).to.equal(200);
-        for (const kind of ['confidentiality', 'legality']) {
-          expect((await api({ method: 'POST', route: `/api/v1/policies/${id}/review`, token: reviewer.body.token, body: { kind, decision: 'approved' } })).status).to.equal(200);
+        for (const [index, kind] of ['confidentiality', 'legality'].entries()) {
+          const token = reviewers[index]?.body.token;
+          expect((await api({ method: 'POST', route: `/api/v1/policies/${id}/review`, token, body: { kind, decision: 'approved' } })).status).to.equal(200);
         }
         expect((await api({ method: 'POST', route: `/api/v1/policies/${id}/publish` })).status).to.equal(200);
         published = id;

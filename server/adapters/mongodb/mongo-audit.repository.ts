@@ -6,9 +6,9 @@ import { nextSeq, storedSchema, type ModelBinding, type MongoContext } from './m
 
 /** Mirrors the SQLite `audit_log`: `_id` is an increasing integer, so ordering by it is write order. */
 export const AUDIT_COLLECTION = 'audit_log';
-const AUDIT_SEQ = 'audit_id';
+export const AUDIT_SEQ = 'audit_id';
 
-type AuditDoc = Omit<AuditEntry, 'id'> & { _id: number };
+export type AuditDoc = Omit<AuditEntry, 'id'> & { _id: number };
 
 const auditModelSchema = storedSchema(
   {

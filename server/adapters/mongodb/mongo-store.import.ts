@@ -8,6 +8,7 @@ import { subscriptionToDoc } from './mongo-subscription.repository.js';
 import { tagToDoc, type DimensionDoc } from './mongo-taxonomy.repository.js';
 import type { UserDoc } from './mongo-user.repository.js';
 import { WEB_ACCOUNT_COLLECTIONS, type WebAccountDoc, type WebSessionDoc } from './mongo-web-account.repository.js';
+import { AUDIT_COLLECTION, AUDIT_SEQ, type AuditDoc } from './mongo-audit.repository.js';
 import { MongoStore } from './mongo.store.js';
 import { COLLECTIONS, SEQ } from './mongo.support.js';
 
@@ -155,6 +156,10 @@ const WRITERS: Writers = {
     const doc: WebAccountDoc = { ...rest, _id: id, updatedAt };
     return upsertById(doc);
   }),
+  auditEntries: simple<'auditEntries'>(AUDIT_COLLECTION, ({ id, ...rest }) => {
+    const doc: AuditDoc = { ...rest, _id: id };
+    return upsertById(doc);
+  }),
   webSessions: simple<'webSessions'>(WEB_ACCOUNT_COLLECTIONS.sessions, ({ idHash, ...rest }) => {
     const doc: WebSessionDoc = { ...rest, _id: idHash };
     return upsertById(doc);
@@ -211,6 +216,7 @@ export class MongoStoreImport implements StoreImport {
       [PUSH_ID_SEQ.delivery, counters.deliveryId],
       [PUSH_ID_SEQ.message, counters.pushMessageId],
       [PUSH_ID_SEQ.attempt, counters.deliveryAttemptId],
+      [AUDIT_SEQ, counters.auditId],
     ];
     for (const [key, value] of values) await collection.updateOne({ _id: key }, { $max: { value } }, { upsert: true });
   }

@@ -16,7 +16,7 @@ const auditRowSchema = z.object({
   details: z.string(),
 });
 
-function entryFromRow(row: unknown): AuditEntry {
+export function entryFromRow(row: unknown): AuditEntry {
   const r = auditRowSchema.parse(row);
   return auditEntrySchema.parse({
     id: r.id,

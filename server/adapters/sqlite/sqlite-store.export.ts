@@ -17,6 +17,7 @@ import { dimensionSchema, tagSchema } from '../../../schemas/taxonomy.schema.js'
 import { userSchema } from '../../../schemas/user.schema.js';
 import { DomainError } from '../../errors.js';
 import { STORE_RECORD_SCHEMAS, type StoreCounters, type StoreEntity, type StoreExport, type StoreExportReader, type StoreRecords } from '../../ports/store-transfer.port.js';
+import { entryFromRow } from './sqlite-audit.repository.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
 
 /**
@@ -303,6 +304,7 @@ const READERS: TableReaders = {
       });
     },
   },
+  auditEntries: { table: 'audit_log', read: entryFromRow },
   webSessions: {
     table: 'web_sessions',
     read: (row) => {
@@ -362,6 +364,7 @@ class SqliteExportReader implements StoreExportReader {
       deliveryId: max('SELECT MAX(id) FROM deliveries'),
       pushMessageId: max('SELECT MAX(id) FROM push_messages'),
       deliveryAttemptId: max('SELECT MAX(id) FROM delivery_attempts'),
+      auditId: max('SELECT MAX(id) FROM audit_log'),
     };
   }
 }
