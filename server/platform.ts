@@ -293,7 +293,7 @@ export async function startPlatform({
           interpretation: services.interpretation.packages,
           faqs: services.interpretation.faqs,
           questions: services.interpretation.questions,
-          media: services.interpretation.media,
+          mediaAccess: services.interpretation.mediaAccess,
           uploadMaxBytes: config.UPLOAD_MAX_BYTES,
         }),
         ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),

@@ -11,11 +11,14 @@ import type { TaxonomyService } from '../services/taxonomy.service.js';
 import { FaqSyncService } from './faq-sync.service.js';
 import { FaqService } from './faq.service.js';
 import { InterpretationService } from './interpretation.service.js';
+import { MediaAccessService } from './media-access.service.js';
 import { QuestionService } from './question.service.js';
 import { attachDemoDraftPackage, loadDemoInterpretations } from './demo-interpretations.js';
 
 export interface InterpretationServices {
   media: MediaStorage;
+  /** Who may fetch which stored file at /media/<file>. */
+  mediaAccess: MediaAccessService;
   /** The package, its graphics, comparison and summary card, and the 三同步 gate. */
   packages: InterpretationService;
   faqs: FaqService;
@@ -78,7 +81,8 @@ export function createInterpretationServices({
   };
   faqs.onWrite(follow);
   questions.onWrite(follow);
-  return { media, packages: interpretation, faqs, questions, faqSync };
+  const mediaAccess = new MediaAccessService({ store, media, publicVersions });
+  return { media, mediaAccess, packages: interpretation, faqs, questions, faqSync };
 }
 
 /** Demo packages for imported policies; the returned hook writes those of workflow demo policies before submission. */

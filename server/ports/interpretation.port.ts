@@ -40,6 +40,11 @@ export interface InterpretationRepository {
   /** Content-addressed: inserting an image that exists already does nothing. */
   insertImage(image: StoredImage): Promise<void>;
   getImages(ids: readonly string[]): Promise<StoredImage[]>;
+  /**
+   * The published versions whose frozen package shows a media file (a variant of a graphic or a
+   * video poster), found by the file's hash; the public may see a file only through one of them.
+   */
+  releasesShowingMedia(input: { hash: string }): Promise<{ policyId: string; version: number }[]>;
 
   listFaqs(input: { policyId: string; statuses: readonly FaqItem['status'][] }): Promise<FaqItem[]>;
   getFaq(id: string): Promise<FaqItem | null>;

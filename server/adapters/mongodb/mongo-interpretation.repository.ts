@@ -327,6 +327,18 @@ export class MongoInterpretationRepository implements InterpretationRepository {
     });
   }
 
+  async releasesShowingMedia({ hash }: { hash: string }): Promise<{ policyId: string; version: number }[]> {
+    const owners = await this.c.images.find({ 'variants.hash': hash }).project<{ _id: string }>({ _id: 1 }).toArray();
+    if (owners.length === 0) return [];
+    const ids = owners.map((doc) => doc._id);
+    type Row = { policyId: string; version: number };
+    return this.c.releases
+      .find({ $or: [{ 'content.graphics.imageId': { $in: ids } }, { 'content.videos.posterImageId': { $in: ids } }] })
+      .sort({ policyId: 1, version: 1 })
+      .project<Row>({ _id: 0, policyId: 1, version: 1 })
+      .toArray();
+  }
+
   async listFaqs({ policyId, statuses }: { policyId: string; statuses: readonly FaqItem['status'][] }): Promise<FaqItem[]> {
     if (statuses.length === 0) return [];
     const docs = await this.c.faqs.find({ policyId, status: { $in: [...statuses] } }).sort({ position: 1, _id: 1 }).toArray();

@@ -149,6 +149,25 @@ export class SqliteInterpretationRepository implements InterpretationRepository 
     return rows.map((row) => parseDoc(storedImageSchema, row));
   }
 
+  async releasesShowingMedia({ hash }: { hash: string }): Promise<{ policyId: string; version: number }[]> {
+    // A scan of the frozen packages: a media request is rare next to a page view, and releases are few.
+    const rows = this.db
+      .prepare(
+        `WITH owners AS (
+           SELECT m.id FROM media_images m, json_each(m.doc, '$.variants') v WHERE json_extract(v.value, '$.hash') = ?
+         )
+         SELECT DISTINCT r.policy_id, r.version FROM interpretation_releases r
+         WHERE EXISTS (SELECT 1 FROM json_each(r.doc, '$.content.graphics') g WHERE json_extract(g.value, '$.imageId') IN (SELECT id FROM owners))
+            OR EXISTS (SELECT 1 FROM json_each(r.doc, '$.content.videos') p WHERE json_extract(p.value, '$.posterImageId') IN (SELECT id FROM owners))
+         ORDER BY r.policy_id, r.version`,
+      )
+      .all(hash);
+    return rows.map((row) => {
+      const r = z.object({ policy_id: z.string(), version: z.number() }).parse(row);
+      return { policyId: r.policy_id, version: r.version };
+    });
+  }
+
   async listFaqs({ policyId, statuses }: { policyId: string; statuses: readonly FaqItem['status'][] }): Promise<FaqItem[]> {
     if (statuses.length === 0) return [];
     return this.db

@@ -34,8 +34,8 @@ import { DomainError, notFound } from '../../errors.js';
 import type { FaqService } from '../../interpretation/faq.service.js';
 import { publicImage, type InterpretationService } from '../../interpretation/interpretation.service.js';
 import type { QuestionService } from '../../interpretation/question.service.js';
-import { MEDIA_CONTENT_TYPES, type MediaExtension } from '../../media/media.js';
-import type { MediaStorage } from '../../ports/media-storage.port.js';
+import { parseMediaFile, type MediaAccessService } from '../../interpretation/media-access.service.js';
+import { sendMediaFile } from '../media-response.js';
 import type { Actor } from '../../services/actor.js';
 import { defineRoute } from '../route.js';
 
@@ -54,13 +54,13 @@ export function interpretationRoutes({
   interpretation,
   faqs,
   questions,
-  media,
+  mediaAccess,
   uploadMaxBytes,
 }: {
   interpretation: InterpretationService;
   faqs: FaqService;
   questions: QuestionService;
-  media: MediaStorage;
+  mediaAccess: MediaAccessService;
   uploadMaxBytes: number;
 }) {
   const card = (format: 'png' | 'svg', scope: 'public' | 'staff') =>
@@ -154,18 +154,14 @@ export function interpretationRoutes({
       method: 'get',
       path: '/media/:file',
       tag: TAG,
-      summary: '图片文件（按内容摘要命名，永久缓存）',
+      summary: '图片文件（按内容摘要命名）：公众只能取得可公开版本的解读材料所用的图片；工作人员（Bearer 令牌）可预览草稿的图片',
       access: 'public',
       params: mediaParamsSchema,
       response: z.string(),
       produces: 'image/*',
-      handler: async ({ params, res }) => {
-        const [hash = '', ext = ''] = params.file.split('.');
-        const extension = ext as MediaExtension;
-        const data = await media.read({ hash, ext: extension });
-        if (!data) throw notFound({ code: 'media_not_found', message: '图片不存在' });
-        res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-        res.type(MEDIA_CONTENT_TYPES[extension]).send(data);
+      handler: async ({ params, actor, res }) => {
+        const file = await mediaAccess.read({ ...parseMediaFile(params.file), staff: actor !== null });
+        sendMediaFile({ res, file });
         return '';
       },
     }),
