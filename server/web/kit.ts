@@ -93,7 +93,7 @@ export interface PortalServices {
   tagUsage: TagUsageService;
   audit: AuditService;
   push: Pick<PushServices, 'unsubscribe' | 'log' | 'content' | 'history'>;
-  interpretation: Pick<InterpretationServices, 'packages' | 'faqs' | 'questions'>;
+  interpretation: Pick<InterpretationServices, 'packages' | 'faqs' | 'questions' | 'mediaAccess'>;
 }
 
 export interface PortalKit<Services extends Partial<PortalServices> = PortalServices> {

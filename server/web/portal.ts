@@ -29,11 +29,15 @@ import { portalSecurityHeaders } from './security/headers.js';
 import { RateLimiter } from './security/rate-limit.js';
 import { SignInDevices } from './security/sign-in-devices.js';
 import { SignInThrottle } from './security/sign-in-throttle.js';
+import { mediaRoutes } from './routes/media.routes.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
 
 /** Paths the portal answers; everything else (the JSON API, feeds, probes, other modules' endpoints) goes to the API app. */
 const PORTAL_PATH = /^\/(?:$|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
+
+/** Stored files: the API app serves them, the portal when the browser has a session (media.routes.ts). */
+const MEDIA_PATH = /^\/media\/[^/]+$/;
 
 /**
  * `/unsubscribe/:token` is shared with the push module: the portal shows the landing page (GET) and
@@ -78,8 +82,11 @@ export function createWebPortal({ services, accounts, csrf, signer, config, logg
   const portal = buildPortalApp({ services, accounts, csrf, signer, config, logger, extensions: extensions ?? interpretationExtensions({ interpretation: services.interpretation }) });
   const handler = express();
   handler.disable('x-powered-by');
+  // A file requested with a portal session goes to the portal, which knows whether the viewer is staff.
+  const session = cookieName({ base: 'pp_session', policy: { secure: new URL(config.PUBLIC_BASE_URL).protocol === 'https:' } });
+  const signedInMedia = (req: Request) => (req.method === 'GET' || req.method === 'HEAD') && MEDIA_PATH.test(req.path) && readCookies(req).has(session);
   handler.use((req, res, next) => {
-    if (portalAnswers({ method: req.method, path: req.path })) portal(req, res, next);
+    if (portalAnswers({ method: req.method, path: req.path }) || signedInMedia(req)) portal(req, res, next);
     else api(req, res, next);
   });
   // The API hands on what it does not know outside /api: a person's mistyped page gets the portal's 404 page.
@@ -269,6 +276,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(packageRoutes({ kit: only({ interpretation, policies, users }) }));
   app.use(questionRoutes({ kit: only({ interpretation, policies }) }));
   app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage, policies, audit }) }));
+  app.use(mediaRoutes({ kit: only({ interpretation }) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;
