@@ -228,6 +228,40 @@ export function interpretationContract({ name, create }: { name: string; create:
       expect(await store.interpretation.getImages([])).to.deep.equal([]);
     });
 
+    it('finds the published versions that show a media file, by any variant or video poster', async () => {
+      const graphic = image('a', 'drafter');
+      const poster = image('b', 'drafter');
+      const second: StoredImage = { ...graphic, variants: [...graphic.variants, { width: 960, height: 720, format: 'jpeg', hash: 'd'.repeat(64), bytes: 300 }] };
+      await store.interpretation.insertImage(second);
+      await store.interpretation.insertImage(poster);
+      for (const id of ['p-media', 'p-poster', 'p-plain']) {
+        const policy = { ...policyOf(id), status: 'approved' as const };
+        await store.policies.insert(policy);
+        const result = publishTransition({ policy, actor: ACTOR, roundReviews: [], predecessor: null, at: AT, interpretation: { status: 'ready' } });
+        const published = publication(id);
+        const content =
+          id === 'p-media'
+            ? packageContentSchema.parse({ graphics: [{ imageId: graphic.id, alt: '流程图' }] })
+            : id === 'p-poster'
+              ? packageContentSchema.parse({ videos: [{ title: '政策解读视频', url: 'https://example.org/v.mp4', durationSeconds: 60, posterImageId: poster.id }] })
+              : published.release.content;
+        await store.policies.publish({
+          policy: result.policy,
+          expectedRevision: policy.revision,
+          version: result.version,
+          interpretation: { ...published, release: { ...published.release, content } },
+        });
+      }
+      expect(await store.interpretation.releasesShowingMedia({ hash: graphic.id })).to.deep.equal([{ policyId: 'p-media', version: 1 }]);
+      expect(await store.interpretation.releasesShowingMedia({ hash: 'd'.repeat(64) })).to.deep.equal([{ policyId: 'p-media', version: 1 }]);
+      expect(await store.interpretation.releasesShowingMedia({ hash: poster.id })).to.deep.equal([{ policyId: 'p-poster', version: 1 }]);
+      // Stored but shown by no release (an upload not attached, or only in a working package).
+      await store.interpretation.insertImage(image('c', 'drafter'));
+      await store.interpretation.saveDraft({ draft: draft('p-plain', 3, { content: packageContentSchema.parse({ graphics: [{ imageId: image('c', '').id, alt: '草稿图解' }] }) }), expectedRevision: 2 });
+      expect(await store.interpretation.releasesShowingMedia({ hash: image('c', '').id })).to.deep.equal([]);
+      expect(await store.interpretation.releasesShowingMedia({ hash: 'e'.repeat(64) })).to.deep.equal([]);
+    });
+
     it('groups public questions, keeps counts under concurrency, lists the queue and publishes replies', async () => {
       await store.policies.insert(policyOf('p-q'));
       await store.policies.insert(policyOf('p-q2'));
