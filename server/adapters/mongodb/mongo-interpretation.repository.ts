@@ -72,6 +72,9 @@ const releaseModelSchema = storedSchema(
   { collection: INTERPRETATION_COLLECTIONS.releases },
 );
 releaseModelSchema.index({ policyId: 1, version: 1 }, { name: 'interpretation_releases_version', unique: true });
+// Which releases show an image (releasesShowingMedia, behind every public /media request).
+releaseModelSchema.index({ 'content.graphics.imageId': 1 }, { name: 'interpretation_releases_graphics' });
+releaseModelSchema.index({ 'content.videos.posterImageId': 1 }, { name: 'interpretation_releases_posters', sparse: true });
 
 const reviewModelSchema = storedSchema({ _id: Number, policyId: String, round: Number, digest: String }, { collection: INTERPRETATION_COLLECTIONS.reviews });
 reviewModelSchema.index({ policyId: 1, round: 1, _id: 1 }, { name: 'interpretation_reviews_round' });
@@ -80,6 +83,7 @@ const imageModelSchema = storedSchema(
   { _id: String, sourceFormat: String, sourceBytes: Number, width: Number, height: Number, variants: [Mixed], createdAt: String, createdBy: String },
   { collection: INTERPRETATION_COLLECTIONS.images },
 );
+imageModelSchema.index({ 'variants.hash': 1 }, { name: 'media_images_variant' });
 
 const faqModelSchema = storedSchema(
   {
