@@ -75,7 +75,7 @@ export const configEnvSchema = z.object({
   // Client addresses behind a reverse proxy (sign-in limits, question limits, METRICS_ALLOW); see docs/operations.md.
   TRUST_PROXY: trustProxy.default(false),
   // Who may read /metrics: a bearer token and/or client addresses; with neither, loopback only.
-  METRICS_TOKEN: z.string().min(24, 'METRICS_TOKEN 至少 24 个字符').optional(),
+  METRICS_TOKEN: z.string().min(24, 'METRICS_TOKEN 至少 24 个字符').refine(isNotPlaceholder, placeholderMessage('METRICS_TOKEN')).optional(),
   METRICS_ALLOW: addressList.optional(),
   // Unset: http://localhost:<PORT>, derived in server/config.ts once PORT is known.
   PUBLIC_BASE_URL: z.string().url().optional(),

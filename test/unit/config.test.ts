@@ -43,6 +43,7 @@ describe('configuration', () => {
     for (const [name, value] of [
       ['ADMIN_TOKEN', 'change-me-to-a-long-random-secret'],
       ['APP_SECRET', 'change-me-to-a-long-random-secret-of-32-or-more-characters'],
+      ['METRICS_TOKEN', 'change-me-to-a-long-random-secret'],
     ] as const) {
       try {
         loadConfig({ [name]: value });
