@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deliverySchema, pushMessagePayloadSchema, pushMessageSchema, type Delivery, type PushMessage } from '../../../schemas/delivery.schema.js';
+import { pushMessagePayloadSchema, type Delivery, type PushMessage } from '../../../schemas/delivery.schema.js';
 import { conflict, DomainError } from '../../errors.js';
 import type { WebAccount, WebAccountRepository, WebPrincipal, WebSession } from '../../ports/web-account.port.js';
 import { touchSubscriber } from './sqlite-subscriber.repository.js';
