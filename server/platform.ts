@@ -102,7 +102,7 @@ export async function openServices({
   now?: () => Date;
   /** Replaces the configured engine (tests inject failing or instrumented indexes). */
   searchIndex?: SearchIndex;
-  /** Off for tools that run beside a live server: the server's search-sync worker owns the index. */
+  /** Off for tools and worker processes beside a live server: the web process's sync workers own the index. */
   syncSearch?: boolean;
 }): Promise<Services> {
   const store = createStore({ config });
@@ -254,14 +254,22 @@ export async function startPlatform({
   responseCheck?: ResponseCheck;
 }): Promise<RunningPlatform> {
   const clock = now ?? (() => new Date());
-  const services = await openServices({ config, logger, now: clock, ...(searchIndex ? { searchIndex } : {}) });
+  // The embedded search engine keeps each document's filter fields in process memory over one shared
+  // file, so only a process that serves search writes the index (its own writes, imports and missed
+  // changes, through the sync workers); a workers-only process beside it never allocates a document slot.
+  const ownsSearchIndex = config.ROLES.includes('web');
+  const services = await openServices({ config, logger, now: clock, syncSearch: ownsSearchIndex, ...(searchIndex ? { searchIndex } : {}) });
   const dispatcher = config.ROLES.includes('workers')
     ? createDispatcherWorker({ config, store: services.store, push: services.push, logger, now: clock, ...createPushAdapters({ config, logger, now: clock }) })
     : null;
-  const workers = config.ROLES.includes('workers')
+  const indexers = ownsSearchIndex
     ? [
         createSearchSyncWorker({ searchSync: services.searchSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger }),
         createFaqSyncWorker({ faqSync: services.interpretation.faqSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger }),
+      ]
+    : [];
+  const roleWorkers = config.ROLES.includes('workers')
+    ? [
         createMatcherWorker({ matching: services.matching, intervalMs: config.MATCHER_INTERVAL_MS, batchSize: config.MATCHER_BATCH_SIZE, logger }),
         ...(dispatcher ? [dispatcher] : []),
         createSweeperWorker({ store: services.store, intervalMs: config.PUSH_SWEEP_INTERVAL_MS, maxAttempts: config.PUSH_MAX_ATTEMPTS, now: clock, logger }),
@@ -271,6 +279,7 @@ export async function startPlatform({
       ]
     : // A web-only process still answers audience previews and feeds from its own engine copy.
       [createAudienceSyncWorker({ audienceSync: services.audienceSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger })];
+  const workers = [...indexers, ...roleWorkers];
   for (const worker of workers) worker.start();
 
   let server: http.Server | null = null;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { checkBoundaries, type BoundaryViolation } from '../../tools/lint-boundaries.js';
+import { checkBoundaries, type BoundaryViolation } from '../support/lint-boundaries.js';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 

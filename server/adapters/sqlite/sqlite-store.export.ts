@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { channelControlSchema, deliveryAttemptSchema, deliverySchema, matchingJobSchema, pushMessageSchema } from '../../../schemas/delivery.schema.js';
+import { channelControlSchema, matchingJobSchema } from '../../../schemas/delivery.schema.js';
 import {
   faqItemSchema,
   interpretationDraftSchema,
@@ -18,6 +18,7 @@ import { userSchema } from '../../../schemas/user.schema.js';
 import { DomainError } from '../../errors.js';
 import { STORE_RECORD_SCHEMAS, type StoreCounters, type StoreEntity, type StoreExport, type StoreExportReader, type StoreRecords } from '../../ports/store-transfer.port.js';
 import { entryFromRow } from './sqlite-audit.repository.js';
+import { attemptFromRow, deliveryFromRow, messageFromRow } from './sqlite-delivery.rows.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
 
 /**
@@ -44,45 +45,9 @@ interface TableReader<K extends StoreEntity> {
 type TableReaders = { [K in StoreEntity]: TableReader<K> };
 
 /** Columns the two push queues share, in the schemas' names. */
-function queueFields(row: Row) {
-  const r = z
-    .object({
-      id: int,
-      subscriber_id: text,
-      channel: text,
-      status: text,
-      urgent: flag,
-      attempts: int,
-      next_attempt_at: nullableText,
-      lease_until: nullableText,
-      lease_owner: nullableText,
-      last_error: nullableText,
-      error_class: nullableText,
-      sent_at: nullableText,
-      dry_run: flag,
-      created_at: text,
-      updated_at: text,
-    })
-    .parse(row);
-  return {
-    fields: {
-      id: r.id,
-      subscriberId: r.subscriber_id,
-      channel: r.channel,
-      status: r.status,
-      urgent: r.urgent,
-      attempts: r.attempts,
-      nextAttemptAt: r.next_attempt_at,
-      leaseUntil: r.lease_until,
-      lastError: r.last_error,
-      errorClass: r.error_class,
-      sentAt: r.sent_at,
-      dryRun: r.dry_run,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    },
-    leaseOwner: r.lease_owner,
-  };
+/** The worker holding a queue row's lease: bookkeeping the domain row does not carry. */
+function leaseOwnerOf(row: Row): string | null {
+  return z.object({ lease_owner: nullableText }).parse(row).lease_owner;
 }
 
 const READERS: TableReaders = {
@@ -164,70 +129,9 @@ const READERS: TableReaders = {
       return matchingJobSchema.parse({ policyId: r.policy_id, version: r.version, status: r.status, reason: r.reason, leaseUntil: r.lease_until, attempts: r.attempts, matched: r.matched, written: r.written, startedAt: r.started_at, finishedAt: r.finished_at });
     },
   },
-  deliveries: {
-    table: 'deliveries',
-    read: (row) => {
-      const { fields, leaseOwner } = queueFields(row);
-      const r = z.object({ policy_id: text, version: int, frequency: text, subscription_ids: text, explanation: text, delivered_at: nullableText, message_id: nullableInt }).parse(row);
-      const delivery = deliverySchema.parse({
-        ...fields,
-        policyId: r.policy_id,
-        version: r.version,
-        frequency: r.frequency,
-        subscriptionIds: json(r.subscription_ids),
-        explanation: json(r.explanation),
-        deliveredAt: r.delivered_at,
-        messageId: r.message_id,
-      });
-      return { delivery, leaseOwner };
-    },
-  },
-  pushMessages: {
-    table: 'push_messages',
-    read: (row) => {
-      const { fields, leaseOwner } = queueFields(row);
-      const r = z.object({ kind: text, dedupe_key: text, contact_id: nullableText, policy_id: nullableText, version: nullableInt, payload: text }).parse(row);
-      const message = pushMessageSchema.parse({ ...fields, kind: r.kind, dedupeKey: r.dedupe_key, contactId: r.contact_id, policyId: r.policy_id, version: r.version, payload: json(r.payload) });
-      return { message, leaseOwner };
-    },
-  },
-  deliveryAttempts: {
-    table: 'delivery_attempts',
-    read: (row) => {
-      const r = z
-        .object({
-          id: int,
-          delivery_id: nullableInt,
-          message_id: nullableInt,
-          channel: text,
-          account: nullableText,
-          worker: nullableText,
-          attempt: int,
-          at: text,
-          outcome: text,
-          error_class: nullableText,
-          response: nullableText,
-          dry_run: flag,
-          duration_ms: nullableInt,
-        })
-        .parse(row);
-      return deliveryAttemptSchema.parse({
-        id: r.id,
-        deliveryId: r.delivery_id,
-        messageId: r.message_id,
-        channel: r.channel,
-        account: r.account,
-        worker: r.worker,
-        attempt: r.attempt,
-        at: r.at,
-        outcome: r.outcome,
-        errorClass: r.error_class,
-        response: r.response,
-        dryRun: r.dry_run,
-        durationMs: r.duration_ms,
-      });
-    },
-  },
+  deliveries: { table: 'deliveries', read: (row) => ({ delivery: deliveryFromRow(row), leaseOwner: leaseOwnerOf(row) }) },
+  pushMessages: { table: 'push_messages', read: (row) => ({ message: messageFromRow(row), leaseOwner: leaseOwnerOf(row) }) },
+  deliveryAttempts: { table: 'delivery_attempts', read: attemptFromRow },
   digestRuns: {
     table: 'digest_runs',
     read: (row) => {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { deliverySchema, pushMessagePayloadSchema, pushMessageSchema, type Delivery, type PushMessage } from '../../../schemas/delivery.schema.js';
+import { pushMessagePayloadSchema, type Delivery, type PushMessage } from '../../../schemas/delivery.schema.js';
 import { conflict, DomainError } from '../../errors.js';
 import type { WebAccount, WebAccountRepository, WebPrincipal, WebSession } from '../../ports/web-account.port.js';
 import { touchSubscriber } from './sqlite-subscriber.repository.js';
 import { mapConstraint, nextChangeSeq, type Db } from './sqlite.support.js';
+import { deliveryFromRow, messageFromRow } from './sqlite-delivery.rows.js';
 
 const accountRowSchema = z.object({
   id: z.string(),
@@ -24,74 +25,6 @@ const sessionRowSchema = z.object({
   last_seen_at: z.string(),
   expires_at: z.string(),
 });
-
-const pushRowSchema = z.looseObject({
-  id: z.number(),
-  subscriber_id: z.string(),
-  channel: z.string(),
-  status: z.string(),
-  urgent: z.number(),
-  attempts: z.number(),
-  next_attempt_at: z.string().nullable(),
-  lease_until: z.string().nullable(),
-  last_error: z.string().nullable(),
-  error_class: z.string().nullable(),
-  sent_at: z.string().nullable(),
-  dry_run: z.number(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
-/** The columns both push tables share, in the schemas' names. */
-function pushFields(row: z.infer<typeof pushRowSchema>) {
-  return {
-    id: row.id,
-    subscriberId: row.subscriber_id,
-    channel: row.channel,
-    status: row.status,
-    urgent: row.urgent === 1,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    leaseUntil: row.lease_until,
-    lastError: row.last_error,
-    errorClass: row.error_class,
-    sentAt: row.sent_at,
-    dryRun: row.dry_run === 1,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function deliveryFromRow(row: unknown): Delivery {
-  const r = pushRowSchema
-    .extend({ policy_id: z.string(), version: z.number(), frequency: z.string(), subscription_ids: z.string(), explanation: z.string(), delivered_at: z.string().nullable(), message_id: z.number().nullable() })
-    .parse(row);
-  return deliverySchema.parse({
-    ...pushFields(r),
-    policyId: r.policy_id,
-    version: r.version,
-    frequency: r.frequency,
-    subscriptionIds: JSON.parse(r.subscription_ids),
-    explanation: JSON.parse(r.explanation),
-    deliveredAt: r.delivered_at,
-    messageId: r.message_id,
-  });
-}
-
-function messageFromRow(row: unknown): PushMessage {
-  const r = pushRowSchema
-    .extend({ kind: z.string(), dedupe_key: z.string(), contact_id: z.string().nullable(), policy_id: z.string().nullable(), version: z.number().nullable(), payload: z.string() })
-    .parse(row);
-  return pushMessageSchema.parse({
-    ...pushFields(r),
-    kind: r.kind,
-    dedupeKey: r.dedupe_key,
-    contactId: r.contact_id,
-    policyId: r.policy_id,
-    version: r.version,
-    payload: JSON.parse(r.payload),
-  });
-}
 
 function accountFromRow(row: unknown): WebAccount {
   const r = accountRowSchema.parse(row);

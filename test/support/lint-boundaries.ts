@@ -32,7 +32,7 @@ function violationsOf(result: ICruiseResult): BoundaryViolation[] {
 }
 
 async function main(): Promise<void> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   const { violations, report } = await checkBoundaries({ root });
   process.stdout.write(report);
   if (violations.length > 0) process.exitCode = 1;
