@@ -2,7 +2,8 @@ import type { ClientSession } from 'mongoose';
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { z } from 'zod';
 import { contactSchema, PROFILE_DIMENSIONS, subscriberSchema, type Contact, type ParkRequestStatus, type Subscriber } from '../../../schemas/subscriber.schema.js';
-import { conflict, DomainError } from '../../errors.js';
+import { conflictError } from '../../conflict-catalog.js';
+import { DomainError } from '../../errors.js';
 import type { ChangedId, SubscriberRepository } from '../../ports/store.port.js';
 import { rewriteProfile } from '../../services/tag-references.js';
 import {
@@ -179,8 +180,8 @@ function assertDistinctContacts(subscriber: Subscriber): void {
     const key = `${contact.channel}\u0000${contact.address}`;
     if (seen.has(key)) {
       throw contact.channel === 'email'
-        ? conflict({ code: 'email_taken', message: '该邮箱已被其他用户使用', details: { index: 'contacts_email' } })
-        : conflict({ code: 'contact_exists', message: '该联系方式已添加', details: { index: 'contacts_subscriber_channel_address' } });
+        ? conflictError({ code: 'email_taken', details: { index: 'contacts_email' } })
+        : conflictError({ code: 'contact_exists', details: { index: 'contacts_subscriber_channel_address' } });
     }
     seen.add(key);
   }

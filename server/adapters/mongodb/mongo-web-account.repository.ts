@@ -2,7 +2,7 @@ import type { ClientSession } from 'mongoose';
 import { z } from 'zod';
 import { isoDateTimeSchema } from '../../../schemas/common.schema.js';
 import { pushMessagePayloadSchema, type Delivery, type PushMessage } from '../../../schemas/delivery.schema.js';
-import { conflict, DomainError } from '../../errors.js';
+import { DomainError } from '../../errors.js';
 import type { WebAccount, WebAccountRepository, WebSession } from '../../ports/web-account.port.js';
 import {
   deliveryFromDoc,
@@ -17,6 +17,7 @@ import {
 import { detachParkMembers, removeSubscriber, type SubscriberDoc } from './mongo-subscriber.repository.js';
 import type { SubscriptionDoc } from './mongo-subscription.repository.js';
 import { chunks, COLLECTIONS, inTransaction, mapped, mongoose, storedSchema, type ModelBinding, type MongoContext } from './mongo.support.js';
+import { conflictError } from '../../conflict-catalog.js';
 
 export const WEB_ACCOUNT_COLLECTIONS = { accounts: 'web_accounts', sessions: 'web_sessions' } as const;
 
@@ -84,7 +85,7 @@ function sessionFromDoc({ _id, ...rest }: WebSessionDoc): WebSession | null {
 
 /** What SQLite's foreign keys report for a row that names a missing parent. */
 function missingParent(details: Record<string, unknown>): DomainError {
-  return conflict({ code: 'conflict', message: '数据冲突，请刷新后重试', details });
+  return conflictError({ code: 'conflict', details });
 }
 
 function isEmailTaken(error: unknown): boolean {
@@ -127,7 +128,7 @@ export class MongoWebAccountRepository implements WebAccountRepository {
       });
     } catch (error) {
       // The one collision a person can cause: name it precisely, as the SQLite store does.
-      if (isEmailTaken(error)) throw conflict({ code: 'account_email_taken', message: '该邮箱已注册，请直接登录', details: { field: 'email' } });
+      if (isEmailTaken(error)) throw conflictError({ code: 'account_email_taken', details: { field: 'email' } });
       throw error;
     }
   }

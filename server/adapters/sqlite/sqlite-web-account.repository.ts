@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { pushMessagePayloadSchema, type Delivery, type PushMessage } from '../../../schemas/delivery.schema.js';
-import { conflict, DomainError } from '../../errors.js';
+import { DomainError } from '../../errors.js';
 import type { WebAccount, WebAccountRepository, WebPrincipal, WebSession } from '../../ports/web-account.port.js';
 import { touchSubscriber } from './sqlite-subscriber.repository.js';
 import { mapConstraint, nextChangeSeq, type Db } from './sqlite.support.js';
 import { deliveryFromRow, messageFromRow } from './sqlite-delivery.rows.js';
+import { conflictError } from '../../conflict-catalog.js';
 
 const accountRowSchema = z.object({
   id: z.string(),
@@ -53,7 +54,7 @@ export class SqliteWebAccountRepository implements WebAccountRepository {
     } catch (error) {
       // The shared constraint mapping does not know this table; name the collision precisely.
       if (error instanceof DomainError && error.type === 'conflict' && JSON.stringify(error.details ?? null).includes('web_accounts.email')) {
-        throw conflict({ code: 'account_email_taken', message: '该邮箱已注册，请直接登录', details: { field: 'email' } });
+        throw conflictError({ code: 'account_email_taken', details: { field: 'email' } });
       }
       throw error;
     }
