@@ -6,6 +6,7 @@ import { createPolicyBodySchema } from '../../schemas/policy.schema.js';
 import { DomainError } from '../../server/errors.js';
 import { newPolicyRecord, publishTransition } from '../../server/services/policy-workflow.js';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
+import { auditContract } from './audit.contract.js';
 import { storeContract } from './store.contract.js';
 
 /**
@@ -61,6 +62,7 @@ describe('MongoDB store (runs when MONGODB_URL is set)', function () {
   });
 
   storeContract({ name: 'mongodb (replica set)', create: freshStore });
+  auditContract({ name: 'mongodb (replica set)', create: freshStore });
 
   describe('engine-specific: MongoDB', () => {
     let store: MongoStore;

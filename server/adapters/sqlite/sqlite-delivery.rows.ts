@@ -15,15 +15,11 @@ import type { Db } from './sqlite.support.js';
 
 /** Row shapes of the push tables and their conversion to the API shapes. */
 
-const deliveryRowSchema = z.object({
+/** The columns both queue tables (deliveries and push_messages) share. */
+const queueRowSchema = z.object({
   id: z.number(),
-  policy_id: z.string(),
-  version: z.number(),
   subscriber_id: z.string(),
   channel: z.string(),
-  frequency: z.string(),
-  subscription_ids: z.string(),
-  explanation: z.string(),
   status: z.string(),
   urgent: z.number(),
   attempts: z.number(),
@@ -32,86 +28,73 @@ const deliveryRowSchema = z.object({
   last_error: z.string().nullable(),
   error_class: z.string().nullable(),
   sent_at: z.string().nullable(),
-  delivered_at: z.string().nullable(),
-  message_id: z.number().nullable(),
   dry_run: z.number(),
   created_at: z.string(),
   updated_at: z.string(),
+});
+
+function queueFields(r: z.infer<typeof queueRowSchema>) {
+  return {
+    id: r.id,
+    subscriberId: r.subscriber_id,
+    channel: r.channel,
+    status: r.status,
+    urgent: r.urgent === 1,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    leaseUntil: r.lease_until,
+    lastError: r.last_error,
+    errorClass: r.error_class,
+    sentAt: r.sent_at,
+    dryRun: r.dry_run === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const deliveryRowSchema = queueRowSchema.extend({
+  policy_id: z.string(),
+  version: z.number(),
+  frequency: z.string(),
+  subscription_ids: z.string(),
+  explanation: z.string(),
+  delivered_at: z.string().nullable(),
+  message_id: z.number().nullable(),
 });
 
 export function deliveryFromRow(row: unknown): Delivery {
   const r = deliveryRowSchema.parse(row);
   return deliverySchema.parse({
-    id: r.id,
+    ...queueFields(r),
     policyId: r.policy_id,
     version: r.version,
-    subscriberId: r.subscriber_id,
-    channel: r.channel,
     frequency: r.frequency,
     subscriptionIds: JSON.parse(r.subscription_ids),
     explanation: JSON.parse(r.explanation),
-    status: r.status,
-    urgent: r.urgent === 1,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    leaseUntil: r.lease_until,
-    lastError: r.last_error,
-    errorClass: r.error_class,
-    sentAt: r.sent_at,
     deliveredAt: r.delivered_at,
     messageId: r.message_id,
-    dryRun: r.dry_run === 1,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
   });
 }
 
-const messageRowSchema = z.object({
-  id: z.number(),
+const messageRowSchema = queueRowSchema.extend({
   kind: z.string(),
   dedupe_key: z.string(),
-  subscriber_id: z.string(),
-  channel: z.string(),
   contact_id: z.string().nullable(),
   policy_id: z.string().nullable(),
   version: z.number().nullable(),
   payload: z.string(),
-  status: z.string(),
-  urgent: z.number(),
-  attempts: z.number(),
-  next_attempt_at: z.string().nullable(),
-  lease_until: z.string().nullable(),
-  last_error: z.string().nullable(),
-  error_class: z.string().nullable(),
-  sent_at: z.string().nullable(),
-  dry_run: z.number(),
-  created_at: z.string(),
-  updated_at: z.string(),
 });
 
 export function messageFromRow(row: unknown): PushMessage {
   const r = messageRowSchema.parse(row);
   return pushMessageSchema.parse({
-    id: r.id,
+    ...queueFields(r),
     kind: r.kind,
     dedupeKey: r.dedupe_key,
-    subscriberId: r.subscriber_id,
-    channel: r.channel,
     contactId: r.contact_id,
     policyId: r.policy_id,
     version: r.version,
     payload: JSON.parse(r.payload),
-    status: r.status,
-    urgent: r.urgent === 1,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    leaseUntil: r.lease_until,
-    lastError: r.last_error,
-    errorClass: r.error_class,
-    sentAt: r.sent_at,
-    dryRun: r.dry_run === 1,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
   });
 }
 
