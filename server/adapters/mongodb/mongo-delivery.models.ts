@@ -138,6 +138,8 @@ deliveryModelSchema.index({ messageId: 1 }, { name: 'deliveries_message' });
 deliveryModelSchema.index({ policyId: 1, _id: 1 }, { name: 'deliveries_policy' });
 // A subscriber's feed (newest first), park members' rows for park digests, account deletion.
 deliveryModelSchema.index({ subscriberId: 1, _id: -1 }, { name: 'deliveries_subscriber' });
+// Push statistics read sent deliveries by sending time.
+deliveryModelSchema.index({ sentAt: 1 }, { name: 'deliveries_sent_at', partialFilterExpression: { sentAt: { $type: 'string' } } });
 
 const messageModelSchema = storedSchema(
   {

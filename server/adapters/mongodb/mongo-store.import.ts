@@ -10,6 +10,7 @@ import type { UserDoc } from './mongo-user.repository.js';
 import { WEB_ACCOUNT_COLLECTIONS, type WebAccountDoc, type WebSessionDoc } from './mongo-web-account.repository.js';
 import { AUDIT_COLLECTION, AUDIT_SEQ, type AuditDoc } from './mongo-audit.repository.js';
 import { MongoStore } from './mongo.store.js';
+import { PUSH_TRACKING_COLLECTIONS, trackingKey, type PushFeedbackDoc, type PushOpenDoc } from './mongo-push-tracking.repository.js';
 import { COLLECTIONS, SEQ } from './mongo.support.js';
 
 /**
@@ -162,6 +163,14 @@ const WRITERS: Writers = {
   }),
   webSessions: simple<'webSessions'>(WEB_ACCOUNT_COLLECTIONS.sessions, ({ idHash, ...rest }) => {
     const doc: WebSessionDoc = { ...rest, _id: idHash };
+    return upsertById(doc);
+  }),
+  pushOpens: simple<'pushOpens'>(PUSH_TRACKING_COLLECTIONS.opens, (record) => {
+    const doc: PushOpenDoc = { ...record, _id: trackingKey({ source: record.source, id: record.refId }) };
+    return upsertById(doc);
+  }),
+  pushFeedback: simple<'pushFeedback'>(PUSH_TRACKING_COLLECTIONS.feedback, (record) => {
+    const doc: PushFeedbackDoc = { ...record, _id: trackingKey({ source: record.source, id: record.refId }) };
     return upsertById(doc);
   }),
 };

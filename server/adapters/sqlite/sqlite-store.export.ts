@@ -219,6 +219,20 @@ const READERS: TableReaders = {
       return STORE_RECORD_SCHEMAS.webSessions.parse({ idHash: r.id_hash, principal, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at });
     },
   },
+  pushOpens: {
+    table: 'push_opens',
+    read: (row) => {
+      const r = z.object({ source: text, ref_id: int, opened_at: text }).parse(row);
+      return STORE_RECORD_SCHEMAS.pushOpens.parse({ source: r.source, refId: r.ref_id, openedAt: r.opened_at });
+    },
+  },
+  pushFeedback: {
+    table: 'push_feedback',
+    read: (row) => {
+      const r = z.object({ source: text, ref_id: int, reasons: text, note: nullableText, recorded_at: text }).parse(row);
+      return STORE_RECORD_SCHEMAS.pushFeedback.parse({ source: r.source, refId: r.ref_id, reasons: json(r.reasons), note: r.note, recordedAt: r.recorded_at });
+    },
+  },
 };
 
 /** The table each entity is read from (the export's coverage is checked against the schema in tests). */

@@ -42,6 +42,8 @@ import { MIGRATIONS } from './sqlite.migrations.js';
 import { appendAuditRow, SqliteAuditRepository } from './sqlite-audit.repository.js';
 import type { AuditRepository } from '../../ports/audit.port.js';
 import type { NewAuditEntry } from '../../../schemas/audit.schema.js';
+import { SqlitePushTrackingRepository } from './sqlite-push-tracking.repository.js';
+import type { PushTrackingRepository } from '../../ports/push-tracking.port.js';
 import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 
@@ -541,6 +543,7 @@ export class SqliteStore implements Store {
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
   readonly audit: AuditRepository;
+  readonly pushTracking: PushTrackingRepository;
   private readonly db: Db;
 
   constructor({ file, busyTimeoutMs }: { file: string; busyTimeoutMs?: number }) {
@@ -562,6 +565,7 @@ export class SqliteStore implements Store {
     this.webAccounts = new SqliteWebAccountRepository(this.db);
     this.interpretation = new SqliteInterpretationRepository(this.db);
     this.audit = new SqliteAuditRepository(this.db);
+    this.pushTracking = new SqlitePushTrackingRepository(this.db);
     // Web, workers and the import commands may share the file: a lock held past the timeout is a 503, not a 500.
     return guardBusy(this);
   }
