@@ -124,5 +124,9 @@ export const configEnvSchema = z.object({
     .transform((v) => v.split(',').map((d) => Number(d.trim())))
     .pipe(z.array(z.number().int().min(1).max(60)).min(1)),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Days that opens and 与我无关 feedback of pushes are kept before the sweeper deletes them. */
+  PUSH_TRACKING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  /** An unsubscribe within this many days after a push counts as following it in the statistics. */
+  PUSH_TRACKING_FOLLOW_DAYS: z.coerce.number().int().min(1).max(90).default(7),
 });
 export type ConfigEnv = z.infer<typeof configEnvSchema>;

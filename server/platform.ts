@@ -46,6 +46,7 @@ import { createFaqSyncWorker } from '../workers/faq-sync.worker.js';
 import { publishDemoPushes } from './demo/demo-pushes.js';
 import { createPushServices, type PushDispatcher, type PushServices } from './push/push-platform.js';
 import { metricsRouter, pushRoutes, unsubscribeRouter } from './push/push.routes.js';
+import { pushTrackingRoutes } from './push/tracking/push-tracking.routes.js';
 import { shanghaiToday } from './services/validity.js';
 import { createDispatcherWorker } from '../workers/dispatcher.worker.js';
 import { createSweeperWorker } from '../workers/sweeper.worker.js';
@@ -272,7 +273,7 @@ export async function startPlatform({
     ? [
         createMatcherWorker({ matching: services.matching, intervalMs: config.MATCHER_INTERVAL_MS, batchSize: config.MATCHER_BATCH_SIZE, logger }),
         ...(dispatcher ? [dispatcher] : []),
-        createSweeperWorker({ store: services.store, intervalMs: config.PUSH_SWEEP_INTERVAL_MS, maxAttempts: config.PUSH_MAX_ATTEMPTS, now: clock, logger }),
+        createSweeperWorker({ store: services.store, intervalMs: config.PUSH_SWEEP_INTERVAL_MS, maxAttempts: config.PUSH_MAX_ATTEMPTS, now: clock, logger, purgeTracking: () => services.push.tracking.purge() }),
         createDigestWorker({ scheduler: services.push.scheduler, intervalMs: config.SCHEDULER_INTERVAL_MS, logger }),
         createReminderWorker({ scheduler: services.push.scheduler, intervalMs: config.SCHEDULER_INTERVAL_MS, logger }),
         createConfirmationWorker({ scheduler: services.push.scheduler, intervalMs: config.PUSH_POLL_MS * 5, logger }),
@@ -307,6 +308,7 @@ export async function startPlatform({
         }),
         ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),
         ...auditRoutes({ audit: services.audit }),
+        ...pushTrackingRoutes({ tracking: services.push.tracking }),
       ],
       users: services.users,
       subscribers: services.subscribers,

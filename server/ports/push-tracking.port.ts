@@ -1,4 +1,4 @@
-import type { WorkRef } from '../../schemas/delivery.schema.js';
+import type { Delivery, WorkRef } from '../../schemas/delivery.schema.js';
 import type { IrrelevantReason, PrecisionCounts, PushFeedback, StatisticsCounts, StatisticsGroup } from '../../schemas/push-tracking.schema.js';
 
 /** A window of sending times, ISO instants, `since` inclusive and `until` exclusive. */
@@ -17,6 +17,8 @@ export interface PushTrackingRepository {
   recordOpen(input: { ref: WorkRef; at: string }): Promise<boolean>;
   /** true when recorded; false when the push already had its feedback. */
   recordFeedback(input: { ref: WorkRef; reasons: IrrelevantReason[]; note: string | null; at: string }): Promise<boolean>;
+  /** The outbox row a tracked link names (feedback pages read its policy and reasons). */
+  deliveryOf(id: number): Promise<Delivery | null>;
   getOpen(ref: WorkRef): Promise<{ openedAt: string } | null>;
   getFeedback(ref: WorkRef): Promise<PushFeedback | null>;
   /**

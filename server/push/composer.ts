@@ -10,6 +10,7 @@ import { renderConfirmationEmail, renderDigestEmail, renderPolicyEmail, renderRe
 import { daysBetween, shanghaiDate } from './schedule.js';
 import type { UnsubscribeService, UnsubscribeTarget } from './unsubscribe.service.js';
 import { renderDigestWechat, renderPolicyWechat, renderReminderWechat } from './wechat/wechat-templates.js';
+import type { PushTrackingService } from './tracking/push-tracking.service.js';
 
 export interface WechatTarget {
   type: 'contact' | 'room';
@@ -66,6 +67,7 @@ export class Composer {
       subscribers: SubscriberService;
       mailFrom: string;
       now: () => Date;
+      tracking: PushTrackingService;
     },
   ) {
     this.messageIdDomain = /@([^>\s]+)/.exec(deps.mailFrom)?.[1] ?? 'policy-push.local';
@@ -130,13 +132,25 @@ export class Composer {
     };
   }
 
+  /** The policy link through the signed redirect that records the first open of this push. */
+  private trackedLink({ view, ref }: { view: PolicyView; ref: WorkRef }): PolicyView {
+    return { ...view, url: this.deps.tracking.trackedLink({ ref, url: view.url }) };
+  }
+
+  /** WeChat text has no footer: the 与我无关 link is its last line. */
+  private withIrrelevantLine({ text, ref }: { text: string; ref: WorkRef }): string {
+    return `${text}\n与我无关：${this.deps.tracking.irrelevantLink({ ref })}`;
+  }
+
   private footer({ subscriber, listTarget, listLabel, origin, feedSubscriptionId }: { subscriber: Subscriber; listTarget: UnsubscribeTarget; listLabel: string; origin: WorkRef; feedSubscriptionId: string | null }): FooterLinks {
     return {
-      preferencesUrl: this.deps.content.preferencesUrl(),
+      preferencesUrl: this.deps.tracking.trackedLink({ ref: origin, url: this.deps.content.preferencesUrl() }),
       feedUrl: feedSubscriptionId ? this.deps.content.feedUrl(feedSubscriptionId) : null,
       unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin }),
       unsubscribeLabel: listLabel,
       unsubscribeAllUrl: this.deps.unsubscribe.url({ target: { scope: 'all', subscriberId: subscriber.id }, origin }),
+      irrelevantUrl: this.deps.tracking.irrelevantLink({ ref: origin }),
+      privacyUrl: this.deps.tracking.privacyUrl(),
     };
   }
 
@@ -169,8 +183,9 @@ export class Composer {
       if (policy.validity !== 'effective') return this.skipped({ work, errorClass: 'superseded', reason: '该政策已不再有效' });
       const liveIds = delivery.subscriptionIds.filter((id) => context.live.has(id));
       if (liveIds.length === 0) return this.skipped({ work, errorClass: 'unsubscribed', reason: '相关订阅已取消' });
-      const view = await this.deps.content.policy({ policyId: delivery.policyId, version: delivery.version });
-      if (!view) return this.skipped({ work, errorClass: 'superseded', reason: '版本不存在' });
+      const stored = await this.deps.content.policy({ policyId: delivery.policyId, version: delivery.version });
+      if (!stored) return this.skipped({ work, errorClass: 'superseded', reason: '版本不存在' });
+      const view = this.trackedLink({ view: stored, ref });
       const reasons = this.deps.content.reasons({ explanation: delivery.explanation, subscriptionNames: context.names, viewer: { kind: 'subscriber' } });
       const primary = liveIds.find((id) => context.subscriptions.get(id)?.endedAt === null) ?? liveIds[0] ?? '';
       const primaryName = context.subscriptions.get(primary)?.name ?? '订阅';
@@ -179,7 +194,7 @@ export class Composer {
         const footer = this.footer({ subscriber, listTarget, listLabel: `退订“${primaryName}”`, origin: ref, feedSubscriptionId: primary });
         return { ...base, publishedAt: view.publishedAt, email: this.emailParts({ rendered: renderPolicyEmail({ recipientName: subscriber.name, view, reasons, footer }), footer, ref, oneClick: true }), wechat: null };
       }
-      const text = renderPolicyWechat({ view, reasons, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) });
+      const text = this.withIrrelevantLine({ text: renderPolicyWechat({ view, reasons, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) }), ref });
       return { ...base, publishedAt: view.publishedAt, email: null, wechat: { targets: wechatTargets, text } };
     }
 
@@ -190,8 +205,9 @@ export class Composer {
         return this.skipped({ work, errorClass: 'unsubscribed', reason: '已关闭申报截止提醒' });
       }
       if (!payload.subscriptionIds.some((id) => context.live.has(id))) return this.skipped({ work, errorClass: 'unsubscribed', reason: '相关订阅已取消' });
-      const view = message.policyId && message.version ? await this.deps.content.policy({ policyId: message.policyId, version: message.version }) : null;
-      if (!view) return this.skipped({ work, errorClass: 'superseded', reason: '版本不存在' });
+      const stored = message.policyId && message.version ? await this.deps.content.policy({ policyId: message.policyId, version: message.version }) : null;
+      if (!stored) return this.skipped({ work, errorClass: 'superseded', reason: '版本不存在' });
+      const view = this.trackedLink({ view: stored, ref });
       const daysLeft = daysBetween({ from: context.today, to: payload.closesAt });
       if (daysLeft < 0) return this.skipped({ work, errorClass: 'window_closed', reason: '申报已截止' });
       const listTarget: UnsubscribeTarget = { scope: 'reminders', subscriberId: subscriber.id };
@@ -199,7 +215,8 @@ export class Composer {
         const footer = this.footer({ subscriber, listTarget, listLabel: '不再接收截止提醒', origin: ref, feedSubscriptionId: null });
         return { ...base, email: this.emailParts({ rendered: renderReminderEmail({ recipientName: subscriber.name, view, daysLeft, footer }), footer, ref, oneClick: true }), wechat: null };
       }
-      return { ...base, email: null, wechat: { targets: wechatTargets, text: renderReminderWechat({ view, daysLeft, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) }) } };
+      const text = renderReminderWechat({ view, daysLeft, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) });
+      return { ...base, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text, ref }) } };
     }
 
     if (message.payload.kind === 'digest') {
@@ -218,12 +235,13 @@ export class Composer {
       const items: { view: PolicyView; reasons: string[] }[] = [];
       for (const d of kept) {
         const view = await this.deps.content.policy({ policyId: d.policyId, version: d.version });
-        if (view) items.push({ view, reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names, viewer: { kind: 'subscriber' } }) });
+        // Each policy of a digest names its own delivery, so an open counts for that policy.
+        if (view) items.push({ view: this.trackedLink({ view, ref: { source: 'delivery', id: d.id } }), reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names, viewer: { kind: 'subscriber' } }) });
       }
       const parkItems: { view: PolicyView; memberNames: string[] }[] = [];
       for (const item of payload.parkItems) {
         const view = await this.deps.content.policy({ policyId: item.policyId, version: item.version });
-        if (view) parkItems.push({ view, memberNames: item.memberIds.map((id) => context.subscribers.get(id)?.name ?? id) });
+        if (view) parkItems.push({ view: this.trackedLink({ view, ref }), memberNames: item.memberIds.map((id) => context.subscribers.get(id)?.name ?? id) });
       }
       if (items.length === 0 && parkItems.length === 0) return this.skipped({ work, errorClass: 'unsubscribed', reason: '汇总中的订阅均已取消', excluded });
       const periodLabel = payload.frequency === 'weekly' ? '每周汇总' : '每日汇总';
@@ -236,7 +254,7 @@ export class Composer {
       }
       const title = subscriber.kind === 'park' ? `园区政策速递 · ${subscriber.name} · ${date}` : `政策${periodLabel} · ${date}`;
       const unsubscribeUrl = items.length > 0 ? this.deps.unsubscribe.url({ target: listTarget, origin: ref }) : null;
-      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: renderDigestWechat({ title, items, parkItems, unsubscribeUrl }) } };
+      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text: renderDigestWechat({ title, items, parkItems, unsubscribeUrl }), ref }) } };
     }
     return this.skipped({ work, errorClass: 'render_failed', reason: `未知的消息类型：${message.kind}` });
   }

@@ -21,6 +21,7 @@ import { PushHistoryService } from './push-history.service.js';
 import { BucketRegistry, TokenBucket } from './rate.js';
 import { PushScheduler } from './scheduler.js';
 import { UnsubscribeService } from './unsubscribe.service.js';
+import { PushTrackingService } from './tracking/push-tracking.service.js';
 
 export interface PushServices {
   content: PushContent;
@@ -33,6 +34,8 @@ export interface PushServices {
   control: PushControlService;
   /** A park's push history page. */
   history: PushHistoryService;
+  /** Signed tracked links, 与我无关 feedback and the precision statistics. */
+  tracking: PushTrackingService;
 }
 
 export function createPushServices({
@@ -65,6 +68,16 @@ export function createPushServices({
   content.useHighlights(async ({ policyId, version }) => (await store.interpretation.getRelease({ policyId, version }))?.content.keyPoints ?? []);
   const unsubscribe = new UnsubscribeService({ store, subscriptions, signer, baseUrl: config.PUBLIC_BASE_URL, now });
   const metrics = new PushMetrics({ store });
+  const tracking = new PushTrackingService({
+    store,
+    signer,
+    taxonomy,
+    subscriptions,
+    baseUrl: config.PUBLIC_BASE_URL,
+    now,
+    retentionDays: config.PUSH_TRACKING_RETENTION_DAYS,
+    followDays: config.PUSH_TRACKING_FOLLOW_DAYS,
+  });
   const control = new PushControlService({ store, now });
   metrics.useLaneState(async () => {
     const lanes = await control.recentLanes();
@@ -80,7 +93,8 @@ export function createPushServices({
     metrics,
     control,
     history: new PushHistoryService({ store }),
-    composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now }),
+    tracking,
+    composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now, tracking }),
     scheduler: new PushScheduler({ store, now, logger, digestTime: config.DIGEST_TIME, reminderDays: config.REMINDER_DAYS }),
     log: new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now }),
   };

@@ -30,6 +30,7 @@ import { RateLimiter } from './security/rate-limit.js';
 import { SignInDevices } from './security/sign-in-devices.js';
 import { SignInThrottle } from './security/sign-in-throttle.js';
 import { mediaRoutes } from './routes/media.routes.js';
+import { PUSH_TRACKING_PAGE, pushTrackingRoutes } from './routes/push-tracking.routes.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
 
@@ -48,6 +49,7 @@ const UNSUBSCRIBE_PAGE = /^\/unsubscribe\/[^/]+(?:\/confirm)?$/;
 
 export function portalAnswers({ method, path }: { method: string; path: string }): boolean {
   if (PORTAL_PATH.test(path)) return true;
+  if (PUSH_TRACKING_PAGE.test(path)) return true;
   if (!UNSUBSCRIBE_PAGE.test(path)) return false;
   return path.endsWith('/confirm') ? method === 'POST' : method === 'GET' || method === 'HEAD';
 }
@@ -277,6 +279,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(questionRoutes({ kit: only({ interpretation, policies }) }));
   app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage, policies, audit }) }));
   app.use(mediaRoutes({ kit: only({ interpretation }) }));
+  app.use(pushTrackingRoutes({ kit: only({ push }) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;

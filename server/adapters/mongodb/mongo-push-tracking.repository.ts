@@ -1,6 +1,6 @@
 import type { Document } from 'mongodb';
 import { z } from 'zod';
-import type { WorkRef } from '../../../schemas/delivery.schema.js';
+import type { Delivery, WorkRef } from '../../../schemas/delivery.schema.js';
 import {
   irrelevantReasonSchema,
   pushFeedbackRecordSchema,
@@ -14,7 +14,7 @@ import {
   type StatisticsGroup,
 } from '../../../schemas/push-tracking.schema.js';
 import type { PushTrackingRepository, SentWindow } from '../../ports/push-tracking.port.js';
-import { PUSH_COLLECTIONS } from './mongo-delivery.models.js';
+import { deliveryFromDoc, pushCollections, PUSH_COLLECTIONS } from './mongo-delivery.models.js';
 import { COLLECTIONS, isDuplicateKeyError, storedSchema, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 export const PUSH_TRACKING_COLLECTIONS = { opens: 'push_opens', feedback: 'push_feedback' } as const;
@@ -96,6 +96,11 @@ export class MongoPushTrackingRepository implements PushTrackingRepository {
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
+  }
+
+  async deliveryOf(id: number): Promise<Delivery | null> {
+    const doc = await pushCollections(this.ctx).deliveries.findOne({ _id: id });
+    return doc ? deliveryFromDoc(doc) : null;
   }
 
   async getOpen(ref: WorkRef): Promise<{ openedAt: string } | null> {

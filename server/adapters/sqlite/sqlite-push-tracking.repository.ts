@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { WorkRef } from '../../../schemas/delivery.schema.js';
+import type { Delivery, WorkRef } from '../../../schemas/delivery.schema.js';
 import { irrelevantReasonSchema, type IrrelevantReason, type PrecisionCounts, type PushFeedback, type StatisticsCounts, type StatisticsGroup } from '../../../schemas/push-tracking.schema.js';
 import type { PushTrackingRepository, SentWindow } from '../../ports/push-tracking.port.js';
-import { StatementCache } from './sqlite-delivery.rows.js';
+import { deliveryFromRow, StatementCache } from './sqlite-delivery.rows.js';
 import type { Db } from './sqlite.support.js';
 
 const countsRowSchema = z.object({
@@ -103,6 +103,11 @@ export class SqlitePushTrackingRepository implements PushTrackingRepository {
         at,
       ).changes === 1
     );
+  }
+
+  async deliveryOf(id: number): Promise<Delivery | null> {
+    const row = this.stmt('SELECT * FROM deliveries WHERE id = ?').get(id);
+    return row ? deliveryFromRow(row) : null;
   }
 
   async getOpen(ref: WorkRef): Promise<{ openedAt: string } | null> {

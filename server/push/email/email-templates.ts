@@ -8,6 +8,9 @@ export interface FooterLinks {
   unsubscribeUrl: string;
   unsubscribeLabel: string;
   unsubscribeAllUrl: string;
+  /** One-click 与我无关 feedback for this push, and what is recorded about it. */
+  irrelevantUrl?: string | null;
+  privacyUrl?: string | null;
 }
 
 export interface RenderedEmail {
@@ -37,9 +40,17 @@ ${bodyHtml}
 <hr style="border:none;border-top:1px solid #e5e6eb;margin:24px 0 12px;">
 <p style="font-size:12px;color:#86909c;line-height:1.8;">
 <a href="${escapeHtml(footer.preferencesUrl)}">管理推送偏好</a>${feed}<br>
-<a href="${escapeHtml(footer.unsubscribeUrl)}">${escapeHtml(footer.unsubscribeLabel)}</a> · <a href="${escapeHtml(footer.unsubscribeAllUrl)}">退订全部推送</a>
+<a href="${escapeHtml(footer.unsubscribeUrl)}">${escapeHtml(footer.unsubscribeLabel)}</a> · <a href="${escapeHtml(footer.unsubscribeAllUrl)}">退订全部推送</a>${feedbackHtml(footer)}
 </p>
 </div></body></html>`;
+}
+
+function feedbackHtml(footer: FooterLinks): string {
+  const links = [
+    footer.irrelevantUrl ? `<a href="${escapeHtml(footer.irrelevantUrl)}">与我无关</a>` : null,
+    footer.privacyUrl ? `<a href="${escapeHtml(footer.privacyUrl)}">隐私说明</a>` : null,
+  ].filter(Boolean);
+  return links.length > 0 ? `<br>${links.join(' · ')}` : '';
 }
 
 function textFooter(footer: FooterLinks): string {
@@ -49,6 +60,8 @@ function textFooter(footer: FooterLinks): string {
     ...(footer.feedUrl ? [`订阅源：${footer.feedUrl}`] : []),
     `${footer.unsubscribeLabel}：${footer.unsubscribeUrl}`,
     `退订全部推送：${footer.unsubscribeAllUrl}`,
+    ...(footer.irrelevantUrl ? [`与我无关：${footer.irrelevantUrl}`] : []),
+    ...(footer.privacyUrl ? [`隐私说明：${footer.privacyUrl}`] : []),
   ].join('\n');
 }
 

@@ -28,6 +28,7 @@ function navItems(ctx: WebContext): NavItem[] {
   } else if (ctx.viewer.kind === 'staff') {
     items.push({ href: '/staff', label: '政策工作台', match: (p) => p === '/staff' || starts('/staff/policies')(p) });
     items.push({ href: '/staff/questions', label: '留言答复', match: starts('/staff/questions') });
+    items.push({ href: '/staff/push/statistics', label: '推送成效', match: starts('/staff/push') });
     if (ctx.viewer.actor.role === 'admin') {
       items.push({ href: '/staff/taxonomy', label: '标签体系', match: starts('/staff/taxonomy') });
       items.push({ href: '/staff/users', label: '用户与角色', match: starts('/staff/users') });
@@ -110,7 +111,7 @@ ${
 <footer class="site-footer">
   <div class="wrap">
     <p>${SITE_NAME}：政策文件统一入口、需求侧标签分类展示、按需精准推送。每一次推送都说明推送原因。</p>
-    <p><a href="/search">政策检索</a> · <a href="/api/openapi.json">开放接口（OpenAPI）</a> · <a href="/staff/sign-in">工作人员入口</a></p>
+    <p><a href="/search">政策检索</a> · <a href="/api/openapi.json">开放接口（OpenAPI）</a> · <a href="/staff/sign-in">工作人员入口</a> · <a href="/privacy">隐私说明</a></p>
   </div>
 </footer>
 </body>
