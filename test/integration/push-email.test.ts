@@ -139,7 +139,7 @@ describe('push by email: real SMTP server, double opt-in, one-click unsubscribe,
       expect(part).to.include('2026-12-31');
       expect(part).to.include('为什么推送给您');
       expect(part).to.include('质押融资');
-      expect(part).to.include(`/policies/${pushed.id}`);
+      expect(part).to.include(`/r/d${delivery?.id}.`);
       expect(part).to.include('/feeds/subscriptions/');
       expect(part).to.include('退订全部推送');
     }
