@@ -80,6 +80,13 @@ describe('measured precision in digests and WeChat text', function () {
     expect(result).to.include({ recorded: 1, alreadyRecorded: false });
     expect(await f.store.pushTracking.getFeedback({ source: 'delivery', id: b?.id ?? 0 })).to.deep.include({ reasons: ['region'], note: null });
     expect(await f.store.pushTracking.getFeedback({ source: 'delivery', id: a?.id ?? 0 })).to.equal(null);
+    // The digest's form now offers only the policy not yet marked; once both are, it says so.
+    expect((await tracking.describeFeedback(tokenOf(feedback))).items.map((i) => i.deliveryId)).to.deep.equal([a?.id]);
+    await tracking.recordFeedback({ token: tokenOf(feedback), form: { reasons: [], note: '', deliveryIds: [a?.id ?? 0] } });
+    expect((await tracking.describeFeedback(tokenOf(feedback))).already?.recordedAt).to.equal('2026-03-02T00:31:00.000Z');
+    await f.store.pushTracking.purge({ before: '2026-03-03T00:00:00.000Z' });
+    await tracking.recordFeedback({ token: tokenOf(feedback), form: { reasons: ['region'], note: '', deliveryIds: [b?.id ?? 0] } });
+    await f.store.pushTracking.recordOpen({ ref: { source: 'delivery', id: a?.id ?? 0 }, at: '2026-03-02T00:31:00.000Z' });
 
     const stats = await tracking.statistics({ groupBy: 'policy', limit: 10 });
     expect(stats.rows.map((r) => [r.key, r.delivered, r.opened, r.irrelevant])).to.deep.equal([

@@ -176,7 +176,19 @@ export class PushTrackingService {
       digest = message.payload.kind === 'digest' && deliveries.length > 0;
       if (items.length === 0 && message.policyId) items.push({ deliveryId: null, policyId: message.policyId, title: await this.policyTitle(message.policyId) });
     }
-    const already = digest ? await this.firstFeedback(deliveries) : await store.pushTracking.getFeedback(ref);
+    if (digest) {
+      // A digest stays open for the policies not yet marked; it is done when every one is.
+      const open: FeedbackSubject['items'] = [];
+      let last: PushFeedback | null = null;
+      for (const item of items) {
+        const feedback = await store.pushTracking.getFeedback({ source: 'delivery', id: item.deliveryId ?? 0 });
+        if (feedback) last = feedback;
+        else open.push(item);
+      }
+      const already = open.length === 0 ? last : null;
+      return { ref, items: open, digest, already, narrow: already ? await this.narrowOptions(deliveries) : [] };
+    }
+    const already = await store.pushTracking.getFeedback(ref);
     return { ref, items, digest, already, narrow: already ? await this.narrowOptions(deliveries) : [] };
   }
 
@@ -226,14 +238,6 @@ export class PushTrackingService {
       return [delivery];
     }
     return this.deps.store.digests.listByMessage(ref.id);
-  }
-
-  private async firstFeedback(deliveries: Delivery[]): Promise<PushFeedback | null> {
-    for (const d of deliveries) {
-      const feedback = await this.deps.store.pushTracking.getFeedback({ source: 'delivery', id: d.id });
-      if (feedback) return feedback;
-    }
-    return null;
   }
 
   private async policyTitle(policyId: string): Promise<string> {
