@@ -59,7 +59,9 @@ export function feedbackPage({ ctx, token, subject, errors = [] }: { ctx: WebCon
                 selected: subject.items.length === 1 ? [String(subject.items[0]?.deliveryId)] : [],
                 errors,
               })
-            : html`<p>推送的政策：${subject.items.map((i, n) => html`${n > 0 ? '、' : ''}<a href="/policies/${encodeURIComponent(i.policyId)}">${i.title}</a>`)}</p>`
+            : subject.items.length > 0
+              ? html`<p>推送的政策：${subject.items.map((i, n) => html`${n > 0 ? '、' : ''}<a href="/policies/${encodeURIComponent(i.policyId)}">${i.title}</a>`)}</p>`
+              : ''
         }
         ${choiceGroup({
           name: 'reasons',
