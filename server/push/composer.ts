@@ -4,6 +4,7 @@ import type { Channel, Contact, Subscriber } from '../../schemas/subscriber.sche
 import type { Subscription } from '../../schemas/subscription.schema.js';
 import type { Store } from '../ports/store.port.js';
 import type { SubscriberService } from '../services/subscriber.service.js';
+import { isLiveSubscription, liveExplanation, liveLines } from '../subscribers/live-subscription.js';
 import { reachableContacts } from '../subscribers/reachable-contact.js';
 import type { PolicyView, PushContent } from './content.js';
 import { renderConfirmationEmail, renderDigestEmail, renderPolicyEmail, renderReminderEmail, type FooterLinks, type RenderedEmail } from './email/email-templates.js';
@@ -92,18 +93,7 @@ export class Composer {
     for (const member of await this.deps.store.subscribers.getMany(missingMembers)) subscribers.set(member.id, member);
     const all = await this.deps.store.subscriptions.listBySubscribers({ subscriberIds, includeEnded: true });
     const subscriptions = new Map(all.map((s) => [s.id, s]));
-    const live = new Set(all.filter((s) => s.endedAt === null).map((s) => s.id));
-    // A frequency change ends a row and starts its successor: deliveries of the old row stay live.
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const s of all) {
-        if (s.replaces && live.has(s.id) && !live.has(s.replaces)) {
-          live.add(s.replaces);
-          grew = true;
-        }
-      }
-    }
+    const live = liveLines(all);
     const policyIds = [
       ...new Set(
         batch.flatMap((w) => (w.source === 'delivery' ? [w.delivery.policyId] : w.message.policyId ? [w.message.policyId] : [])),
@@ -113,6 +103,11 @@ export class Composer {
     for (const id of policyIds) policies.set(id, await this.deps.store.policies.get(id));
     const names = new Map(all.map((s) => [s.id, s.name]));
     return { subscribers, subscriptions, live, names, policies, today: shanghaiDate(this.deps.now()) };
+  }
+
+  private isLive({ id, context }: { id: string; context: BatchContext }): boolean {
+    const subscription = context.subscriptions.get(id);
+    return subscription !== undefined && isLiveSubscription(subscription);
   }
 
   private skipped({ work, errorClass, reason, excluded = [] }: { work: ClaimedWork; errorClass: ErrorClass; reason: string; excluded?: number[] }): Composed {
@@ -171,8 +166,8 @@ export class Composer {
       if (liveIds.length === 0) return this.skipped({ work, errorClass: 'unsubscribed', reason: '相关订阅已取消' });
       const view = await this.deps.content.policy({ policyId: delivery.policyId, version: delivery.version });
       if (!view) return this.skipped({ work, errorClass: 'superseded', reason: '版本不存在' });
-      const reasons = this.deps.content.reasons({ explanation: delivery.explanation, subscriptionNames: context.names, viewer: { kind: 'subscriber' } });
-      const primary = liveIds.find((id) => context.subscriptions.get(id)?.endedAt === null) ?? liveIds[0] ?? '';
+      const reasons = this.deps.content.reasons({ explanation: liveExplanation({ explanation: delivery.explanation, live: context.live }), subscriptionNames: context.names, viewer: { kind: 'subscriber' } });
+      const primary = liveIds.find((id) => this.isLive({ id, context })) ?? liveIds[0] ?? '';
       const primaryName = context.subscriptions.get(primary)?.name ?? '订阅';
       const listTarget: UnsubscribeTarget = { scope: 'subscription', subscriptionId: primary };
       if (channel === 'email') {
@@ -218,7 +213,7 @@ export class Composer {
       const items: { view: PolicyView; reasons: string[] }[] = [];
       for (const d of kept) {
         const view = await this.deps.content.policy({ policyId: d.policyId, version: d.version });
-        if (view) items.push({ view, reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names, viewer: { kind: 'subscriber' } }) });
+        if (view) items.push({ view, reasons: this.deps.content.reasons({ explanation: liveExplanation({ explanation: d.explanation, live: context.live }), subscriptionNames: names, viewer: { kind: 'subscriber' } }) });
       }
       const parkItems: { view: PolicyView; memberNames: string[] }[] = [];
       for (const item of payload.parkItems) {
