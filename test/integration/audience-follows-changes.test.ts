@@ -53,6 +53,7 @@ function audienceFollowsChanges({ engine, env }: { engine: string; env: () => Re
     const subscriptionIds = new Map<string, string>();
     let basePolicy: string;
     let draftId: string;
+    let freshPolicy = '';
 
     const start = async () => {
       t = await startTestPlatform({ dataDir, env: { MATCHER_INTERVAL_MS: '3600000', SCHEDULER_INTERVAL_MS: '3600000', PUSH_CHANNELS: '', ...env() } });
@@ -242,6 +243,7 @@ function audienceFollowsChanges({ engine, env }: { engine: string; env: () => Re
 
     it('the outbox of a policy published after the changes and the reasons of its messages follow every change', async function () {
       const fresh = await draft();
+      freshPolicy = fresh;
       await publish(fresh);
       const rows = await outboxOf(fresh);
       for (const [key, expected] of Object.entries(expectations)) {
@@ -260,6 +262,20 @@ function audienceFollowsChanges({ engine, env }: { engine: string; env: () => Re
         for (const name of expected.names ?? []) expect(text, `${key}: message names ${name}`).to.include(`“${name}”`);
         for (const name of expected.notNames ?? []) expect(text, `${key}: message does not name ${name}`).not.to.include(`“${name}”`);
       }
+    });
+
+    it('the delivery log says why each one left out got nothing, naming the real cause', async function () {
+      const latest = freshPolicy;
+      const whyNot = async (key: string) => {
+        const res = await t.api<{ subscriber: { whyNot: string[] } | null }>({ path: `/api/v1/policies/${latest}/deliveries?subscriberId=${enterprises.get(key)?.id}`, token: drafter });
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        return (res.body.subscriber?.whyNot ?? []).join('\n');
+      };
+      expect(await whyNot('bounced')).to.include('邮箱已被退信（550）').and.not.include('尚未确认');
+      expect(await whyNot('unconfirmed')).to.include('邮箱尚未确认').and.include('new-address@audience.example.cn');
+      expect(await whyNot('oneClick')).to.include('订阅均已取消').and.include('“质押融资”');
+      expect(await whyNot('profile')).to.include('不匹配').and.not.include('推送名单生成时间');
+      expect(await whyNot('changed')).to.include('不匹配');
     });
 
     it('a delivery queued before a subscription ended no longer names it in the reasons', async function () {
