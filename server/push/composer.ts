@@ -8,6 +8,8 @@ import { isLiveSubscription, liveExplanation, liveLines } from '../subscribers/l
 import { reachableContacts } from '../subscribers/reachable-contact.js';
 import type { PolicyView, PushContent } from './content.js';
 import { renderConfirmationEmail, renderDigestEmail, renderPolicyEmail, renderReminderEmail, type FooterLinks, type RenderedEmail } from './email/email-templates.js';
+import { OFFICIAL_CALENDAR, type WorkingDayCalendar } from '../calendar/working-day-calendar.js';
+import { groupDigestItems } from './digest-groups.js';
 import { daysBetween, shanghaiDate } from './schedule.js';
 import type { UnsubscribeService, UnsubscribeTarget } from './unsubscribe.service.js';
 import { renderDigestWechat, renderPolicyWechat, renderReminderWechat } from './wechat/wechat-templates.js';
@@ -67,6 +69,8 @@ export class Composer {
       subscribers: SubscriberService;
       mailFrom: string;
       now: () => Date;
+      /** Working days left in a reminder; the official calendar unless the office's own is given. */
+      calendar?: WorkingDayCalendar;
     },
   ) {
     this.messageIdDomain = /@([^>\s]+)/.exec(deps.mailFrom)?.[1] ?? 'policy-push.local';
@@ -189,12 +193,13 @@ export class Composer {
       if (!view) return this.skipped({ work, errorClass: 'superseded', reason: '版本不存在' });
       const daysLeft = daysBetween({ from: context.today, to: payload.closesAt });
       if (daysLeft < 0) return this.skipped({ work, errorClass: 'window_closed', reason: '申报已截止' });
+      const workingDaysLeft = (this.deps.calendar ?? OFFICIAL_CALENDAR).workingDaysLeft({ dueDate: payload.closesAt, now: this.deps.now() });
       const listTarget: UnsubscribeTarget = { scope: 'reminders', subscriberId: subscriber.id };
       if (channel === 'email') {
         const footer = this.footer({ subscriber, listTarget, listLabel: '不再接收截止提醒', origin: ref, feedSubscriptionId: null });
-        return { ...base, email: this.emailParts({ rendered: renderReminderEmail({ recipientName: subscriber.name, view, daysLeft, footer }), footer, ref, oneClick: true }), wechat: null };
+        return { ...base, email: this.emailParts({ rendered: renderReminderEmail({ recipientName: subscriber.name, view, daysLeft, workingDaysLeft, footer }), footer, ref, oneClick: true }), wechat: null };
       }
-      return { ...base, email: null, wechat: { targets: wechatTargets, text: renderReminderWechat({ view, daysLeft, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) }) } };
+      return { ...base, email: null, wechat: { targets: wechatTargets, text: renderReminderWechat({ view, daysLeft, workingDaysLeft, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) }) } };
     }
 
     if (message.payload.kind === 'digest') {
@@ -210,11 +215,17 @@ export class Composer {
         else excluded.push(d.id);
       }
       const names = context.names;
-      const items: { view: PolicyView; reasons: string[] }[] = [];
+      const carriedViews: { view: PolicyView; explanation: Delivery['explanation'] }[] = [];
       for (const d of kept) {
         const view = await this.deps.content.policy({ policyId: d.policyId, version: d.version });
-        if (view) items.push({ view, reasons: this.deps.content.reasons({ explanation: liveExplanation({ explanation: d.explanation, live: context.live }), subscriptionNames: names, viewer: { kind: 'subscriber' } }) });
+        if (view) carriedViews.push({ view, explanation: liveExplanation({ explanation: d.explanation, live: context.live }) });
       }
+      const groups = groupDigestItems({
+        items: carriedViews,
+        subscriptionNames: names,
+        describe: (explanation) => this.deps.content.reasons({ explanation, subscriptionNames: names, viewer: { kind: 'subscriber' } }),
+      });
+      const items = groups.flatMap((g) => g.items);
       const parkItems: { view: PolicyView; memberNames: string[] }[] = [];
       for (const item of payload.parkItems) {
         const view = await this.deps.content.policy({ policyId: item.policyId, version: item.version });
@@ -226,12 +237,12 @@ export class Composer {
       const date = payload.runKey.split(':')[1] ?? '';
       if (channel === 'email') {
         const footer = this.footer({ subscriber, listTarget, listLabel: `退订${periodLabel}`, origin: ref, feedSubscriptionId: null });
-        const rendered = renderDigestEmail({ recipientName: subscriber.name, periodLabel, items, footer });
+        const rendered = renderDigestEmail({ recipientName: subscriber.name, periodLabel, groups, footer });
         return { ...base, excludedDeliveryIds: excluded, email: this.emailParts({ rendered, footer, ref, oneClick: true }), wechat: null };
       }
       const title = subscriber.kind === 'park' ? `园区政策速递 · ${subscriber.name} · ${date}` : `政策${periodLabel} · ${date}`;
       const unsubscribeUrl = items.length > 0 ? this.deps.unsubscribe.url({ target: listTarget, origin: ref }) : null;
-      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: renderDigestWechat({ title, items, parkItems, unsubscribeUrl }) } };
+      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: renderDigestWechat({ title, groups, parkItems, unsubscribeUrl }) } };
     }
     return this.skipped({ work, errorClass: 'render_failed', reason: `未知的消息类型：${message.kind}` });
   }
