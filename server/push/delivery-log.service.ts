@@ -8,6 +8,7 @@ import type { Store } from '../ports/store.port.js';
 import type { AudienceSyncService } from '../services/audience-sync.service.js';
 import type { MatchingService } from '../services/matching.service.js';
 import type { PushContent } from './content.js';
+import { queuedReason } from './queued-reason.js';
 
 const LANE_FRESH_MS = 60_000;
 
@@ -31,6 +32,8 @@ export class DeliveryLogService {
       content: PushContent;
       wechatDryRun: boolean;
       now: () => Date;
+      /** The digest slot (HH:MM, Asia/Shanghai), named when a delivery waits for it. */
+      digestTime?: string;
     },
   ) {}
 
@@ -95,6 +98,7 @@ export class DeliveryLogService {
     const attempts = await store.deliveryLog.listAttempts({ deliveryIds: deliveries.map((d) => d.id), messageIds: messages.map((m) => m.id) });
     const subscriptions = await store.subscriptions.listBySubscriber({ subscriberId, includeEnded: true });
     const names = new Map(subscriptions.map((s) => [s.id, s.name]));
+    const holds = await this.channels();
     const whyNot: string[] = [];
     if (version !== null && !deliveries.some((d) => d.version === version)) whyNot.push(...(await this.whyNot({ policyId, version, subscriberId })));
     return {
@@ -104,6 +108,12 @@ export class DeliveryLogService {
         ...d,
         reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names, viewer: { kind: 'staff', subscriberKind: subscriber.kind } }),
         attemptLog: attempts.filter((a) => a.deliveryId === d.id || (d.messageId !== null && a.messageId === d.messageId)),
+        queuedReason: queuedReason({
+          delivery: d,
+          now: this.deps.now(),
+          digestTime: this.deps.digestTime ?? '08:30',
+          hold: { paused: holds.find((h) => h.channel === d.channel)?.paused ?? false, reason: holds.find((h) => h.channel === d.channel)?.reason ?? null },
+        }),
       })),
       messages: messages.map((m) => ({ ...m, attemptLog: attempts.filter((a) => a.messageId === m.id) })),
       whyNot,

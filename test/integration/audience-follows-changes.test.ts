@@ -276,6 +276,12 @@ function audienceFollowsChanges({ engine, env }: { engine: string; env: () => Re
       expect(await whyNot('oneClick')).to.include('订阅均已取消').and.include('“质押融资”');
       expect(await whyNot('profile')).to.include('不匹配').and.not.include('推送名单生成时间');
       expect(await whyNot('changed')).to.include('不匹配');
+      // A delivery that waits says what it waits for.
+      const weekly = await t.api<{ subscriber: { deliveries: { frequency: string; queuedReason: string | null }[] } | null }>({
+        path: `/api/v1/policies/${latest}/deliveries?subscriberId=${enterprises.get('frequency')?.id}`,
+        token: drafter,
+      });
+      expect(weekly.body.subscriber?.deliveries.map((d) => [d.frequency, d.queuedReason])).to.deep.equal([['weekly', '等待每周汇总：每周一 08:30（北京时间）发送']]);
     });
 
     it('a delivery queued before a subscription ended no longer names it in the reasons', async function () {
