@@ -223,7 +223,12 @@ export const deliveryLogQuerySchema = z.strictObject({
   subscriberId: z.string().min(1).max(64).optional(),
 });
 
-const deliveryHistorySchema = deliverySchema.extend({ reasons: z.array(z.string()), attemptLog: z.array(deliveryAttemptSchema) });
+const deliveryHistorySchema = deliverySchema.extend({
+  reasons: z.array(z.string()),
+  attemptLog: z.array(deliveryAttemptSchema),
+  /** For a delivery not settled yet: why it is still waiting (digest time, pause, backoff, pacing). */
+  queuedReason: z.string().nullable(),
+});
 
 export const deliveryLogSchema = z
   .object({

@@ -32,6 +32,8 @@ export const subscriptionSchema = z
     endReason: z.string().nullable(),
     /** The subscription that this one replaced when its frequency changed. */
     replaces: z.string().nullable(),
+    /** When name, criteria, keywords or channels last changed in place; absent on rows never edited. */
+    updatedAt: isoDateTimeSchema.nullable().optional(),
   })
   .meta({ id: 'Subscription' });
 export type Subscription = z.infer<typeof subscriptionSchema>;

@@ -15,6 +15,7 @@ import type {
   SubscriptionHit,
 } from '../ports/audience-index.port.js';
 import type { Taxonomy } from '../services/taxonomy.js';
+import { isLiveSubscription } from '../subscribers/live-subscription.js';
 import { reachableChannels } from '../subscribers/reachable-contact.js';
 import { compoundParts, segmentForIndex, segmentQuery } from '../text/segmenter.js';
 
@@ -328,10 +329,12 @@ export function buildProfileDoc({ subscriber, taxonomy }: { subscriber: Subscrib
 }
 
 /**
- * The index form of a live subscription; ended ones are the caller's to remove instead. Criteria
- * stay as written: it is the policy side that is expanded to ancestors, so no taxonomy is needed.
+ * The index form of a subscription, or null for one that is not live (the caller removes those):
+ * an ended subscription never reaches an engine. Criteria stay as written: it is the policy side
+ * that is expanded to ancestors, so no taxonomy is needed.
  */
-export function buildSubscriptionDoc({ subscription }: { subscription: Subscription }): SubscriptionDoc {
+export function buildSubscriptionDoc({ subscription }: { subscription: Subscription }): SubscriptionDoc | null {
+  if (!isLiveSubscription(subscription)) return null;
   return {
     id: subscription.id,
     subscriberId: subscription.subscriberId,

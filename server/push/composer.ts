@@ -4,9 +4,12 @@ import type { Channel, Contact, Subscriber } from '../../schemas/subscriber.sche
 import type { Subscription } from '../../schemas/subscription.schema.js';
 import type { Store } from '../ports/store.port.js';
 import type { SubscriberService } from '../services/subscriber.service.js';
+import { isLiveSubscription, liveExplanation, liveLines } from '../subscribers/live-subscription.js';
 import { reachableContacts } from '../subscribers/reachable-contact.js';
 import type { PolicyView, PushContent } from './content.js';
 import { renderConfirmationEmail, renderDigestEmail, renderPolicyEmail, renderReminderEmail, type FooterLinks, type RenderedEmail } from './email/email-templates.js';
+import { OFFICIAL_CALENDAR, type WorkingDayCalendar } from '../calendar/working-day-calendar.js';
+import { groupDigestItems } from './digest-groups.js';
 import { daysBetween, shanghaiDate } from './schedule.js';
 import type { UnsubscribeService, UnsubscribeTarget } from './unsubscribe.service.js';
 import { renderDigestWechat, renderPolicyWechat, renderReminderWechat } from './wechat/wechat-templates.js';
@@ -68,6 +71,8 @@ export class Composer {
       mailFrom: string;
       now: () => Date;
       tracking: PushTrackingService;
+      /** Working days left in a reminder; the official calendar unless the office's own is given. */
+      calendar?: WorkingDayCalendar;
     },
   ) {
     this.messageIdDomain = /@([^>\s]+)/.exec(deps.mailFrom)?.[1] ?? 'policy-push.local';
@@ -94,18 +99,7 @@ export class Composer {
     for (const member of await this.deps.store.subscribers.getMany(missingMembers)) subscribers.set(member.id, member);
     const all = await this.deps.store.subscriptions.listBySubscribers({ subscriberIds, includeEnded: true });
     const subscriptions = new Map(all.map((s) => [s.id, s]));
-    const live = new Set(all.filter((s) => s.endedAt === null).map((s) => s.id));
-    // A frequency change ends a row and starts its successor: deliveries of the old row stay live.
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const s of all) {
-        if (s.replaces && live.has(s.id) && !live.has(s.replaces)) {
-          live.add(s.replaces);
-          grew = true;
-        }
-      }
-    }
+    const live = liveLines(all);
     const policyIds = [
       ...new Set(
         batch.flatMap((w) => (w.source === 'delivery' ? [w.delivery.policyId] : w.message.policyId ? [w.message.policyId] : [])),
@@ -115,6 +109,11 @@ export class Composer {
     for (const id of policyIds) policies.set(id, await this.deps.store.policies.get(id));
     const names = new Map(all.map((s) => [s.id, s.name]));
     return { subscribers, subscriptions, live, names, policies, today: shanghaiDate(this.deps.now()) };
+  }
+
+  private isLive({ id, context }: { id: string; context: BatchContext }): boolean {
+    const subscription = context.subscriptions.get(id);
+    return subscription !== undefined && isLiveSubscription(subscription);
   }
 
   private skipped({ work, errorClass, reason, excluded = [] }: { work: ClaimedWork; errorClass: ErrorClass; reason: string; excluded?: number[] }): Composed {
@@ -186,8 +185,8 @@ export class Composer {
       const stored = await this.deps.content.policy({ policyId: delivery.policyId, version: delivery.version });
       if (!stored) return this.skipped({ work, errorClass: 'superseded', reason: '版本不存在' });
       const view = this.trackedLink({ view: stored, ref });
-      const reasons = this.deps.content.reasons({ explanation: delivery.explanation, subscriptionNames: context.names, viewer: { kind: 'subscriber' } });
-      const primary = liveIds.find((id) => context.subscriptions.get(id)?.endedAt === null) ?? liveIds[0] ?? '';
+      const reasons = this.deps.content.reasons({ explanation: liveExplanation({ explanation: delivery.explanation, live: context.live }), subscriptionNames: context.names, viewer: { kind: 'subscriber' } });
+      const primary = liveIds.find((id) => this.isLive({ id, context })) ?? liveIds[0] ?? '';
       const primaryName = context.subscriptions.get(primary)?.name ?? '订阅';
       const listTarget: UnsubscribeTarget = { scope: 'subscription', subscriptionId: primary };
       if (channel === 'email') {
@@ -210,12 +209,13 @@ export class Composer {
       const view = this.trackedLink({ view: stored, ref });
       const daysLeft = daysBetween({ from: context.today, to: payload.closesAt });
       if (daysLeft < 0) return this.skipped({ work, errorClass: 'window_closed', reason: '申报已截止' });
+      const workingDaysLeft = (this.deps.calendar ?? OFFICIAL_CALENDAR).workingDaysLeft({ dueDate: payload.closesAt, now: this.deps.now() });
       const listTarget: UnsubscribeTarget = { scope: 'reminders', subscriberId: subscriber.id };
       if (channel === 'email') {
         const footer = this.footer({ subscriber, listTarget, listLabel: '不再接收截止提醒', origin: ref, feedSubscriptionId: null });
-        return { ...base, email: this.emailParts({ rendered: renderReminderEmail({ recipientName: subscriber.name, view, daysLeft, footer }), footer, ref, oneClick: true }), wechat: null };
+        return { ...base, email: this.emailParts({ rendered: renderReminderEmail({ recipientName: subscriber.name, view, daysLeft, workingDaysLeft, footer }), footer, ref, oneClick: true }), wechat: null };
       }
-      const text = renderReminderWechat({ view, daysLeft, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) });
+      const text = renderReminderWechat({ view, daysLeft, workingDaysLeft, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) });
       return { ...base, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text, ref }) } };
     }
 
@@ -232,12 +232,18 @@ export class Composer {
         else excluded.push(d.id);
       }
       const names = context.names;
-      const items: { view: PolicyView; reasons: string[] }[] = [];
+      const carriedViews: { view: PolicyView; explanation: Delivery['explanation'] }[] = [];
       for (const d of kept) {
         const view = await this.deps.content.policy({ policyId: d.policyId, version: d.version });
         // Each policy of a digest names its own delivery, so an open counts for that policy.
-        if (view) items.push({ view: this.trackedLink({ view, ref: { source: 'delivery', id: d.id } }), reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names, viewer: { kind: 'subscriber' } }) });
+        if (view) carriedViews.push({ view: this.trackedLink({ view, ref: { source: 'delivery', id: d.id } }), explanation: liveExplanation({ explanation: d.explanation, live: context.live }) });
       }
+      const groups = groupDigestItems({
+        items: carriedViews,
+        subscriptionNames: names,
+        describe: (explanation) => this.deps.content.reasons({ explanation, subscriptionNames: names, viewer: { kind: 'subscriber' } }),
+      });
+      const items = groups.flatMap((g) => g.items);
       const parkItems: { view: PolicyView; memberNames: string[] }[] = [];
       for (const item of payload.parkItems) {
         const view = await this.deps.content.policy({ policyId: item.policyId, version: item.version });
@@ -249,12 +255,12 @@ export class Composer {
       const date = payload.runKey.split(':')[1] ?? '';
       if (channel === 'email') {
         const footer = this.footer({ subscriber, listTarget, listLabel: `退订${periodLabel}`, origin: ref, feedSubscriptionId: null });
-        const rendered = renderDigestEmail({ recipientName: subscriber.name, periodLabel, items, footer });
+        const rendered = renderDigestEmail({ recipientName: subscriber.name, periodLabel, groups, footer });
         return { ...base, excludedDeliveryIds: excluded, email: this.emailParts({ rendered, footer, ref, oneClick: true }), wechat: null };
       }
       const title = subscriber.kind === 'park' ? `园区政策速递 · ${subscriber.name} · ${date}` : `政策${periodLabel} · ${date}`;
       const unsubscribeUrl = items.length > 0 ? this.deps.unsubscribe.url({ target: listTarget, origin: ref }) : null;
-      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text: renderDigestWechat({ title, items, parkItems, unsubscribeUrl }), ref }) } };
+      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text: renderDigestWechat({ title, groups, parkItems, unsubscribeUrl }), ref }) } };
     }
     return this.skipped({ work, errorClass: 'render_failed', reason: `未知的消息类型：${message.kind}` });
   }

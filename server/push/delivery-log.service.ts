@@ -1,11 +1,14 @@
 import { ERROR_CLASSES, type DeliveryLog, type ErrorClass } from '../../schemas/delivery.schema.js';
 import type { Channel } from '../../schemas/subscriber.schema.js';
 import { notFound } from '../errors.js';
+import { whyNotCauses } from '../matching/why-not.js';
+import type { AudienceMatch } from '../ports/audience-index.port.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { AudienceSyncService } from '../services/audience-sync.service.js';
 import type { MatchingService } from '../services/matching.service.js';
 import type { PushContent } from './content.js';
+import { queuedReason } from './queued-reason.js';
 
 const LANE_FRESH_MS = 60_000;
 
@@ -29,6 +32,8 @@ export class DeliveryLogService {
       content: PushContent;
       wechatDryRun: boolean;
       now: () => Date;
+      /** The digest slot (HH:MM, Asia/Shanghai), named when a delivery waits for it. */
+      digestTime?: string;
     },
   ) {}
 
@@ -63,7 +68,7 @@ export class DeliveryLogService {
       byErrorClass: figures.byErrorClass.map((e) => ({ ...e, label: e.errorClass in ERROR_CLASSES ? ERROR_CLASSES[e.errorClass as ErrorClass].label : e.errorClass })),
       unsubscribes: { total: figures.unsubscribes.reduce((sum, u) => sum + u.count, 0), byScope },
       channels: await this.channels(),
-      subscriber: subscriberId ? await this.subscriberHistory({ policyId, version: chosen, subscriberId, jobReason: job?.status === 'skipped' ? job.reason : null }) : null,
+      subscriber: subscriberId ? await this.subscriberHistory({ policyId, version: chosen, subscriberId }) : null,
     };
   }
 
@@ -85,7 +90,7 @@ export class DeliveryLogService {
     });
   }
 
-  private async subscriberHistory({ policyId, version, subscriberId, jobReason }: { policyId: string; version: number | null; subscriberId: string; jobReason: string | null }) {
+  private async subscriberHistory({ policyId, version, subscriberId }: { policyId: string; version: number | null; subscriberId: string }) {
     const store = this.deps.store;
     const subscriber = await store.subscribers.get(subscriberId);
     if (!subscriber) throw notFound({ code: 'subscriber_not_found', message: '订阅用户不存在' });
@@ -93,8 +98,9 @@ export class DeliveryLogService {
     const attempts = await store.deliveryLog.listAttempts({ deliveryIds: deliveries.map((d) => d.id), messageIds: messages.map((m) => m.id) });
     const subscriptions = await store.subscriptions.listBySubscriber({ subscriberId, includeEnded: true });
     const names = new Map(subscriptions.map((s) => [s.id, s.name]));
+    const holds = await this.channels();
     const whyNot: string[] = [];
-    if (version !== null && !deliveries.some((d) => d.version === version)) whyNot.push(...(await this.whyNot({ policyId, version, subscriberId, jobReason })));
+    if (version !== null && !deliveries.some((d) => d.version === version)) whyNot.push(...(await this.whyNot({ policyId, version, subscriberId })));
     return {
       subscriberId,
       name: subscriber.name,
@@ -102,32 +108,31 @@ export class DeliveryLogService {
         ...d,
         reasons: this.deps.content.reasons({ explanation: d.explanation, subscriptionNames: names, viewer: { kind: 'staff', subscriberKind: subscriber.kind } }),
         attemptLog: attempts.filter((a) => a.deliveryId === d.id || (d.messageId !== null && a.messageId === d.messageId)),
+        queuedReason: queuedReason({
+          delivery: d,
+          now: this.deps.now(),
+          digestTime: this.deps.digestTime ?? '08:30',
+          hold: { paused: holds.find((h) => h.channel === d.channel)?.paused ?? false, reason: holds.find((h) => h.channel === d.channel)?.reason ?? null },
+        }),
       })),
       messages: messages.map((m) => ({ ...m, attemptLog: attempts.filter((a) => a.messageId === m.id) })),
       whyNot,
     };
   }
 
-  private async whyNot({ policyId, version, subscriberId, jobReason }: { policyId: string; version: number; subscriberId: string; jobReason: string | null }): Promise<string[]> {
+  private async whyNot({ policyId, version, subscriberId }: { policyId: string; version: number; subscriberId: string }): Promise<string[]> {
     const store = this.deps.store;
-    if (jobReason) return [`该版本未推送：${jobReason}`];
     const job = await store.matchingJobs.get({ policyId, version });
-    if (!job || job.status === 'running') return ['匹配尚未完成，推送名单还在生成'];
-    const reasons: string[] = [];
     const subscriber = await store.subscribers.get(subscriberId);
-    const live = await store.subscriptions.listBySubscriber({ subscriberId, includeEnded: false });
-    if (live.length === 0) reasons.push('该用户没有有效的订阅');
-    const contacts = subscriber?.contacts ?? [];
-    if (!contacts.some((c) => c.invalidAt === null && (c.channel === 'wechat' || c.confirmedAt !== null))) {
-      reasons.push(contacts.some((c) => c.channel === 'email' && c.confirmedAt === null) ? '邮箱尚未确认（双重确认），确认前不推送' : '没有可用的联系方式（未填写或已失效）');
-    }
+    if (!subscriber) return ['订阅用户已不存在'];
+    const subscriptions = await store.subscriptions.listBySubscriber({ subscriberId, includeEnded: true });
     const stored = await store.policies.getVersion({ policyId, version });
-    if (stored && live.length > 0) {
+    let matchNow: AudienceMatch | null = null;
+    if (stored && job?.status === 'done') {
       await this.deps.audienceSync.catchUp();
       const matches = await this.deps.index.matchSubscriber({ subscriberId, policies: [{ key: 'p', policy: this.deps.matching.audienceOf(stored) }] });
-      if (matches.length === 0) reasons.push('订阅条件或适用条件与该政策不匹配');
-      else reasons.push('现在可以匹配：订阅或资料是在推送名单生成之后才变更的');
+      matchNow = matches[0]?.match ?? null;
     }
-    return reasons.length > 0 ? reasons : ['没有找到原因'];
+    return whyNotCauses({ job, subscriber, subscriptions, matchNow });
   }
 }

@@ -80,7 +80,7 @@ export class ChannelLane {
   private reason: string | null = null;
   private lastReport = 0;
   private inFlight = 0;
-  private controls: { at: number; paused: string | null } = { at: 0, paused: null };
+  private pauseRead: Promise<string | null> | null = null;
 
   constructor(
     private readonly deps: {
@@ -183,14 +183,35 @@ export class ChannelLane {
     }
   }
 
-  /** Kill switches set through the API live in the store, so every worker process sees them. */
-  private async controlPause(): Promise<string | null> {
-    const now = Date.now();
-    if (now - this.controls.at > 1000) {
-      const control = (await this.deps.store.pushSettings.listControls()).find((c) => c.channel === this.channel);
-      this.controls = { at: now, paused: control?.paused ? `已暂停：${control.reason ?? '管理员暂停了该渠道'}` : null };
-    }
-    return this.controls.paused;
+  /**
+   * Kill switches set through the API live in the store, so every worker process sees them. Read
+   * before every claim and every send; concurrent senders share one read that began moments
+   * before they asked, so no send starts on a pause state older than one store read.
+   */
+  private async freshPause(): Promise<string | null> {
+    this.pauseRead ??= this.deps.store.pushSettings
+      .listControls()
+      .then((controls) => {
+        const control = controls.find((c) => c.channel === this.channel);
+        const paused = control?.paused ? `已暂停：${control.reason ?? '管理员暂停了该渠道'}` : null;
+        return paused;
+      })
+      .finally(() => {
+        this.pauseRead = null;
+      });
+    return this.pauseRead;
+  }
+
+  /**
+   * A paused lane holds no message: the one about to go and everything composed ahead of it go
+   * back to the outbox under no lease and without spending an attempt, ready for any worker once
+   * the channel is resumed.
+   */
+  private async holdForPause({ item, reason }: { item: Composed; reason: string }): Promise<void> {
+    const held = [item, ...this.queue.splice(0)];
+    await this.deps.store.deliveryLeases.release({ refs: held.map((c) => c.ref), owner: this.deps.owner, at: this.deps.now().toISOString() });
+    await this.setState('paused', reason);
+    this.deps.logger.info('sends held back by a pause', { channel: this.channel, released: held.length });
   }
 
   private async feed(): Promise<void> {
@@ -202,7 +223,7 @@ export class ChannelLane {
           await this.nap(options.pollMs);
           continue;
         }
-        const blocked = (await this.controlPause()) ?? (await this.deps.driver.blockedReason());
+        const blocked = (await this.freshPause()) ?? (await this.deps.driver.blockedReason());
         if (blocked) {
           await this.setState('paused', blocked);
           await this.nap(options.pollMs);
@@ -267,6 +288,13 @@ export class ChannelLane {
     }
     await this.deps.buckets.channel.take();
     await this.deps.buckets.account(account).take();
+    // Waiting for a token or for pacing can take seconds: the pause is read afresh from the store
+    // right before the send, so a pause recorded by any process stops the next send of every lane.
+    const paused = await this.freshPause();
+    if (paused) {
+      await this.holdForPause({ item, reason: paused });
+      return;
+    }
     const started = performance.now();
     try {
       const result = driver.dryRun ? { response: '演练模式（dry-run）：已生成消息，未实际发送', invalidContactIds: [] } : await driver.send(item);

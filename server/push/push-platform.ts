@@ -96,7 +96,7 @@ export function createPushServices({
     tracking,
     composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now, tracking }),
     scheduler: new PushScheduler({ store, now, logger, digestTime: config.DIGEST_TIME, reminderDays: config.REMINDER_DAYS }),
-    log: new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now }),
+    log: new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now, digestTime: config.DIGEST_TIME }),
   };
 }
 

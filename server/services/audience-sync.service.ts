@@ -53,9 +53,12 @@ export class AudienceSyncService {
     if (missing.length > 0) await this.deps.index.removeProfiles(missing);
     await this.deps.index.upsertProfiles(subscribers.map((subscriber) => buildProfileDoc({ subscriber, taxonomy })));
     const flat = await this.deps.store.subscriptions.listBySubscribers({ subscriberIds: ids, includeEnded: true });
-    const ended = flat.filter((s) => s.endedAt !== null).map((s) => s.id);
-    if (ended.length > 0) await this.deps.index.removeSubscriptions(ended);
-    const live = flat.filter((s) => found.has(s.subscriberId)).flatMap((subscription) => buildSubscriptionDoc({ subscription }) ?? []);
-    if (live.length > 0) await this.deps.index.upsertSubscriptions(live);
+    // Only live subscriptions of subscribers that still exist reach the engine; every other row is
+    // removed, so a pass never adds back what it has just taken out.
+    const docs = flat.flatMap((subscription) => (found.has(subscription.subscriberId) ? (buildSubscriptionDoc({ subscription }) ?? []) : []));
+    const kept = new Set(docs.map((doc) => doc.id));
+    const gone = flat.filter((s) => !kept.has(s.id)).map((s) => s.id);
+    if (gone.length > 0) await this.deps.index.removeSubscriptions(gone);
+    if (docs.length > 0) await this.deps.index.upsertSubscriptions(docs);
   }
 }

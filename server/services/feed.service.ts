@@ -1,6 +1,7 @@
 import { renderAtomFeed, type AtomEntry } from '../feeds/atom-feed.js';
 import { notFound } from '../errors.js';
 import type { Store } from '../ports/store.port.js';
+import { isLiveSubscription } from '../subscribers/live-subscription.js';
 import type { MatchingService } from './matching.service.js';
 import type { PolicySearchService } from './policy-search.service.js';
 import type { SubscriptionService } from './subscription.service.js';
@@ -65,14 +66,15 @@ export class FeedService {
     const subscription = await this.deps.subscriptions.fromFeedToken({ token });
     const subscriber = await this.deps.store.subscribers.get(subscription.subscriberId);
     if (!subscriber) throw notFound({ code: 'feed_not_found', message: '订阅源不存在或链接无效' });
-    const feed = subscription.endedAt
+    const live = isLiveSubscription(subscription);
+    const feed = !live
       ? { items: [] }
       : await this.deps.matching.feed({ subscriber, page: 1, pageSize: FEED_SIZE, subscriptionId: subscription.id });
     const taxonomy = this.deps.taxonomy.current();
     return renderAtomFeed({
       id: `urn:policy-push:subscription:${subscription.id}`,
       title: `我的政策订阅：${subscription.name}`,
-      subtitle: subscription.endedAt ? '该订阅已结束' : `${subscriber.name} 的订阅“${subscription.name}”匹配的政策`,
+      subtitle: !live ? '该订阅已结束' : `${subscriber.name} 的订阅“${subscription.name}”匹配的政策`,
       selfUrl: `${this.deps.baseUrl}/feeds/subscriptions/${encodeURIComponent(token)}.atom`,
       alternateUrl: `${this.deps.baseUrl}/me/feed`,
       updated: feed.items[0]?.publishedAt ?? subscription.createdAt,

@@ -68,6 +68,7 @@ export class SubscriptionService {
       keywords: body.keywords ? [...new Set(body.keywords)] : current.keywords,
       channels: body.channels ? [...new Set(body.channels)] : current.channels,
       eligibleOnly: body.eligibleOnly ?? current.eligibleOnly,
+      updatedAt: this.at(),
     };
     if (Object.keys(next.criteria).length === 0 && next.keywords.length === 0) {
       throw invalidState({ code: 'subscription_empty', message: '请至少保留一个标签或关键词' });

@@ -145,7 +145,9 @@ describe('push by WeChat: mock puppet, pacing, park digests, logged-out pause, k
     // Three real sends happened on today's Shanghai date (digest, c, d); a budget of three is used up.
     const capped = f.dispatcher({ config: { WECHAT_DAILY_BUDGET: 3 } });
     capped.start();
-    const paused = await waitFor(() => capped.laneFor('wechat')?.status().state === 'paused' && capped.laneFor('wechat')?.status());
+    // The new bot may still be logging in at first (a pause of its own); the budget pause follows.
+    const paused = await waitFor(() => capped.laneFor('wechat')?.status().reason?.includes('今日发送上限') && capped.laneFor('wechat')?.status());
+    expect(paused.state).to.equal('paused');
     expect(paused.reason).to.include('今日发送上限');
     await capped.stop();
   });

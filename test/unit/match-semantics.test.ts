@@ -317,6 +317,7 @@ describe('match semantics', function () {
         replaces: null,
       };
       const doc = buildSubscriptionDoc({ subscription: stored });
+      if (!doc) throw new Error("a live subscription builds a document");
       expect(doc.keywordTerms).to.deep.equal([['知识产权质押融资']]);
       expect(doc.criteria).to.deep.equal(stored.criteria);
       const built = policy({ criteria: { region: ['region-zhangjiang'], qualification: [] }, tags: ['need-patent-funding'] });

@@ -25,6 +25,7 @@ const subscriptionModelSchema = storedSchema(
     endedAt: String,
     endReason: String,
     replaces: String,
+    updatedAt: String,
   },
   { collection: COLLECTIONS.subscriptions },
 );

@@ -1,4 +1,6 @@
 import type { PolicyView } from '../content.js';
+import type { DigestGroup } from '../digest-groups.js';
+import { reminderTodo, workingDaysLine } from '../reminder-text.js';
 
 /** Links every push email carries in its footer. */
 export interface FooterLinks {
@@ -65,7 +67,12 @@ function textFooter(footer: FooterLinks): string {
   ].join('\n');
 }
 
-function policyBlockHtml(view: PolicyView, { reasons }: { reasons: string[] }): string {
+function reasonsBoxHtml({ reasons, label }: { reasons: string[]; label: string }): string {
+  if (reasons.length === 0) return '';
+  return `<div style="background:#f2f3f5;border-radius:4px;padding:8px 12px;margin:12px 0;"><p style="font-size:13px;font-weight:bold;margin:0 0 4px;">${escapeHtml(label)}</p><ul style="font-size:13px;line-height:1.7;margin:0;padding-left:18px;">${reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>`;
+}
+
+function policyBlockHtml(view: PolicyView, { reasons, reasonsLabel = '为什么推送给您' }: { reasons: string[]; reasonsLabel?: string }): string {
   const window = windowText(view);
   return `<h2 style="font-size:18px;line-height:1.5;margin:0 0 8px;"><a href="${escapeHtml(view.url)}" style="color:#1d4ed8;text-decoration:none;">${escapeHtml(view.title)}</a></h2>
 <p style="font-size:13px;color:#4e5969;margin:0 0 12px;">${escapeHtml(metaLine(view))}</p>
@@ -76,15 +83,11 @@ ${
     : ''
 }
 ${window ? `<p style="font-size:14px;margin:12px 0;color:#b42318;"><strong>申报时间：</strong>${escapeHtml(window)}</p>` : ''}
-${
-  reasons.length > 0
-    ? `<div style="background:#f2f3f5;border-radius:4px;padding:8px 12px;margin:12px 0;"><p style="font-size:13px;font-weight:bold;margin:0 0 4px;">为什么推送给您</p><ul style="font-size:13px;line-height:1.7;margin:0;padding-left:18px;">${reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>`
-    : ''
-}
+${reasonsBoxHtml({ reasons, label: reasonsLabel })}
 <p style="margin:12px 0;"><a href="${escapeHtml(view.url)}" style="display:inline-block;background:#1d4ed8;color:#ffffff;padding:8px 16px;border-radius:4px;text-decoration:none;font-size:14px;">查看政策原文与解读</a></p>`;
 }
 
-function policyBlockText(view: PolicyView, { reasons }: { reasons: string[] }): string {
+function policyBlockText(view: PolicyView, { reasons, reasonsLabel = '为什么推送给您' }: { reasons: string[]; reasonsLabel?: string }): string {
   const window = windowText(view);
   return [
     view.title,
@@ -93,7 +96,7 @@ function policyBlockText(view: PolicyView, { reasons }: { reasons: string[] }): 
     view.summary,
     ...(view.highlights.length > 0 ? ['', '解读要点：', ...view.highlights.map((h) => `· ${h}`)] : []),
     ...(window ? ['', `申报时间：${window}`] : []),
-    ...(reasons.length > 0 ? ['', '为什么推送给您：', ...reasons.map((r) => `· ${r}`)] : []),
+    ...(reasons.length > 0 ? ['', `${reasonsLabel}：`, ...reasons.map((r) => `· ${r}`)] : []),
     '',
     `查看政策原文与解读：${view.url}`,
   ].join('\n');
@@ -112,26 +115,39 @@ export function renderPolicyEmail({ recipientName, view, reasons, footer }: { re
   };
 }
 
+/** Per-policy notes inside a group: the group already says why it was pushed. */
+const NOTES_LABEL = '适用情况';
+
 export function renderDigestEmail({
   recipientName,
   periodLabel,
-  items,
+  groups,
   footer,
 }: {
   recipientName: string;
   periodLabel: string;
-  items: { view: PolicyView; reasons: string[] }[];
+  groups: DigestGroup[];
   footer: FooterLinks;
 }): RenderedEmail {
-  const intro = `${recipientName}：您好！${periodLabel}与您的订阅相关的新政策共 ${items.length} 条。`;
+  const items = groups.flatMap((g) => g.items);
+  const intro = `${recipientName}：您好！${periodLabel}与您的订阅相关的新政策共 ${items.length} 条${groups.length > 1 ? `，按您的 ${groups.length} 项订阅分组` : ''}。`;
+  let n = 0;
+  const textGroups = groups.map((group) => {
+    const head = [`【订阅${group.heading}】共 ${group.items.length} 条`, ...(group.reasons.length > 0 ? ['为什么推送给您：', ...group.reasons.map((r) => `· ${r}`)] : [])].join('\n');
+    const blocks = group.items.map((item) => `${(n += 1)}. ${policyBlockText(item.view, { reasons: item.notes, reasonsLabel: NOTES_LABEL })}`);
+    return [head, ...blocks].join('\n\n');
+  });
+  const htmlGroups = groups.map(
+    (group) => `<section style="margin:0 0 24px;"><h2 style="font-size:16px;margin:0 0 4px;border-left:4px solid #1d4ed8;padding-left:8px;">订阅${escapeHtml(group.heading)} · ${group.items.length} 条</h2>
+${reasonsBoxHtml({ reasons: group.reasons, label: '为什么推送给您' })}
+${group.items.map((item) => policyBlockHtml(item.view, { reasons: item.notes, reasonsLabel: NOTES_LABEL })).join('<hr style="border:none;border-top:1px dashed #e5e6eb;margin:16px 0;">')}</section>`,
+  );
   return {
     subject: `【政策${periodLabel}】${items.length} 条新政策${items[0] ? `：${items[0].view.title}${items.length > 1 ? '等' : ''}` : ''}`,
-    text: `${intro}\n\n${items.map((item, i) => `${i + 1}. ${policyBlockText(item.view, { reasons: item.reasons })}`).join('\n\n')}\n\n${textFooter(footer)}\n`,
+    text: `${intro}\n\n${textGroups.join('\n\n')}\n\n${textFooter(footer)}\n`,
     html: layout({
       heading: `政策${periodLabel}`,
-      bodyHtml: `<p style="font-size:14px;margin:0 0 16px;">${escapeHtml(intro)}</p>\n${items
-        .map((item) => policyBlockHtml(item.view, { reasons: item.reasons }))
-        .join('<hr style="border:none;border-top:1px dashed #e5e6eb;margin:16px 0;">')}`,
+      bodyHtml: `<p style="font-size:14px;margin:0 0 16px;">${escapeHtml(intro)}</p>\n${htmlGroups.join('\n')}`,
       footer,
     }),
   };
@@ -141,22 +157,27 @@ export function renderReminderEmail({
   recipientName,
   view,
   daysLeft,
+  workingDaysLeft,
   footer,
 }: {
   recipientName: string;
   view: PolicyView;
   daysLeft: number;
+  workingDaysLeft: number;
   footer: FooterLinks;
 }): RenderedEmail {
   const closesAt = view.applicationWindow?.closesAt ?? '';
   const when = daysLeft <= 0 ? '今天截止' : daysLeft === 1 ? '明天截止' : `还有 ${daysLeft} 天截止`;
-  const line = `${recipientName}：您好！您关注的政策“${view.title}”申报${when}（截止日期 ${closesAt}），请抓紧准备材料。`;
+  const line = `${recipientName}：您好！您关注的政策“${view.title}”申报${when}（截止日期 ${closesAt}），${workingDaysLine({ workingDaysLeft })}`;
+  const todo = reminderTodo({ view, workingDaysLeft });
   return {
     subject: `【申报提醒】${when}：${view.title}`,
-    text: `${line}\n\n${policyBlockText(view, { reasons: [] })}\n\n${textFooter(footer)}\n`,
+    text: `${line}\n\n还需完成：\n${todo.map((t) => `· ${t}`).join('\n')}\n\n${policyBlockText(view, { reasons: [] })}\n\n${textFooter(footer)}\n`,
     html: layout({
       heading: `申报提醒：${view.title}`,
-      bodyHtml: `<p style="font-size:15px;color:#b42318;margin:0 0 16px;"><strong>${escapeHtml(line)}</strong></p>\n${policyBlockHtml(view, { reasons: [] })}`,
+      bodyHtml: `<p style="font-size:15px;color:#b42318;margin:0 0 16px;"><strong>${escapeHtml(line)}</strong></p>
+<p style="font-size:14px;font-weight:bold;margin:0 0 4px;">还需完成</p><ul style="font-size:14px;line-height:1.8;margin:0 0 16px;padding-left:20px;">${todo.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>
+${policyBlockHtml(view, { reasons: [] })}`,
       footer,
     }),
   };

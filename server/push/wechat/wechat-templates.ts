@@ -1,4 +1,6 @@
 import type { PolicyView } from '../content.js';
+import type { DigestGroup } from '../digest-groups.js';
+import { reminderTodo, workingDaysLine } from '../reminder-text.js';
 
 /** WeChat text messages: short, plain text, one link each (WeChat shows no HTML). */
 
@@ -21,25 +23,31 @@ export function renderPolicyWechat({ view, reasons, unsubscribeUrl }: { view: Po
 
 export function renderDigestWechat({
   title,
-  items,
+  groups,
   parkItems,
   unsubscribeUrl,
 }: {
   title: string;
-  items: { view: PolicyView; reasons: string[] }[];
+  /** The subscriber's own policies, grouped by the subscriptions they matched, each group's reason once. */
+  groups: DigestGroup[];
   /** Park groups: policies new for member enterprises, with how many of them each concerns. */
   parkItems: { view: PolicyView; memberNames: string[] }[];
   unsubscribeUrl: string | null;
 }): string {
   const lines = [`【${title}】`];
   let n = 0;
-  if (items.length > 0) {
-    lines.push(`与订阅相关的新政策 ${items.length} 条：`);
-    for (const item of items) {
-      n += 1;
-      lines.push(`${n}. ${item.view.title}${item.view.docNumber ? `（${item.view.docNumber}）` : ''}`);
-      if (item.view.applicationWindow) lines.push(`   申报截止：${item.view.applicationWindow.closesAt}`);
-      lines.push(`   ${item.view.url}`);
+  const count = groups.reduce((sum, g) => sum + g.items.length, 0);
+  if (count > 0) {
+    lines.push(`与订阅相关的新政策 ${count} 条：`);
+    for (const group of groups) {
+      lines.push(`— 订阅${group.heading}（${group.items.length} 条）`);
+      for (const reason of group.reasons) lines.push(`  推送原因：${reason}`);
+      for (const item of group.items) {
+        n += 1;
+        lines.push(`${n}. ${item.view.title}${item.view.docNumber ? `（${item.view.docNumber}）` : ''}`);
+        if (item.view.applicationWindow) lines.push(`   申报截止：${item.view.applicationWindow.closesAt}`);
+        lines.push(`   ${item.view.url}`);
+      }
     }
   }
   if (parkItems.length > 0) {
@@ -57,12 +65,15 @@ export function renderDigestWechat({
   return lines.join('\n');
 }
 
-export function renderReminderWechat({ view, daysLeft, unsubscribeUrl }: { view: PolicyView; daysLeft: number; unsubscribeUrl: string }): string {
+export function renderReminderWechat({ view, daysLeft, workingDaysLeft, unsubscribeUrl }: { view: PolicyView; daysLeft: number; workingDaysLeft: number; unsubscribeUrl: string }): string {
   const when = daysLeft <= 0 ? '今天截止' : daysLeft === 1 ? '明天截止' : `还有 ${daysLeft} 天截止`;
   return [
     `【申报提醒】${when}`,
     `${view.title}${view.docNumber ? `（${view.docNumber}）` : ''}`,
     `截止日期：${view.applicationWindow?.closesAt ?? ''}`,
+    workingDaysLine({ workingDaysLeft }),
+    '还需完成：',
+    ...reminderTodo({ view, workingDaysLeft }).map((t, i) => `${i + 1}. ${t}`),
     `详情：${view.url}`,
     `不再提醒：${unsubscribeUrl}`,
   ].join('\n');

@@ -11,6 +11,7 @@ import { clientAddress, Redirect, requireAccount, safeReturnPath, type PortalKit
 import { confirmContactPage, contactsPage, feedPage, profilePage, securityPage, subscriptionFormPage, subscriptionsPage, type SubscriptionFormValues } from '../views/account.views.js';
 import { signInPage, signUpPage, type SignUpValues } from '../views/auth.views.js';
 import type { FieldError } from '../views/components.js';
+import { isLiveSubscription } from '../../subscribers/live-subscription.js';
 
 const signUpSchema = z
   .object({
@@ -270,8 +271,8 @@ export function accountRoutes({ kit }: { kit: PortalKit<AccountPageServices> }):
         ctx: webContext(res),
         subscriber,
         taxonomy: taxonomy(),
-        live: all.filter((s) => !s.endedAt),
-        ended: all.filter((s) => s.endedAt).reverse(),
+        live: all.filter(isLiveSubscription),
+        ended: all.filter((s) => !isLiveSubscription(s)).reverse(),
         feedUrl,
       }),
     );
@@ -328,7 +329,7 @@ export function accountRoutes({ kit }: { kit: PortalKit<AccountPageServices> }):
 
   router.get('/account/subscriptions/:subscriptionId/edit', async (req, res) => {
     const { subscriber, subscription } = await ownSubscription(req, res);
-    if (subscription.endedAt) throw new Redirect('/account/subscriptions');
+    if (!isLiveSubscription(subscription)) throw new Redirect('/account/subscriptions');
     kit.render(res, subscriptionFormPage({ ctx: webContext(res), subscriber, taxonomy: taxonomy(), values: valuesOf(subscription), errors: [], subscriptionId: subscription.id, basedOn: null }));
   });
 
