@@ -1,3 +1,4 @@
+import type { Channel } from '../../schemas/subscriber.schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ChatGateway } from '../ports/chat-gateway.port.js';
@@ -163,7 +164,7 @@ export class PushDispatcher<Gateway extends ChatGateway = ChatGateway> {
     });
   }
 
-  laneFor(channel: 'email' | 'wechat'): ChannelLane | undefined {
+  laneFor(channel: Channel): ChannelLane | undefined {
     return this.lanes.find((l) => l.channel === channel);
   }
 
