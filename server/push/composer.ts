@@ -10,6 +10,7 @@ import { renderConfirmationEmail, renderDigestEmail, renderPolicyEmail, renderRe
 import { daysBetween, shanghaiDate } from './schedule.js';
 import type { UnsubscribeService, UnsubscribeTarget } from './unsubscribe.service.js';
 import { renderDigestWechat, renderPolicyWechat, renderReminderWechat } from './wechat/wechat-templates.js';
+import { digestNotice, policyNotice, reminderNotice, type Notice } from './official/notice.js';
 
 export interface WechatTarget {
   type: 'contact' | 'room';
@@ -30,6 +31,8 @@ export interface Composed {
   recipients: Contact[];
   email: (RenderedEmail & { headers: Record<string, string>; messageId: string }) | null;
   wechat: { targets: WechatTarget[]; text: string } | null;
+  /** The facts of the message for the official WeChat channels, which lay them out themselves. */
+  notice?: Notice | null;
 }
 
 export function refOf(work: ClaimedWork): WorkRef {
@@ -179,8 +182,9 @@ export class Composer {
         const footer = this.footer({ subscriber, listTarget, listLabel: `退订“${primaryName}”`, origin: ref, feedSubscriptionId: primary });
         return { ...base, publishedAt: view.publishedAt, email: this.emailParts({ rendered: renderPolicyEmail({ recipientName: subscriber.name, view, reasons, footer }), footer, ref, oneClick: true }), wechat: null };
       }
-      const text = renderPolicyWechat({ view, reasons, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) });
-      return { ...base, publishedAt: view.publishedAt, email: null, wechat: { targets: wechatTargets, text } };
+      const unsubscribeUrl = this.deps.unsubscribe.url({ target: listTarget, origin: ref });
+      const text = renderPolicyWechat({ view, reasons, unsubscribeUrl });
+      return { ...base, publishedAt: view.publishedAt, email: null, wechat: { targets: wechatTargets, text }, notice: policyNotice({ view, reasons, unsubscribeUrl }) };
     }
 
     const message = work.message;
@@ -199,7 +203,8 @@ export class Composer {
         const footer = this.footer({ subscriber, listTarget, listLabel: '不再接收截止提醒', origin: ref, feedSubscriptionId: null });
         return { ...base, email: this.emailParts({ rendered: renderReminderEmail({ recipientName: subscriber.name, view, daysLeft, footer }), footer, ref, oneClick: true }), wechat: null };
       }
-      return { ...base, email: null, wechat: { targets: wechatTargets, text: renderReminderWechat({ view, daysLeft, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) }) } };
+      const unsubscribeUrl = this.deps.unsubscribe.url({ target: listTarget, origin: ref });
+      return { ...base, email: null, wechat: { targets: wechatTargets, text: renderReminderWechat({ view, daysLeft, unsubscribeUrl }) }, notice: reminderNotice({ view, daysLeft, unsubscribeUrl }) };
     }
 
     if (message.payload.kind === 'digest') {
@@ -236,7 +241,8 @@ export class Composer {
       }
       const title = subscriber.kind === 'park' ? `园区政策速递 · ${subscriber.name} · ${date}` : `政策${periodLabel} · ${date}`;
       const unsubscribeUrl = items.length > 0 ? this.deps.unsubscribe.url({ target: listTarget, origin: ref }) : null;
-      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: renderDigestWechat({ title, items, parkItems, unsubscribeUrl }) } };
+      const notice = digestNotice({ title, at: this.deps.now().toISOString(), url: this.deps.content.preferencesUrl(), items, parkItems, unsubscribeUrl });
+      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: renderDigestWechat({ title, items, parkItems, unsubscribeUrl }) }, notice };
     }
     return this.skipped({ work, errorClass: 'render_failed', reason: `未知的消息类型：${message.kind}` });
   }

@@ -22,6 +22,12 @@ import { PushHistoryService } from './push-history.service.js';
 import { BucketRegistry, TokenBucket } from './rate.js';
 import { PushScheduler } from './scheduler.js';
 import { UnsubscribeService } from './unsubscribe.service.js';
+import type { GroupRobotApi } from '../ports/group-robot.port.js';
+import type { OfficialAccountApi } from '../ports/official-account.port.js';
+import { AccessTokenCache } from './official/access-token.service.js';
+import { GroupRobotDriver } from './official/group-robot.driver.js';
+import { OfficialAccountDriver } from './official/official-account.driver.js';
+import { WechatChannelService } from './official/wechat-channels.service.js';
 
 export interface PushServices {
   content: PushContent;
@@ -34,6 +40,8 @@ export interface PushServices {
   control: PushControlService;
   /** A park's push history page. */
   history: PushHistoryService;
+  /** The official WeChat channels: 服务号 settings and binding, park group robots, test messages. */
+  wechatChannels: WechatChannelService;
 }
 
 export function createPushServices({
@@ -48,6 +56,7 @@ export function createPushServices({
   subscriptions,
   matching,
   audienceSync,
+  wechat,
 }: {
   config: Config;
   logger: Logger;
@@ -60,6 +69,8 @@ export function createPushServices({
   subscriptions: SubscriptionService;
   matching: MatchingService;
   audienceSync: AudienceSyncService;
+  /** The platforms behind the official WeChat channels (adapter-factory.ts). */
+  wechat: { officialAccount: OfficialAccountApi; groupRobots: GroupRobotApi };
 }): PushServices {
   const content = new PushContent({ store, taxonomy, subscriptions, baseUrl: config.PUBLIC_BASE_URL });
   // Key points of the version's published interpretation package (政策一图读懂), when it has one.
@@ -84,6 +95,14 @@ export function createPushServices({
     composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now }),
     scheduler: new PushScheduler({ store, now, logger, digestTime: config.DIGEST_TIME, reminderDays: config.REMINDER_DAYS }),
     log: new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now }),
+    wechatChannels: new WechatChannelService({
+      store,
+      signer,
+      officialApi: wechat.officialAccount,
+      robotApi: wechat.groupRobots,
+      settings: { baseUrl: config.PUBLIC_BASE_URL, officialBackoffMs: config.WECHAT_OA_BACKOFF_MS, robotPerMinute: config.WECOM_ROBOT_PER_MINUTE, robotBackoffMs: config.WECOM_ROBOT_BACKOFF_MS },
+      now,
+    }),
   };
 }
 
@@ -107,6 +126,10 @@ export class PushDispatcher<Gateway extends ChatGateway = ChatGateway> {
       mail: MailTransport | null;
       /** The WeChat lane's bot; null: no WeChat lane in this process. */
       chat: Gateway | null;
+      /** The 服务号 lane's platform; null or absent: no such lane in this process. */
+      officialAccount?: OfficialAccountApi | null;
+      /** The group robot lane's platform; null or absent: no such lane in this process. */
+      groupRobots?: GroupRobotApi | null;
     },
   ) {
     const { config } = deps;
@@ -136,6 +159,16 @@ export class PushDispatcher<Gateway extends ChatGateway = ChatGateway> {
       this.lanes.push(
         this.lane({ driver: new WechatDriver({ gateway: this.gateway, store: deps.store, limits, now: deps.now }), rate: perSecond * 2, accountRate: perSecond * 2, batchSize: 1, concurrency: 1 }),
       );
+    }
+    if (deps.officialAccount) {
+      const tokens = new AccessTokenCache({ store: deps.store, api: deps.officialAccount, owner: this.owner, now: deps.now });
+      const driver = new OfficialAccountDriver({ api: deps.officialAccount, store: deps.store, tokens, backoffMs: config.WECHAT_OA_BACKOFF_MS, now: deps.now });
+      this.lanes.push(this.lane({ driver, rate: 1000, accountRate: 1000, batchSize: 100, concurrency: 8 }));
+    }
+    if (deps.groupRobots) {
+      // Each robot waits for its own minute window inside the driver; several senders keep the other robots going.
+      const driver = new GroupRobotDriver({ api: deps.groupRobots, store: deps.store, now: deps.now, perMinute: config.WECOM_ROBOT_PER_MINUTE, backoffMs: config.WECOM_ROBOT_BACKOFF_MS, baseUrl: config.PUBLIC_BASE_URL });
+      this.lanes.push(this.lane({ driver, rate: 1000, accountRate: 1000, batchSize: 20, concurrency: 4 }));
     }
   }
 
