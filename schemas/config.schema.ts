@@ -130,6 +130,8 @@ export const configEnvSchema = z.object({
   WECHAT_OA_BACKOFF_MS: z.coerce.number().int().min(10).default(60_000),
   WECOM_ROBOT_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
   WECOM_ROBOT_PER_MINUTE: z.coerce.number().int().min(1).max(20).default(20),
+  // The window WECOM_ROBOT_PER_MINUTE counts in; keep the platform's minute outside tests.
+  WECOM_ROBOT_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
   WECOM_ROBOT_BACKOFF_MS: z.coerce.number().int().min(10).default(60_000),
 });
 export type ConfigEnv = z.infer<typeof configEnvSchema>;

@@ -100,7 +100,7 @@ export function createPushServices({
       signer,
       officialApi: wechat.officialAccount,
       robotApi: wechat.groupRobots,
-      settings: { baseUrl: config.PUBLIC_BASE_URL, officialBackoffMs: config.WECHAT_OA_BACKOFF_MS, robotPerMinute: config.WECOM_ROBOT_PER_MINUTE, robotBackoffMs: config.WECOM_ROBOT_BACKOFF_MS },
+      settings: { baseUrl: config.PUBLIC_BASE_URL, officialBackoffMs: config.WECHAT_OA_BACKOFF_MS, robotPerMinute: config.WECOM_ROBOT_PER_MINUTE, robotWindowMs: config.WECOM_ROBOT_WINDOW_MS, robotBackoffMs: config.WECOM_ROBOT_BACKOFF_MS },
       now,
     }),
   };
@@ -167,7 +167,7 @@ export class PushDispatcher<Gateway extends ChatGateway = ChatGateway> {
     }
     if (deps.groupRobots) {
       // Each robot waits for its own minute window inside the driver; several senders keep the other robots going.
-      const driver = new GroupRobotDriver({ api: deps.groupRobots, store: deps.store, now: deps.now, perMinute: config.WECOM_ROBOT_PER_MINUTE, backoffMs: config.WECOM_ROBOT_BACKOFF_MS, baseUrl: config.PUBLIC_BASE_URL });
+      const driver = new GroupRobotDriver({ api: deps.groupRobots, store: deps.store, now: deps.now, perMinute: config.WECOM_ROBOT_PER_MINUTE, windowMs: config.WECOM_ROBOT_WINDOW_MS, backoffMs: config.WECOM_ROBOT_BACKOFF_MS, baseUrl: config.PUBLIC_BASE_URL });
       this.lanes.push(this.lane({ driver, rate: 1000, accountRate: 1000, batchSize: 20, concurrency: 4 }));
     }
   }

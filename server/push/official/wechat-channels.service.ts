@@ -36,6 +36,7 @@ export interface WechatChannelSettings {
   baseUrl: string;
   officialBackoffMs: number;
   robotPerMinute: number;
+  robotWindowMs: number;
   robotBackoffMs: number;
 }
 
@@ -59,6 +60,7 @@ export class WechatChannelService {
       store: deps.store,
       now: deps.now,
       perMinute: deps.settings.robotPerMinute,
+      windowMs: deps.settings.robotWindowMs,
       backoffMs: deps.settings.robotBackoffMs,
       baseUrl: deps.settings.baseUrl,
     });
