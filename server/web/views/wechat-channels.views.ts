@@ -26,7 +26,7 @@ type RobotRow = WecomRobotView & { statusLabel: string };
 
 function testResult(result: ChannelTestResult | null): SafeHtml | null {
   if (!result) return null;
-  return html`<div role="status" class="test-result">${notice({ text: result.message, tone: result.ok ? 'ok' : 'warn' })}</div>`;
+  return html`<div class="test-result">${notice({ text: result.message, tone: result.ok ? 'ok' : 'warn' })}</div>`;
 }
 
 function robotStatus(robot: RobotRow): SafeHtml {
@@ -103,18 +103,15 @@ export function wechatChannelsAdminPage({
         ${
           robots.length === 0
             ? notice({ text: '还没有园区群机器人。' })
-            : html`<div class="table-wrap"><table>
-                <caption>园区群机器人</caption>
-                <thead><tr><th scope="col">园区</th><th scope="col">群</th><th scope="col">Webhook</th><th scope="col">状态</th><th scope="col">最近发送</th><th scope="col"><span class="visually-hidden">操作</span></th></tr></thead>
-                <tbody>${robots.map(
-                  (r) => html`<tr>
-                    <td>${parkName.get(r.parkId) ?? r.parkId}</td><td>${r.groupName}</td><td>${r.keyHint}</td>
-                    <td>${robotStatus(r)}${r.lastError && html`<br><span class="meta">${r.lastError}</span>`}</td>
-                    <td>${r.lastCheckedAt ? formatInstant(r.lastCheckedAt) : '—'}</td>
-                    <td><form method="post" action="/staff/wechat-channels/robots/${r.contactId}/test">${csrfField(ctx)}<button class="btn-link" type="submit">发送测试消息<span class="visually-hidden">到 ${r.groupName}</span></button></form></td>
-                  </tr>`,
-                )}</tbody>
-              </table></div>`
+            : html`<ul class="cards robots">${robots.map(
+                (r) => html`<li class="card">
+                  <h3>${r.groupName}</h3>
+                  <p class="meta">${parkName.get(r.parkId) ?? r.parkId} · Webhook ${r.keyHint} · 最近发送：${r.lastCheckedAt ? formatInstant(r.lastCheckedAt) : '尚无'}</p>
+                  <p>${robotStatus(r)}</p>
+                  ${r.lastError && html`<p class="meta">${r.lastError}</p>`}
+                  <form method="post" action="/staff/wechat-channels/robots/${r.contactId}/test">${csrfField(ctx)}<button class="btn btn-secondary" type="submit">发送测试消息<span class="visually-hidden">到 ${r.groupName}</span></button></form>
+                </li>`,
+              )}</ul>`
         }
         <h3>添加或更新群机器人</h3>
         ${errorSummary(robotErrors)}
