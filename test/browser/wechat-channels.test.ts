@@ -97,6 +97,8 @@ describe('WeChat channels page: 服务号 and park robot configured by an admini
     await page.getByRole('button', { name: /发送测试消息.*漕河泾旧群/ }).click();
     expect(await page.locator('.test-result').textContent()).to.include('93000');
     expect(await page.locator('li.card', { hasText: '漕河泾旧群' }).textContent()).to.include('Webhook 无效');
+    await page.goto('/staff/wechat-channels');
+    expect(await page.locator('li.card', { hasText: '漕河泾旧群' }).textContent()).to.include('93000');
     await expectPageBasics(page);
     await screenshotBoth({ page, name: 'wechat-channels' });
   });
