@@ -163,12 +163,12 @@ export class PushDispatcher<Gateway extends ChatGateway = ChatGateway> {
     if (deps.officialAccount) {
       const tokens = new AccessTokenCache({ store: deps.store, api: deps.officialAccount, owner: this.owner, now: deps.now });
       const driver = new OfficialAccountDriver({ api: deps.officialAccount, store: deps.store, tokens, backoffMs: config.WECHAT_OA_BACKOFF_MS, now: deps.now });
-      this.lanes.push(this.lane({ driver, rate: 1000, accountRate: 1000, batchSize: 100, concurrency: 8 }));
+      this.lanes.push(this.lane({ driver, rate: 10_000, accountRate: 10_000, batchSize: 100, concurrency: 8 }));
     }
     if (deps.groupRobots) {
       // Each robot waits for its own minute window inside the driver; several senders keep the other robots going.
       const driver = new GroupRobotDriver({ api: deps.groupRobots, store: deps.store, now: deps.now, perMinute: config.WECOM_ROBOT_PER_MINUTE, windowMs: config.WECOM_ROBOT_WINDOW_MS, backoffMs: config.WECOM_ROBOT_BACKOFF_MS, baseUrl: config.PUBLIC_BASE_URL });
-      this.lanes.push(this.lane({ driver, rate: 1000, accountRate: 1000, batchSize: 20, concurrency: 4 }));
+      this.lanes.push(this.lane({ driver, rate: 10_000, accountRate: 10_000, batchSize: 20, concurrency: 4 }));
     }
   }
 

@@ -46,9 +46,13 @@ export class FakeWechatPlatform {
   readonly robotMessages: ReceivedRobotMessage[] = [];
   /** Answers the next N notice sends with 45009. */
   rateLimitNext = 0;
+  /** Load tests: every openid follows and every robot key exists. */
+  openHouse = false;
   robotLimit = 20;
   robotWindowMs = 60_000;
   tokenRequests = 0;
+  /** Notices and robot messages accepted (counted in every mode). */
+  delivered = 0;
   /** Every answer the platform gave to a send, in order (errcode per call). */
   readonly answers: { path: string; errcode: number }[] = [];
   private readonly tokens = new Map<string, { appId: string; expiresAt: number }>();
@@ -122,7 +126,7 @@ export class FakeWechatPlatform {
       return { errcode: 45009, errmsg: 'reach max api daily quota limit' };
     }
     const openid = String(body.touser ?? '');
-    if (!this.followers.has(openid)) return { errcode: 40003, errmsg: 'invalid openid' };
+    if (!this.openHouse && !this.followers.has(openid)) return { errcode: 40003, errmsg: 'invalid openid' };
     if (this.refused.has(openid)) return { errcode: 43101, errmsg: 'user refuse to accept the msg' };
     const data = (body.data ?? {}) as Record<string, { value?: unknown }>;
     for (const [key, field] of Object.entries(data)) {
@@ -131,13 +135,17 @@ export class FakeWechatPlatform {
       const value = typeof field?.value === 'string' ? field.value : '';
       if (limit === undefined || value === '' || Array.from(value).length > limit) return { errcode: 47003, errmsg: `argument invalid! data.${key}.value invalid` };
     }
+    if (this.openHouse) {
+      this.delivered += 1;
+      return { errcode: 0, errmsg: 'ok', msgid: this.delivered };
+    }
     this.notices.push({ openid, templateId: String(body.template_id ?? ''), page: String(body.page ?? ''), data: data as Record<string, { value: string }>, at: Date.now() });
     return { errcode: 0, errmsg: 'ok', msgid: this.notices.length };
   }
 
   private robot(url: URL, body: Json): Json {
     const key = url.searchParams.get('key') ?? '';
-    if (!this.robotKeys.has(key)) return { errcode: 93000, errmsg: 'invalid webhook url' };
+    if (!this.openHouse && !this.robotKeys.has(key)) return { errcode: 93000, errmsg: 'invalid webhook url' };
     const now = Date.now();
     const times = (this.robotTimes.get(key) ?? []).filter((t) => t > now - this.robotWindowMs);
     if (times.length >= this.robotLimit) return { errcode: 45009, errmsg: 'api freq out of limit' };
@@ -146,6 +154,8 @@ export class FakeWechatPlatform {
     if (Buffer.byteLength(content, 'utf8') > 4096) return { errcode: 40058, errmsg: 'markdown.content exceed max length 4096' };
     times.push(now);
     this.robotTimes.set(key, times);
+    this.delivered += 1;
+    if (this.openHouse) return { errcode: 0, errmsg: 'ok' };
     this.robotMessages.push({ key, msgtype, content, at: now });
     return { errcode: 0, errmsg: 'ok' };
   }
