@@ -22,6 +22,7 @@ import { channelSchema, contactSchema, subscriberSchema } from '../../schemas/su
 import { subscriptionSchema } from '../../schemas/subscription.schema.js';
 import { dimensionSchema, tagSchema } from '../../schemas/taxonomy.schema.js';
 import { userSchema } from '../../schemas/user.schema.js';
+import { officialAccountSettingsSchema, platformTokenSchema, wecomRobotSchema } from '../../schemas/wechat-channels.schema.js';
 
 /**
  * Everything a store holds, entity by entity, for moving an installation from one engine to
@@ -109,6 +110,9 @@ export const STORE_RECORD_SCHEMAS = {
     lastSeenAt: isoDateTimeSchema,
     expiresAt: isoDateTimeSchema,
   }),
+  wechatOfficialAccounts: officialAccountSettingsSchema,
+  wecomRobots: wecomRobotSchema,
+  platformTokens: platformTokenSchema,
 };
 
 export type StoreEntity = keyof typeof STORE_RECORD_SCHEMAS;
@@ -146,6 +150,9 @@ export const STORE_ENTITIES: readonly StoreEntity[] = [
   'webAccounts',
   'webSessions',
   'auditEntries',
+  'wechatOfficialAccounts',
+  'wecomRobots',
+  'platformTokens',
 ];
 
 /** Where the target's sequences and generated ids continue (never moved backwards). */

@@ -10,6 +10,7 @@ import type { UserDoc } from './mongo-user.repository.js';
 import { WEB_ACCOUNT_COLLECTIONS, type WebAccountDoc, type WebSessionDoc } from './mongo-web-account.repository.js';
 import { AUDIT_COLLECTION, AUDIT_SEQ, type AuditDoc } from './mongo-audit.repository.js';
 import { MongoStore } from './mongo.store.js';
+import { WECHAT_CHANNEL_COLLECTIONS, type AccountDoc, type RobotDoc, type TokenDoc } from './mongo-wechat-channels.repository.js';
 import { COLLECTIONS, SEQ } from './mongo.support.js';
 
 /**
@@ -162,6 +163,18 @@ const WRITERS: Writers = {
   }),
   webSessions: simple<'webSessions'>(WEB_ACCOUNT_COLLECTIONS.sessions, ({ idHash, ...rest }) => {
     const doc: WebSessionDoc = { ...rest, _id: idHash };
+    return upsertById(doc);
+  }),
+  wechatOfficialAccounts: simple<'wechatOfficialAccounts'>(WECHAT_CHANNEL_COLLECTIONS.officialAccounts, (settings) => {
+    const doc: AccountDoc = { ...settings, _id: 'office' };
+    return upsertById(doc);
+  }),
+  wecomRobots: simple<'wecomRobots'>(WECHAT_CHANNEL_COLLECTIONS.robots, ({ contactId, ...rest }) => {
+    const doc: RobotDoc = { ...rest, _id: contactId };
+    return upsertById(doc);
+  }),
+  platformTokens: simple<'platformTokens'>(WECHAT_CHANNEL_COLLECTIONS.tokens, ({ name, ...rest }) => {
+    const doc: TokenDoc = { ...rest, _id: name };
     return upsertById(doc);
   }),
 };

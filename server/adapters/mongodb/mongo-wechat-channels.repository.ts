@@ -2,7 +2,7 @@ import { officialAccountSettingsSchema, platformTokenSchema, wecomRobotSchema, t
 import type { WechatChannelRepository } from '../../ports/wechat-channels.port.js';
 import { isDuplicateKeyError, mongoose, storedSchema, type ModelBinding, type MongoContext } from './mongo.support.js';
 
-const COLLECTIONS = {
+export const WECHAT_CHANNEL_COLLECTIONS = {
   /** `_id` = 'office' (one office per installation). */
   officialAccounts: 'wechat_official_accounts',
   /** `_id` = the park group's contact id. */
@@ -11,24 +11,24 @@ const COLLECTIONS = {
   tokens: 'platform_tokens',
 } as const;
 
-type AccountDoc = OfficialAccountSettings & { _id: string };
-type RobotDoc = Omit<WecomRobot, 'contactId'> & { _id: string };
-type TokenDoc = Omit<PlatformToken, 'name'> & { _id: string };
+export type AccountDoc = OfficialAccountSettings & { _id: string };
+export type RobotDoc = Omit<WecomRobot, 'contactId'> & { _id: string };
+export type TokenDoc = Omit<PlatformToken, 'name'> & { _id: string };
 
 const { Mixed } = mongoose.Schema.Types;
 
 const accountModelSchema = storedSchema(
   { _id: String, appId: String, appSecret: String, templateId: String, fields: Mixed, updatedBy: String, updatedAt: String },
-  { collection: COLLECTIONS.officialAccounts },
+  { collection: WECHAT_CHANNEL_COLLECTIONS.officialAccounts },
 );
 const robotModelSchema = storedSchema(
   { _id: String, parkId: String, groupName: String, webhookKey: String, status: String, lastError: String, lastCheckedAt: String, updatedBy: String, updatedAt: String },
-  { collection: COLLECTIONS.robots },
+  { collection: WECHAT_CHANNEL_COLLECTIONS.robots },
 );
 robotModelSchema.index({ parkId: 1, groupName: 1 }, { name: 'wecom_robots_park' });
 const tokenModelSchema = storedSchema(
   { _id: String, token: String, expiresAt: String, leaseOwner: String, leaseUntil: String, updatedAt: String },
-  { collection: COLLECTIONS.tokens },
+  { collection: WECHAT_CHANNEL_COLLECTIONS.tokens },
 );
 
 export const wechatChannelModels: ModelBinding[] = [
@@ -42,15 +42,15 @@ export class MongoWechatChannelRepository implements WechatChannelRepository {
   constructor(private readonly ctx: MongoContext) {}
 
   private get accounts() {
-    return this.ctx.connection.collection<AccountDoc>(COLLECTIONS.officialAccounts);
+    return this.ctx.connection.collection<AccountDoc>(WECHAT_CHANNEL_COLLECTIONS.officialAccounts);
   }
 
   private get robots() {
-    return this.ctx.connection.collection<RobotDoc>(COLLECTIONS.robots);
+    return this.ctx.connection.collection<RobotDoc>(WECHAT_CHANNEL_COLLECTIONS.robots);
   }
 
   private get tokens() {
-    return this.ctx.connection.collection<TokenDoc>(COLLECTIONS.tokens);
+    return this.ctx.connection.collection<TokenDoc>(WECHAT_CHANNEL_COLLECTIONS.tokens);
   }
 
   async getOfficialAccount(): Promise<OfficialAccountSettings | null> {

@@ -18,7 +18,8 @@ const robotRow = z.object({
 });
 const tokenRow = z.object({ name: z.string(), token: z.string().nullable(), expires_at: z.string().nullable(), lease_owner: z.string().nullable(), lease_until: z.string().nullable(), updated_at: z.string() });
 
-function robotOf(row: unknown): WecomRobot {
+/** Row mappers, shared with the store export. */
+export function robotFromRow(row: unknown): WecomRobot {
   const r = robotRow.parse(row);
   return {
     contactId: r.contact_id,
@@ -31,6 +32,16 @@ function robotOf(row: unknown): WecomRobot {
     updatedBy: r.updated_by,
     updatedAt: r.updated_at,
   };
+}
+
+export function officialAccountFromRow(row: unknown): OfficialAccountSettings {
+  const r = accountRow.parse(row);
+  return { appId: r.app_id, appSecret: r.app_secret, templateId: r.template_id, fields: officialAccountFieldsSchema.parse(JSON.parse(r.fields)), updatedBy: r.updated_by, updatedAt: r.updated_at };
+}
+
+export function tokenFromRow(row: unknown): PlatformToken {
+  const r = tokenRow.parse(row);
+  return { name: r.name, token: r.token, expiresAt: r.expires_at, leaseOwner: r.lease_owner, leaseUntil: r.lease_until, updatedAt: r.updated_at };
 }
 
 /** 服务号 settings, park group robots and shared platform tokens. */
@@ -47,9 +58,7 @@ export class SqliteWechatChannelRepository implements WechatChannelRepository {
 
   async getOfficialAccount(): Promise<OfficialAccountSettings | null> {
     const row = this.stmt(`SELECT app_id, app_secret, template_id, fields, updated_by, updated_at FROM wechat_official_accounts WHERE id = 'office'`).get();
-    if (!row) return null;
-    const r = accountRow.parse(row);
-    return { appId: r.app_id, appSecret: r.app_secret, templateId: r.template_id, fields: officialAccountFieldsSchema.parse(JSON.parse(r.fields)), updatedBy: r.updated_by, updatedAt: r.updated_at };
+    return row ? officialAccountFromRow(row) : null;
   }
 
   async saveOfficialAccount(settings: OfficialAccountSettings): Promise<void> {
@@ -70,12 +79,12 @@ export class SqliteWechatChannelRepository implements WechatChannelRepository {
 
   async getRobot(contactId: string): Promise<WecomRobot | null> {
     const row = this.stmt('SELECT * FROM wecom_robots WHERE contact_id = ?').get(contactId);
-    return row ? robotOf(row) : null;
+    return row ? robotFromRow(row) : null;
   }
 
   async listRobots({ parkId }: { parkId?: string }): Promise<WecomRobot[]> {
     const rows = parkId === undefined ? this.stmt('SELECT * FROM wecom_robots ORDER BY park_id, group_name, contact_id').all() : this.stmt('SELECT * FROM wecom_robots WHERE park_id = ? ORDER BY group_name, contact_id').all(parkId);
-    return rows.map(robotOf);
+    return rows.map(robotFromRow);
   }
 
   async markRobot({ contactId, status, error, at }: { contactId: string; status: RobotStatus; error: string | null; at: string }): Promise<boolean> {
@@ -84,9 +93,7 @@ export class SqliteWechatChannelRepository implements WechatChannelRepository {
 
   async getToken(name: string): Promise<PlatformToken | null> {
     const row = this.stmt('SELECT * FROM platform_tokens WHERE name = ?').get(name);
-    if (!row) return null;
-    const r = tokenRow.parse(row);
-    return { name: r.name, token: r.token, expiresAt: r.expires_at, leaseOwner: r.lease_owner, leaseUntil: r.lease_until, updatedAt: r.updated_at };
+    return row ? tokenFromRow(row) : null;
   }
 
   async acquireTokenLease({ name, owner, now, leaseUntil }: { name: string; owner: string; now: string; leaseUntil: string }): Promise<boolean> {
