@@ -2,6 +2,8 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { officialAccountBodySchema } from '../../schemas/wechat-channels.schema.js';
 import { syntheticCreditCode } from '../../server/subscribers/credit-code.js';
+import { wecomRobotBodySchema } from '../../schemas/wechat-channels.schema.js';
+import { FormClient } from '../support/browserless-client.js';
 import { FakeWechatPlatform } from '../support/fake-wechat-platform.js';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.js';
 
@@ -27,7 +29,7 @@ describe('服务号 binding: a contact opens the link in WeChat and the openid l
     fake.apps.set(APP_ID, APP_SECRET);
     const port = await freePort();
     t = await startTestPlatform({
-      env: { PORT: String(port), PUBLIC_BASE_URL: `http://localhost:${port}`, WECHAT_OA_API_BASE: fake.url, WECHAT_OA_AUTHORIZE_BASE: fake.url, PUSH_CHANNELS: 'email' },
+      env: { PORT: String(port), PUBLIC_BASE_URL: `http://localhost:${port}`, WECHAT_OA_API_BASE: fake.url, WECHAT_OA_AUTHORIZE_BASE: fake.url, WECOM_ROBOT_BASE: fake.url, PUSH_CHANNELS: 'email' },
     });
     await t.platform.services.push.wechatChannels.saveOfficialAccount({
       actor: { id: 'admin', name: '管理员', role: 'admin' },
@@ -97,5 +99,46 @@ describe('服务号 binding: a contact opens the link in WeChat and the openid l
     const declined = await fetch(`${t.url}/account/wechat/callback?state=x`);
     expect(declined.status).to.equal(400);
     expect(await declined.text()).to.include('未获得微信授权');
+  });
+
+  it('offers 服务号通知 on the subscription form once the enterprise is bound, and shows the bind link on its page', async () => {
+    const client = new FormClient(t.url);
+    await client.get('/account/sign-up');
+    const signUp = { kind: 'enterprise', name: '临港丙生物医药有限公司', creditCode: syntheticCreditCode(903), email: 'ip@lingang-c.example', password: 'a long enough password', passwordConfirm: 'a long enough password' };
+    expect((await client.post('/account/sign-up', signUp)).status).to.equal(303);
+    const before = await client.get('/account/subscriptions/new');
+    expect(before.text).not.to.include('value="wechat_oa"');
+    const page = await client.get('/account/wechat');
+    expect(page.status).to.equal(200);
+    const link = /href="([^"]*\/account\/wechat\/bind\?t=[^"]+)"/.exec(page.text)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    expect(link).to.not.equal('');
+
+    fake.followers.add('o_lingang_0003');
+    fake.nextFollower = 'o_lingang_0003';
+    const authorize = ((await fetch(link, { redirect: 'manual' })).headers.get('location') ?? '').replace('#wechat_redirect', '');
+    expect((await fetch(authorize, { redirect: 'follow' })).status).to.equal(200);
+    const after = await client.get('/account/subscriptions/new');
+    expect(after.text).to.include('value="wechat_oa"');
+    expect((await client.get('/account/wechat')).text).to.include('已绑定');
+  });
+
+  it('shows a park manager its robot and an invalid webhook', async () => {
+    const client = new FormClient(t.url);
+    await client.get('/account/sign-up');
+    const signUp = { kind: 'park', name: '临港新片区园区服务中心', creditCode: '', email: 'ops@lingang-park.example', password: 'a long enough password', passwordConfirm: 'a long enough password' };
+    expect((await client.post('/account/sign-up', signUp)).status).to.equal(303);
+    const parkId = (await t.platform.services.store.webAccounts.findAccountByEmail('ops@lingang-park.example'))?.subscriberId ?? '';
+    expect((await client.get('/account/park/robots')).text).to.include('管理员尚未为本园区登记群机器人');
+    const channels = t.platform.services.push.wechatChannels;
+    const robot = await channels.saveRobot({ actor: { id: 'admin', name: '管理员', role: 'admin' }, body: wecomRobotBodySchema.parse({ parkId, groupName: '临港企业服务群', webhook: 'robot-key-lingang-gone' }) });
+    const result = await channels.testRobot({ contactId: robot.contactId });
+    expect(result.ok).to.equal(false);
+    expect(result.message).to.include('93000');
+    const page = await client.get('/account/park/robots');
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include('临港企业服务群');
+    expect(page.text).to.include('Webhook 无效');
+    expect(page.text).to.include('****gone');
+    expect(page.text).not.to.include('robot-key-lingang-gone');
   });
 });
