@@ -15,6 +15,7 @@ import type { OutgoingEmail } from '../server/ports/mail-transport.port.js';
 import { PushDispatcher } from '../server/push/push-platform.js';
 import type { BenchRow } from './bench-table.js';
 import { seedEmailOutbox } from './support/push-seed.js';
+import { benchWechatChannels } from './wechat-channels.bench.js';
 
 const EMAILS = 5_000;
 const ROUNDS = 3;
@@ -127,7 +128,7 @@ export async function benchDelivery(): Promise<BenchRow[]> {
     const logger = createLogger({ level: 'silent' });
     const services = await openServices({ config, logger });
     await services.taxonomy.seed({ dimensions: [], tags: loadDemoTaxonomy().tags });
-    await seedEmailOutbox({ services, count: EMAILS * ROUNDS + 2000, domain: 'bench.example.cn' });
+    const { policyId } = await seedEmailOutbox({ services, count: EMAILS * ROUNDS + 2000, domain: 'bench.example.cn' });
 
     const tuned = createSmtpTransport({ url: sink.url, poolSize: POOL });
     await loop({ send: (i) => tuned.send({ ...message, to: [`warm${i}@bench.example.cn`] }), count: 500, concurrency });
@@ -157,6 +158,8 @@ export async function benchDelivery(): Promise<BenchRow[]> {
     const stock = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port, secure: false, maxConnections: POOL, maxMessages: Infinity });
     const stockRate = await loop({ send: (i) => stock.sendMail({ ...message, to: [`stock${i}@bench.example.cn`] }), count: DEFAULT_SOCKET_EMAILS, concurrency });
     stock.close();
+    // The official WeChat drivers in the same run and table, against the local platform in its own process.
+    const wechat = await benchWechatChannels({ services, config, logger, policyId });
     await closeServices(services);
 
     const bareRate = median(bare);
@@ -172,6 +175,7 @@ export async function benchDelivery(): Promise<BenchRow[]> {
         ratio: rate / bareRate,
         note: `median of ${ROUNDS}: ${dispatched.map((r) => r.toFixed(0)).join(' / ')}; ${recordedAll ? 'all results recorded' : 'results MISSING'}; targets ≥ ${TARGET_PER_SECOND}/s, ≥ ${TARGET_RATIO} → ${met ? 'met' : 'NOT met'}`,
       },
+      ...wechat,
     ];
   } finally {
     await sink.stop();

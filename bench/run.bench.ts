@@ -42,7 +42,7 @@ const SECTIONS: readonly BenchSection[] = [
   },
   {
     name: 'delivery',
-    title: 'Delivery: emails/s from the dispatcher vs a bare nodemailer loop, same local SMTP server, same run',
+    title: 'Delivery: emails/s from the dispatcher vs a bare nodemailer loop, same local SMTP server, same run; 服务号 notices and group robots against the local WeChat platform',
     run: () => benchDelivery(),
   },
 ];

@@ -30,6 +30,7 @@ export const AUDIT_ACTION_LABELS = {
   'user.admin.bootstrap': '以 ADMIN_TOKEN 设置管理员',
   'push.channel.pause': '暂停推送渠道',
   'push.channel.resume': '恢复推送渠道',
+  'push.channel.configure': '配置微信官方渠道（服务号或群机器人）',
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS;
 export const auditActionSchema = z.enum(Object.keys(AUDIT_ACTION_LABELS) as [AuditAction, ...AuditAction[]]);

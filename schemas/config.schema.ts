@@ -95,7 +95,7 @@ export const configEnvSchema = z.object({
     .string()
     .default('email,wechat')
     .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(['email', 'wechat']))),
+    .pipe(z.array(z.enum(['email', 'wechat', 'wechat_oa', 'wecom_robot']))),
   PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   PUSH_RETRY_BASE_MS: z.coerce.number().int().min(1).default(30_000),
   PUSH_RETRY_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
@@ -128,5 +128,14 @@ export const configEnvSchema = z.object({
   PUSH_TRACKING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
   /** An unsubscribe within this many days after a push counts as following it in the statistics. */
   PUSH_TRACKING_FOLLOW_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  // Official WeChat channels (服务号订阅通知, 企业微信群机器人); see docs/wechat-channels.md.
+  WECHAT_OA_API_BASE: z.string().url().default('https://api.weixin.qq.com'),
+  WECHAT_OA_AUTHORIZE_BASE: z.string().url().default('https://open.weixin.qq.com'),
+  WECHAT_OA_BACKOFF_MS: z.coerce.number().int().min(10).default(60_000),
+  WECOM_ROBOT_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
+  WECOM_ROBOT_PER_MINUTE: z.coerce.number().int().min(1).max(20).default(20),
+  // The window WECOM_ROBOT_PER_MINUTE counts in; keep the platform's minute outside tests.
+  WECOM_ROBOT_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
+  WECOM_ROBOT_BACKOFF_MS: z.coerce.number().int().min(10).default(60_000),
 });
 export type ConfigEnv = z.infer<typeof configEnvSchema>;

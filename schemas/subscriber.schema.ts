@@ -15,9 +15,10 @@ export const subscriberKindSchema = z.enum(['enterprise', 'park', 'individual'])
 export type SubscriberKind = z.infer<typeof subscriberKindSchema>;
 export const SUBSCRIBER_KIND_LABELS = { enterprise: '企业', park: '园区', individual: '个人' } as const;
 
-export const channelSchema = z.enum(['email', 'wechat']);
+// wechat: a Wechaty bot; wechat_oa: the office's 服务号 subscription notices; wecom_robot: a park group's WeCom robot.
+export const channelSchema = z.enum(['email', 'wechat', 'wechat_oa', 'wecom_robot']);
 export type Channel = z.infer<typeof channelSchema>;
-export const CHANNEL_LABELS = { email: '电子邮件', wechat: '微信' } as const;
+export const CHANNEL_LABELS = { email: '电子邮件', wechat: '微信', wechat_oa: '服务号通知', wecom_robot: '企业微信群机器人' } as const;
 
 export const contactSchema = z
   .object({

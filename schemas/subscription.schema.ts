@@ -45,7 +45,7 @@ export const createSubscriptionBodySchema = z
     name: z.string().trim().min(1).max(60).default('我的订阅'),
     criteria: subscriptionCriteriaSchema.default({}),
     keywords: keywordsSchema.default([]),
-    channels: z.array(channelSchema).min(1, '至少选择一个推送渠道').max(2).default(['email']),
+    channels: z.array(channelSchema).min(1, '至少选择一个推送渠道').max(channelSchema.options.length).default(['email']),
     frequency: frequencySchema.default('immediate'),
     eligibleOnly: z.boolean().default(true),
   })
@@ -61,7 +61,7 @@ export const updateSubscriptionBodySchema = z
     name: z.string().trim().min(1).max(60).optional(),
     criteria: subscriptionCriteriaSchema.optional(),
     keywords: keywordsSchema.optional(),
-    channels: z.array(channelSchema).min(1).max(2).optional(),
+    channels: z.array(channelSchema).min(1).max(channelSchema.options.length).optional(),
     frequency: frequencySchema.optional(),
     eligibleOnly: z.boolean().optional(),
   })

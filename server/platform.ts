@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
-import { createImageProcessor, createMediaStorage, createPushAdapters, createSearchIndex, createStore } from './adapters/adapter-factory.js';
+import { createImageProcessor, createMediaStorage, createPushAdapters, createSearchIndex, createStore, createWechatPlatformApis } from './adapters/adapter-factory.js';
 import type { Config } from './config.js';
 import { demoPolicyLines, loadDemoTaxonomy } from './demo/demo-data.js';
 import { answerProbe, createHttpApp, type HealthCheck } from './http/http-app.js';
@@ -161,7 +161,7 @@ export async function openServices({
     matching,
     feeds: new FeedService({ store, taxonomy, search, matching, subscriptions, publicVersions, baseUrl: config.PUBLIC_BASE_URL, now }),
     interpretation,
-    push: createPushServices({ config, logger, now, store, index, signer, taxonomy, subscribers, subscriptions, matching, audienceSync }),
+    push: createPushServices({ config, logger, now, store, index, signer, taxonomy, subscribers, subscriptions, matching, audienceSync, wechat: createWechatPlatformApis({ config }) }),
     tagUsage: new TagUsageService({ store }),
     accounts: new WebAccountService({ store, subscribers, now }),
     csrf: new CsrfGuard({ secret }),

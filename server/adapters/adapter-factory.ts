@@ -18,6 +18,10 @@ import { SharpImageProcessor } from './sharp/sharp.image-processor.js';
 import { SqliteStoreExport } from './sqlite/sqlite-store.export.js';
 import { SqliteStore } from './sqlite/sqlite.store.js';
 import { WechatyChatGateway } from './wechaty/wechaty.chat-gateway.js';
+import { WechatOfficialAccountApi } from './wechat-official/wechat-official.official-account.js';
+import { WecomGroupRobotApi } from './wecom-robot/wecom-robot.group-robot.js';
+import type { GroupRobotApi } from '../ports/group-robot.port.js';
+import type { OfficialAccountApi } from '../ports/official-account.port.js';
 
 /** The only place that knows which engine backs each port; the composition root (server/platform.ts) calls it. */
 export function createStore({ config }: { config: Config }): Store {
@@ -76,9 +80,22 @@ export function createChatGateway({ config, logger, now }: { config: Config; log
 export function createPushAdapters({ config, logger, now, mail }: { config: Config; logger: Logger; now: () => Date; mail?: MailTransport }): {
   mail: MailTransport | null;
   chat: WechatyChatGateway | null;
+  officialAccount: OfficialAccountApi | null;
+  groupRobots: GroupRobotApi | null;
 } {
+  const wechat = createWechatPlatformApis({ config });
   return {
     mail: config.PUSH_CHANNELS.includes('email') ? (mail ?? createMailTransport({ config })) : null,
     chat: config.PUSH_CHANNELS.includes('wechat') ? createChatGateway({ config, logger, now }) : null,
+    officialAccount: config.PUSH_CHANNELS.includes('wechat_oa') ? wechat.officialAccount : null,
+    groupRobots: config.PUSH_CHANNELS.includes('wecom_robot') ? wechat.groupRobots : null,
+  };
+}
+
+/** The official WeChat platforms (服务号, WeCom group robots) at the configured base addresses. */
+export function createWechatPlatformApis({ config }: { config: Config }): { officialAccount: OfficialAccountApi; groupRobots: GroupRobotApi } {
+  return {
+    officialAccount: new WechatOfficialAccountApi({ apiBase: config.WECHAT_OA_API_BASE, authorizeBase: config.WECHAT_OA_AUTHORIZE_BASE }),
+    groupRobots: new WecomGroupRobotApi({ baseUrl: config.WECOM_ROBOT_BASE }),
   };
 }

@@ -23,6 +23,7 @@ import { subscriptionSchema } from '../../schemas/subscription.schema.js';
 import { dimensionSchema, tagSchema } from '../../schemas/taxonomy.schema.js';
 import { userSchema } from '../../schemas/user.schema.js';
 import { pushFeedbackRecordSchema, pushOpenRecordSchema } from '../../schemas/push-tracking.schema.js';
+import { officialAccountSettingsSchema, platformTokenSchema, wecomRobotSchema } from '../../schemas/wechat-channels.schema.js';
 
 /**
  * Everything a store holds, entity by entity, for moving an installation from one engine to
@@ -112,6 +113,9 @@ export const STORE_RECORD_SCHEMAS = {
   }),
   pushOpens: pushOpenRecordSchema,
   pushFeedback: pushFeedbackRecordSchema,
+  wechatOfficialAccounts: officialAccountSettingsSchema,
+  wecomRobots: wecomRobotSchema,
+  platformTokens: platformTokenSchema,
 };
 
 export type StoreEntity = keyof typeof STORE_RECORD_SCHEMAS;
@@ -151,6 +155,9 @@ export const STORE_ENTITIES: readonly StoreEntity[] = [
   'auditEntries',
   'pushOpens',
   'pushFeedback',
+  'wechatOfficialAccounts',
+  'wecomRobots',
+  'platformTokens',
 ];
 
 /** Where the target's sequences and generated ids continue (never moved backwards). */

@@ -11,6 +11,7 @@ import type { InterpretationPublication, InterpretationRepository } from './inte
 import type { AuditRepository } from './audit.port.js';
 import type { NewAuditEntry } from '../../schemas/audit.schema.js';
 import type { PushTrackingRepository } from './push-tracking.port.js';
+import type { WechatChannelRepository } from './wechat-channels.port.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -41,6 +42,8 @@ export interface Store {
   readonly audit: AuditRepository;
   /** First opens and 与我无关 feedback of pushes, and the statistics over them. */
   readonly pushTracking: PushTrackingRepository;
+  /** 服务号 settings, park group robots and the platform access tokens the workers share. */
+  readonly wechatChannels: WechatChannelRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */

@@ -14,6 +14,7 @@ import { daysBetween, shanghaiDate } from './schedule.js';
 import type { UnsubscribeService, UnsubscribeTarget } from './unsubscribe.service.js';
 import { renderDigestWechat, renderPolicyWechat, renderReminderWechat } from './wechat/wechat-templates.js';
 import type { PushTrackingService } from './tracking/push-tracking.service.js';
+import { digestNotice, policyNotice, reminderNotice, type Notice } from './official/notice.js';
 
 export interface WechatTarget {
   type: 'contact' | 'room';
@@ -34,6 +35,8 @@ export interface Composed {
   recipients: Contact[];
   email: (RenderedEmail & { headers: Record<string, string>; messageId: string }) | null;
   wechat: { targets: WechatTarget[]; text: string } | null;
+  /** The facts of the message for the official WeChat channels, which lay them out themselves. */
+  notice?: Notice | null;
 }
 
 export function refOf(work: ClaimedWork): WorkRef {
@@ -193,8 +196,9 @@ export class Composer {
         const footer = this.footer({ subscriber, listTarget, listLabel: `退订“${primaryName}”`, origin: ref, feedSubscriptionId: primary });
         return { ...base, publishedAt: view.publishedAt, email: this.emailParts({ rendered: renderPolicyEmail({ recipientName: subscriber.name, view, reasons, footer }), footer, ref, oneClick: true }), wechat: null };
       }
-      const text = this.withIrrelevantLine({ text: renderPolicyWechat({ view, reasons, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) }), ref });
-      return { ...base, publishedAt: view.publishedAt, email: null, wechat: { targets: wechatTargets, text } };
+      const unsubscribeUrl = this.deps.unsubscribe.url({ target: listTarget, origin: ref });
+      const text = this.withIrrelevantLine({ text: renderPolicyWechat({ view, reasons, unsubscribeUrl }), ref });
+      return { ...base, publishedAt: view.publishedAt, email: null, wechat: { targets: wechatTargets, text }, notice: policyNotice({ view, reasons, unsubscribeUrl }) };
     }
 
     const message = work.message;
@@ -215,8 +219,9 @@ export class Composer {
         const footer = this.footer({ subscriber, listTarget, listLabel: '不再接收截止提醒', origin: ref, feedSubscriptionId: null });
         return { ...base, email: this.emailParts({ rendered: renderReminderEmail({ recipientName: subscriber.name, view, daysLeft, workingDaysLeft, footer }), footer, ref, oneClick: true }), wechat: null };
       }
-      const text = renderReminderWechat({ view, daysLeft, workingDaysLeft, unsubscribeUrl: this.deps.unsubscribe.url({ target: listTarget, origin: ref }) });
-      return { ...base, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text, ref }) } };
+      const unsubscribeUrl = this.deps.unsubscribe.url({ target: listTarget, origin: ref });
+      const text = renderReminderWechat({ view, daysLeft, workingDaysLeft, unsubscribeUrl });
+      return { ...base, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text, ref }) }, notice: reminderNotice({ view, daysLeft, unsubscribeUrl }) };
     }
 
     if (message.payload.kind === 'digest') {
@@ -260,7 +265,8 @@ export class Composer {
       }
       const title = subscriber.kind === 'park' ? `园区政策速递 · ${subscriber.name} · ${date}` : `政策${periodLabel} · ${date}`;
       const unsubscribeUrl = items.length > 0 ? this.deps.unsubscribe.url({ target: listTarget, origin: ref }) : null;
-      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text: renderDigestWechat({ title, groups, parkItems, unsubscribeUrl }), ref }) } };
+      const notice = digestNotice({ title, at: this.deps.now().toISOString(), url: this.deps.content.preferencesUrl(), items: groups.flatMap((g) => g.items.map((item) => ({ view: item.view, reasons: [...g.reasons, ...item.notes] }))), parkItems, unsubscribeUrl });
+      return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text: renderDigestWechat({ title, groups, parkItems, unsubscribeUrl }), ref }) }, notice };
     }
     return this.skipped({ work, errorClass: 'render_failed', reason: `未知的消息类型：${message.kind}` });
   }

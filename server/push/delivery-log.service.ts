@@ -1,5 +1,5 @@
 import { ERROR_CLASSES, type DeliveryLog, type ErrorClass } from '../../schemas/delivery.schema.js';
-import type { Channel } from '../../schemas/subscriber.schema.js';
+import { channelSchema, type Channel } from '../../schemas/subscriber.schema.js';
 import { notFound } from '../errors.js';
 import { whyNotCauses } from '../matching/why-not.js';
 import type { AudienceMatch } from '../ports/audience-index.port.js';
@@ -75,7 +75,7 @@ export class DeliveryLogService {
   private async channels(): Promise<DeliveryLog['channels']> {
     const controls = await this.deps.store.pushSettings.listControls();
     const lanes = await this.deps.store.deliveryLeases.listLanes({ since: new Date(this.deps.now().getTime() - LANE_FRESH_MS).toISOString() });
-    return (['email', 'wechat'] as Channel[]).map((channel) => {
+    return channelSchema.options.map((channel) => {
       const control = controls.find((c) => c.channel === channel);
       const own = lanes.filter((l) => l.channel === channel);
       const state = own.length === 0 ? 'no_worker' : own.some((l) => l.state === 'running') ? 'running' : own[0]?.state ?? 'stopped';

@@ -19,7 +19,7 @@ export class SendFailure extends Error {
   constructor(
     readonly errorClass: ErrorClass,
     readonly response: string,
-    readonly options: { permanent: boolean; invalidContactIds?: string[]; pauseLane?: boolean },
+    readonly options: { permanent: boolean; invalidContactIds?: string[]; pauseLane?: boolean; retryAfterMs?: number },
   ) {
     super(response);
     this.name = 'SendFailure';
@@ -314,7 +314,8 @@ export class ChannelLane {
       const exhausted = !failure.options.permanent && item.attempt >= this.deps.options.maxAttempts;
       const outcome = failure.options.permanent || exhausted ? 'failed_permanent' : 'failed_temporary';
       const errorClass: ErrorClass = exhausted ? 'attempts_exhausted' : failure.errorClass;
-      const delay = fullJitterDelay({ attempt: item.attempt, baseMs: this.deps.options.retryBaseMs, maxMs: this.deps.options.retryMaxMs });
+      // A provider that names a back-off (a rate limit) is not asked again before it ends.
+      const delay = Math.max(failure.options.retryAfterMs ?? 0, fullJitterDelay({ attempt: item.attempt, baseMs: this.deps.options.retryBaseMs, maxMs: this.deps.options.retryMaxMs }));
       this.push({
         ref: item.ref,
         channel: item.channel,

@@ -1,3 +1,4 @@
+import type { Channel } from '../../schemas/subscriber.schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ChatGateway } from '../ports/chat-gateway.port.js';
@@ -22,6 +23,12 @@ import { BucketRegistry, TokenBucket } from './rate.js';
 import { PushScheduler } from './scheduler.js';
 import { UnsubscribeService } from './unsubscribe.service.js';
 import { PushTrackingService } from './tracking/push-tracking.service.js';
+import type { GroupRobotApi } from '../ports/group-robot.port.js';
+import type { OfficialAccountApi } from '../ports/official-account.port.js';
+import { AccessTokenCache } from './official/access-token.service.js';
+import { GroupRobotDriver } from './official/group-robot.driver.js';
+import { OfficialAccountDriver } from './official/official-account.driver.js';
+import { WechatChannelService } from './official/wechat-channels.service.js';
 
 export interface PushServices {
   content: PushContent;
@@ -36,6 +43,8 @@ export interface PushServices {
   history: PushHistoryService;
   /** Signed tracked links, 与我无关 feedback and the precision statistics. */
   tracking: PushTrackingService;
+  /** The official WeChat channels: 服务号 settings and binding, park group robots, test messages. */
+  wechatChannels: WechatChannelService;
 }
 
 export function createPushServices({
@@ -50,6 +59,7 @@ export function createPushServices({
   subscriptions,
   matching,
   audienceSync,
+  wechat,
 }: {
   config: Config;
   logger: Logger;
@@ -62,6 +72,8 @@ export function createPushServices({
   subscriptions: SubscriptionService;
   matching: MatchingService;
   audienceSync: AudienceSyncService;
+  /** The platforms behind the official WeChat channels (adapter-factory.ts). */
+  wechat: { officialAccount: OfficialAccountApi; groupRobots: GroupRobotApi };
 }): PushServices {
   const content = new PushContent({ store, taxonomy, subscriptions, baseUrl: config.PUBLIC_BASE_URL });
   // Key points of the version's published interpretation package (政策一图读懂), when it has one.
@@ -97,6 +109,14 @@ export function createPushServices({
     composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now, tracking }),
     scheduler: new PushScheduler({ store, now, logger, digestTime: config.DIGEST_TIME, reminderDays: config.REMINDER_DAYS }),
     log: new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now, digestTime: config.DIGEST_TIME }),
+    wechatChannels: new WechatChannelService({
+      store,
+      signer,
+      officialApi: wechat.officialAccount,
+      robotApi: wechat.groupRobots,
+      settings: { baseUrl: config.PUBLIC_BASE_URL, officialBackoffMs: config.WECHAT_OA_BACKOFF_MS, robotPerMinute: config.WECOM_ROBOT_PER_MINUTE, robotWindowMs: config.WECOM_ROBOT_WINDOW_MS, robotBackoffMs: config.WECOM_ROBOT_BACKOFF_MS },
+      now,
+    }),
   };
 }
 
@@ -120,6 +140,10 @@ export class PushDispatcher<Gateway extends ChatGateway = ChatGateway> {
       mail: MailTransport | null;
       /** The WeChat lane's bot; null: no WeChat lane in this process. */
       chat: Gateway | null;
+      /** The 服务号 lane's platform; null or absent: no such lane in this process. */
+      officialAccount?: OfficialAccountApi | null;
+      /** The group robot lane's platform; null or absent: no such lane in this process. */
+      groupRobots?: GroupRobotApi | null;
     },
   ) {
     const { config } = deps;
@@ -150,6 +174,16 @@ export class PushDispatcher<Gateway extends ChatGateway = ChatGateway> {
         this.lane({ driver: new WechatDriver({ gateway: this.gateway, store: deps.store, limits, now: deps.now }), rate: perSecond * 2, accountRate: perSecond * 2, batchSize: 1, concurrency: 1 }),
       );
     }
+    if (deps.officialAccount) {
+      const tokens = new AccessTokenCache({ store: deps.store, api: deps.officialAccount, owner: this.owner, now: deps.now });
+      const driver = new OfficialAccountDriver({ api: deps.officialAccount, store: deps.store, tokens, backoffMs: config.WECHAT_OA_BACKOFF_MS, now: deps.now });
+      this.lanes.push(this.lane({ driver, rate: 10_000, accountRate: 10_000, batchSize: 100, concurrency: 8 }));
+    }
+    if (deps.groupRobots) {
+      // Each robot waits for its own minute window inside the driver; several senders keep the other robots going.
+      const driver = new GroupRobotDriver({ api: deps.groupRobots, store: deps.store, now: deps.now, perMinute: config.WECOM_ROBOT_PER_MINUTE, windowMs: config.WECOM_ROBOT_WINDOW_MS, backoffMs: config.WECOM_ROBOT_BACKOFF_MS, baseUrl: config.PUBLIC_BASE_URL });
+      this.lanes.push(this.lane({ driver, rate: 10_000, accountRate: 10_000, batchSize: 20, concurrency: 4 }));
+    }
   }
 
   private lane({ driver, rate, accountRate, batchSize, concurrency }: { driver: ChannelDriver; rate: number; accountRate: number; batchSize: number; concurrency: number }): ChannelLane {
@@ -177,7 +211,7 @@ export class PushDispatcher<Gateway extends ChatGateway = ChatGateway> {
     });
   }
 
-  laneFor(channel: 'email' | 'wechat'): ChannelLane | undefined {
+  laneFor(channel: Channel): ChannelLane | undefined {
     return this.lanes.find((l) => l.channel === channel);
   }
 

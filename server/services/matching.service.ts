@@ -59,7 +59,7 @@ export class MatchingService {
       policyId,
       basis: policy.status === 'published' || policy.status === 'repealed' ? 'published_version' : 'working_copy',
       subscribers: summary.subscribers,
-      byChannel: { email: summary.byChannel.email, wechat: summary.byChannel.wechat },
+      byChannel: { ...summary.byChannel },
       unknown: Object.entries(summary.unknownByDimension).map(([dimension, count]) => ({
         dimension: dimension as keyof typeof summary.unknownByDimension,
         label: taxonomy.dimensionLabel(dimension as keyof typeof summary.unknownByDimension),

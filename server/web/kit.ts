@@ -92,7 +92,7 @@ export interface PortalServices {
   matching: MatchingService;
   tagUsage: TagUsageService;
   audit: AuditService;
-  push: Pick<PushServices, 'unsubscribe' | 'log' | 'content' | 'history' | 'tracking'>;
+  push: Pick<PushServices, 'unsubscribe' | 'log' | 'content' | 'history' | 'tracking' | 'wechatChannels'>;
   interpretation: Pick<InterpretationServices, 'packages' | 'faqs' | 'questions' | 'mediaAccess'>;
 }
 

@@ -22,6 +22,7 @@ import { questionRoutes } from './routes/questions.routes.js';
 import { parkRoutes } from './routes/park.routes.js';
 import { publicRoutes } from './routes/public.routes.js';
 import { staffRoutes } from './routes/staff.routes.js';
+import { wechatChannelRoutes } from './routes/wechat-channels.routes.js';
 import { cookieName, readCookies, setCookie, type CookiePolicy } from './security/cookies.js';
 import type { CsrfGuard } from './security/csrf.js';
 import type { Signer } from '../security/signer.js';
@@ -280,6 +281,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage, policies, audit }) }));
   app.use(mediaRoutes({ kit: only({ interpretation }) }));
   app.use(pushTrackingRoutes({ kit: only({ push }) }));
+  app.use(wechatChannelRoutes({ kit: only({ push }) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;

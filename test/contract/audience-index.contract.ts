@@ -391,7 +391,7 @@ export function audienceIndexContract<T extends AudienceIndex>({
       await index.upsertSubscriptions(['a', 'b', 'c'].map(subscription));
       const summary = await index.audienceSummary({ policy, sampleSize: 10 });
       expect(summary.subscribers).to.equal(3);
-      expect(summary.byChannel).to.deep.equal({ email: 2, wechat: 1 });
+      expect(summary.byChannel).to.deep.equal({ email: 2, wechat: 1, wechat_oa: 0, wecom_robot: 0 });
       expect(summary.sample.find((match) => match.subscriberId === 'b')?.channels).to.deep.equal([]);
       expect(summary.breakdown.region).to.deep.equal({ 'r-sh': 3, 'r-pd': 3, 'r-pd-park1': 3 });
     });

@@ -8,6 +8,7 @@ import { interpretationContract } from './interpretation.contract.js';
 import { pushQueueContract } from './push-queue.contract.js';
 import { webAccountContract } from './web-accounts.contract.js';
 import { pushTrackingContract } from './push-tracking.contract.js';
+import { wechatChannelContract } from './wechat-channels.contract.js';
 
 /**
  * The push queue, interpretation and web account contracts against a real MongoDB replica set, when
@@ -66,6 +67,7 @@ describe('MongoDB push queue, interpretation and web accounts (runs when MONGODB
   interpretationContract({ name: 'mongodb (replica set)', create: freshStore });
   webAccountContract({ name: 'mongodb (replica set)', create: freshStore });
   pushTrackingContract({ name: 'mongodb (replica set)', create: freshStore });
+  wechatChannelContract({ name: 'mongodb (replica set)', create: freshStore });
 
   describe('engine-specific: MongoDB', () => {
     const stores: MongoStore[] = [];

@@ -3,6 +3,7 @@ import { interpretationContract } from './interpretation.contract.js';
 import { pushQueueContract } from './push-queue.contract.js';
 import { webAccountContract } from './web-accounts.contract.js';
 import { pushTrackingContract } from './push-tracking.contract.js';
+import { wechatChannelContract } from './wechat-channels.contract.js';
 
 /** The embedded store is the reference: these contracts run against it on every test run. */
 const create = async () => new SqliteStore({ file: ':memory:' });
@@ -11,3 +12,4 @@ pushQueueContract({ name: 'sqlite', create });
 interpretationContract({ name: 'sqlite', create });
 webAccountContract({ name: 'sqlite', create });
 pushTrackingContract({ name: 'sqlite', create });
+wechatChannelContract({ name: 'sqlite', create });

@@ -18,7 +18,7 @@ interface SubscriptionView {
 }
 interface AudiencePreview {
   subscribers: number;
-  byChannel: { email: number; wechat: number };
+  byChannel: { email: number; wechat: number; wechat_oa: number; wecom_robot: number };
   unknown: { dimension: string; count: number }[];
   breakdown: { dimension: string; buckets: { tagId: string; count: number }[] }[];
   sample: { subscriberId: string; name: string; reasons: string[]; explanation: { unknown: string[]; eligible: boolean } }[];
@@ -155,7 +155,7 @@ describe('subscribers, subscriptions and audience matching over HTTP', () => {
     // Xuhui high-tech: wrong district, excluded. Wide-open Xuhui: eligibility off, included.
     expect(names).to.deep.equal(['张江芯片公司', '徐汇关注一切融资公司', '浦东未填资质公司'].sort());
     expect(preview.body.subscribers).to.equal(3);
-    expect(preview.body.byChannel).to.deep.equal({ email: 2, wechat: 1 });
+    expect(preview.body.byChannel).to.deep.equal({ email: 2, wechat: 1, wechat_oa: 0, wecom_robot: 0 });
     expect(preview.body.unknown).to.deep.include({ dimension: 'qualification', label: '资质', count: 1 });
     const region = preview.body.breakdown.find((b) => b.dimension === 'region');
     expect(region?.buckets.find((b) => b.tagId === 'region-pudong')?.count).to.equal(2);

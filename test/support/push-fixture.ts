@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { NewDelivery } from '../../schemas/delivery.schema.js';
 import type { ContactInput } from '../../schemas/subscriber.schema.js';
 import { createSubscriptionBodySchema, type Frequency, type Subscription } from '../../schemas/subscription.schema.js';
-import type { Subscriber } from '../../schemas/subscriber.schema.js';
+import type { Channel, Subscriber } from '../../schemas/subscriber.schema.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { closeServices, openServices, type Services } from '../../server/platform.js';
@@ -72,10 +72,10 @@ export async function openPushFixture({ env = {}, start }: { env?: Record<string
       }
       return services.subscribers.get({ id: subscriber.id });
     },
-    async subscribe({ subscriber, channels, frequency = 'immediate', name = '质押融资' }: { subscriber: Subscriber; channels: ('email' | 'wechat')[]; frequency?: Frequency; name?: string }): Promise<Subscription> {
+    async subscribe({ subscriber, channels, frequency = 'immediate', name = '质押融资' }: { subscriber: Subscriber; channels: Channel[]; frequency?: Frequency; name?: string }): Promise<Subscription> {
       return services.subscriptions.create({ subscriber, body: createSubscriptionBodySchema.parse({ name, criteria: { need: { mode: 'any', tags: ['need-pledge'] } }, channels, frequency }) });
     },
-    async enqueue(rows: { policyId: string; version?: number; subscription: Subscription; channel: 'email' | 'wechat'; urgent?: boolean }[]) {
+    async enqueue(rows: { policyId: string; version?: number; subscription: Subscription; channel: Channel; urgent?: boolean }[]) {
       const deliveries: NewDelivery[] = rows.map((r) => ({
         policyId: r.policyId,
         version: r.version ?? 1,

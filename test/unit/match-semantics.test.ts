@@ -244,7 +244,7 @@ describe('match semantics', function () {
       const matches = evaluateAudience({ policy: pudongPledge, profiles, subscriptionsOf: () => [sub] });
       const summary = summarizeAudience({ policy: pudongPledge, matches, sampleSize: 1 });
       expect(summary.subscribers).to.equal(2);
-      expect(summary.byChannel).to.deep.equal({ email: 1, wechat: 0 });
+      expect(summary.byChannel).to.deep.equal({ email: 1, wechat: 0, wechat_oa: 0, wecom_robot: 0 });
       expect(summary.unknownByDimension).to.deep.equal({ region: 1 });
       expect(summary.breakdown).to.deep.equal({ region: { 'region-zhangjiang': 1, 'region-pudong': 1, 'region-shanghai': 1 } });
       expect(summary.sample.map((match) => match.subscriberId)).to.deep.equal(['a']);

@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, Filter } from 'mongodb';
 import { z } from 'zod';
 import type { Delivery, NewDelivery, PushMessage } from '../../../schemas/delivery.schema.js';
-import type { Channel } from '../../../schemas/subscriber.schema.js';
+import { channelSchema, type Channel } from '../../../schemas/subscriber.schema.js';
 import type { OutboxRepository } from '../../ports/push-queue.port.js';
 import { confirmationDedupeKey, confirmationPayload, preferencesOrDefault, reminderDedupeKey, reminderPayload } from '../../push/push-messages.js';
 import { REMINDER_EXCLUDED_STATUSES } from '../../push/queue-rules.js';
@@ -133,7 +133,7 @@ export class MongoOutboxRepository implements OutboxRepository {
       _id: z.string(),
       subscriberId: z.string(),
       address: z.string(),
-      channel: z.enum(['email', 'wechat']),
+      channel: channelSchema,
       confirmedAt: z.string().nullable(),
       invalidAt: z.string().nullable(),
     });

@@ -11,6 +11,7 @@ import { WEB_ACCOUNT_COLLECTIONS, type WebAccountDoc, type WebSessionDoc } from 
 import { AUDIT_COLLECTION, AUDIT_SEQ, type AuditDoc } from './mongo-audit.repository.js';
 import { MongoStore } from './mongo.store.js';
 import { PUSH_TRACKING_COLLECTIONS, trackingKey, type PushFeedbackDoc, type PushOpenDoc } from './mongo-push-tracking.repository.js';
+import { WECHAT_CHANNEL_COLLECTIONS, type AccountDoc, type RobotDoc, type TokenDoc } from './mongo-wechat-channels.repository.js';
 import { COLLECTIONS, SEQ } from './mongo.support.js';
 
 /**
@@ -171,6 +172,18 @@ const WRITERS: Writers = {
   }),
   pushFeedback: simple<'pushFeedback'>(PUSH_TRACKING_COLLECTIONS.feedback, (record) => {
     const doc: PushFeedbackDoc = { ...record, _id: trackingKey({ source: record.source, id: record.refId }) };
+    return upsertById(doc);
+  }),
+  wechatOfficialAccounts: simple<'wechatOfficialAccounts'>(WECHAT_CHANNEL_COLLECTIONS.officialAccounts, (settings) => {
+    const doc: AccountDoc = { ...settings, _id: 'office' };
+    return upsertById(doc);
+  }),
+  wecomRobots: simple<'wecomRobots'>(WECHAT_CHANNEL_COLLECTIONS.robots, ({ contactId, ...rest }) => {
+    const doc: RobotDoc = { ...rest, _id: contactId };
+    return upsertById(doc);
+  }),
+  platformTokens: simple<'platformTokens'>(WECHAT_CHANNEL_COLLECTIONS.tokens, ({ name, ...rest }) => {
+    const doc: TokenDoc = { ...rest, _id: name };
     return upsertById(doc);
   }),
 };

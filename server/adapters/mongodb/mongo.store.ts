@@ -29,6 +29,8 @@ import { auditModels, MongoAuditRepository } from './mongo-audit.repository.js';
 import type { AuditRepository } from '../../ports/audit.port.js';
 import { MongoPushTrackingRepository, pushTrackingModels } from './mongo-push-tracking.repository.js';
 import type { PushTrackingRepository } from '../../ports/push-tracking.port.js';
+import { MongoWechatChannelRepository, wechatChannelModels } from './mongo-wechat-channels.repository.js';
+import type { WechatChannelRepository } from '../../ports/wechat-channels.port.js';
 import { assertReplicaSet, COLLECTIONS, mongoose, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 /** Every stored shape of the MongoDB store: indexes are created from these and the model test checks them all. */
@@ -44,6 +46,7 @@ export const MONGO_MODELS: readonly ModelBinding[] = [
   ...webAccountModels,
   ...auditModels,
   ...pushTrackingModels,
+  ...wechatChannelModels,
 ];
 
 /** The collection a binding declares (set explicitly in every schema, never derived from the model name). */
@@ -74,6 +77,7 @@ export class MongoStore implements Store {
   readonly interpretation: InterpretationRepository;
   readonly audit: AuditRepository;
   readonly pushTracking: PushTrackingRepository;
+  readonly wechatChannels: WechatChannelRepository;
   private readonly connection: Connection;
   private readonly url: string;
   private readonly dbName: string | undefined;
@@ -106,6 +110,7 @@ export class MongoStore implements Store {
     this.interpretation = new MongoInterpretationRepository(ctx);
     this.audit = new MongoAuditRepository(ctx);
     this.pushTracking = new MongoPushTrackingRepository(ctx);
+    this.wechatChannels = new MongoWechatChannelRepository(ctx);
     // After the repositories, which may have registered their own models already (same schema objects).
     for (const binding of MONGO_MODELS) {
       if (!this.connection.models[binding.name]) this.connection.model(binding.name, binding.schema);

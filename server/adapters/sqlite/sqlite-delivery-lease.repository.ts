@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ClaimedWork, SendOutcome, WorkRef } from '../../../schemas/delivery.schema.js';
-import type { Channel } from '../../../schemas/subscriber.schema.js';
+import { channelSchema, type Channel } from '../../../schemas/subscriber.schema.js';
 import type { DeliveryLeaseRepository, LaneReport } from '../../ports/push-queue.port.js';
 import {
   attemptResponse,
@@ -19,7 +19,7 @@ const queueRowSchema = z.object({ id: z.number(), urgent: z.number(), due: z.str
 const expiredRowSchema = z.object({ id: z.number(), channel: z.string(), attempts: z.number() });
 const laneRowSchema = z.object({
   owner: z.string(),
-  channel: z.enum(['email', 'wechat']),
+  channel: channelSchema,
   state: z.enum(['running', 'paused', 'stopped']),
   reason: z.string().nullable(),
   account: z.string().nullable(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeliveryAttempt, DeliveryStatus } from '../../../schemas/delivery.schema.js';
-import type { Channel } from '../../../schemas/subscriber.schema.js';
+import { channelSchema, type Channel } from '../../../schemas/subscriber.schema.js';
 import type { DeliveryLogRepository } from '../../ports/push-queue.port.js';
 import { OPEN_STATUSES } from '../../push/queue-rules.js';
 import { attemptFromRow, deliveryFromRow, messageFromRow, StatementCache, statusList } from './sqlite-delivery.rows.js';
@@ -25,7 +25,7 @@ export class SqliteDeliveryLogRepository implements DeliveryLogRepository {
   }
 
   async policyLog({ policyId, version }: { policyId: string; version: number }) {
-    const countRow = z.object({ channel: z.enum(['email', 'wechat']), status: z.string(), count: z.number(), dry_run: z.number().nullable() });
+    const countRow = z.object({ channel: channelSchema, status: z.string(), count: z.number(), dry_run: z.number().nullable() });
     const counts = this.stmt(
       `SELECT channel, status, COUNT(*) AS count, SUM(dry_run) AS dry_run FROM deliveries WHERE policy_id = ? AND version = ? GROUP BY channel, status ORDER BY channel, status`,
     )
@@ -75,7 +75,7 @@ export class SqliteDeliveryLogRepository implements DeliveryLogRepository {
   }
 
   async queueStats() {
-    const row = z.object({ channel: z.enum(['email', 'wechat']), status: z.string(), count: z.number() });
+    const row = z.object({ channel: channelSchema, status: z.string(), count: z.number() });
     const merged = new Map<string, { channel: Channel; status: DeliveryStatus; count: number }>();
     for (const table of ['deliveries', 'push_messages']) {
       for (const raw of this.stmt(`SELECT channel, status, COUNT(*) AS count FROM ${table} WHERE status IN ${statusList(OPEN_STATUSES)} GROUP BY channel, status`).all()) {
@@ -92,6 +92,6 @@ export class SqliteDeliveryLogRepository implements DeliveryLogRepository {
   async attemptTotals() {
     return this.stmt(`SELECT channel, outcome, error_class AS errorClass, COUNT(*) AS count FROM delivery_attempts GROUP BY channel, outcome, error_class`)
       .all()
-      .map((row) => z.object({ channel: z.enum(['email', 'wechat']), outcome: z.string(), errorClass: z.string().nullable(), count: z.number() }).parse(row));
+      .map((row) => z.object({ channel: channelSchema, outcome: z.string(), errorClass: z.string().nullable(), count: z.number() }).parse(row));
   }
 }

@@ -1,3 +1,4 @@
+import { channelSchema } from '../../../schemas/subscriber.schema.js';
 import { z } from 'zod';
 import type { Delivery } from '../../../schemas/delivery.schema.js';
 import type { DigestRepository } from '../../ports/push-queue.port.js';
@@ -6,8 +7,8 @@ import { coveredThrough, foldParkItems, hasReachableParkGroup, parkDigestAction,
 import { deliveryFromRow, insertMessage, messageFromRow, StatementCache } from './sqlite-delivery.rows.js';
 import type { Db } from './sqlite.support.js';
 
-const waitingRowSchema = z.object({ id: z.number(), subscriber_id: z.string(), channel: z.enum(['email', 'wechat']), policy_id: z.string(), version: z.number() });
-const parkContactRowSchema = z.object({ subscriber_id: z.string(), channel: z.enum(['email', 'wechat']), confirmed_at: z.string().nullable(), invalid_at: z.string().nullable() });
+const waitingRowSchema = z.object({ id: z.number(), subscriber_id: z.string(), channel: channelSchema, policy_id: z.string(), version: z.number() });
+const parkContactRowSchema = z.object({ subscriber_id: z.string(), channel: channelSchema, confirmed_at: z.string().nullable(), invalid_at: z.string().nullable() });
 const memberRowSchema = z.object({
   id: z.number(),
   policy_id: z.string(),
@@ -92,7 +93,7 @@ export class SqliteDigestRepository implements DigestRepository {
     )
       .all()
       .map((row) => parkContactRowSchema.parse(row));
-    const byPark = new Map<string, { channel: 'email' | 'wechat'; confirmedAt: string | null; invalidAt: string | null }[]>();
+    const byPark = new Map<string, { channel: z.infer<typeof channelSchema>; confirmedAt: string | null; invalidAt: string | null }[]>();
     for (const c of contacts) {
       const list = byPark.get(c.subscriber_id) ?? [];
       list.push({ channel: c.channel, confirmedAt: c.confirmed_at, invalidAt: c.invalid_at });

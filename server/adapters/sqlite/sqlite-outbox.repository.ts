@@ -1,3 +1,4 @@
+import { channelSchema } from '../../../schemas/subscriber.schema.js';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Delivery, NewDelivery, PushMessage } from '../../../schemas/delivery.schema.js';
@@ -29,7 +30,7 @@ function deliveryParams(row: NewDelivery, at: string): (string | number)[] {
 const reminderRowSchema = z.object({
   id: z.number(),
   subscriber_id: z.string(),
-  channel: z.enum(['email', 'wechat']),
+  channel: channelSchema,
   subscription_ids: z.string(),
   deadline_reminders: z.number().nullable(),
 });
@@ -38,7 +39,7 @@ const contactRowSchema = z.object({
   id: z.string(),
   subscriber_id: z.string(),
   address: z.string(),
-  channel: z.enum(['email', 'wechat']),
+  channel: channelSchema,
   confirmed_at: z.string().nullable(),
   invalid_at: z.string().nullable(),
 });

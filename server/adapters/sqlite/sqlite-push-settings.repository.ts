@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChannelControl, PushPreferences, UnsubscribeScope, WorkRef } from '../../../schemas/delivery.schema.js';
-import type { Channel } from '../../../schemas/subscriber.schema.js';
+import { channelSchema, type Channel } from '../../../schemas/subscriber.schema.js';
 import type { PushSettingsRepository } from '../../ports/push-queue.port.js';
 import { DEFAULT_PUSH_PREFERENCES } from '../../push/push-messages.js';
 import { StatementCache } from './sqlite-delivery.rows.js';
@@ -34,7 +34,7 @@ export class SqlitePushSettingsRepository implements PushSettingsRepository {
     return this.stmt('SELECT channel, paused, reason, updated_by, updated_at FROM push_controls ORDER BY channel')
       .all()
       .map((row) => {
-        const r = z.object({ channel: z.enum(['email', 'wechat']), paused: z.number(), reason: z.string().nullable(), updated_by: z.string().nullable(), updated_at: z.string() }).parse(row);
+        const r = z.object({ channel: channelSchema, paused: z.number(), reason: z.string().nullable(), updated_by: z.string().nullable(), updated_at: z.string() }).parse(row);
         return { channel: r.channel, paused: r.paused === 1, reason: r.reason, updatedBy: r.updated_by, updatedAt: r.updated_at };
       });
   }

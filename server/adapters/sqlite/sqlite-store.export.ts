@@ -18,6 +18,7 @@ import { userSchema } from '../../../schemas/user.schema.js';
 import { DomainError } from '../../errors.js';
 import { STORE_RECORD_SCHEMAS, type StoreCounters, type StoreEntity, type StoreExport, type StoreExportReader, type StoreRecords } from '../../ports/store-transfer.port.js';
 import { entryFromRow } from './sqlite-audit.repository.js';
+import { officialAccountFromRow, robotFromRow, tokenFromRow } from './sqlite-wechat-channels.repository.js';
 import { attemptFromRow, deliveryFromRow, messageFromRow } from './sqlite-delivery.rows.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
 
@@ -233,6 +234,9 @@ const READERS: TableReaders = {
       return STORE_RECORD_SCHEMAS.pushFeedback.parse({ source: r.source, refId: r.ref_id, reasons: json(r.reasons), note: r.note, recordedAt: r.recorded_at });
     },
   },
+  wechatOfficialAccounts: { table: 'wechat_official_accounts', read: officialAccountFromRow },
+  wecomRobots: { table: 'wecom_robots', read: robotFromRow },
+  platformTokens: { table: 'platform_tokens', read: tokenFromRow },
 };
 
 /** The table each entity is read from (the export's coverage is checked against the schema in tests). */

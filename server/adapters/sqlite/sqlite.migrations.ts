@@ -9,6 +9,7 @@ import { interpretationMigration } from './migrations/004-interpretation.migrati
 import { webAccountsMigration } from './migrations/005-web-accounts.migration.js';
 import { parkMembershipRequestsMigration } from './migrations/006-park-membership-requests.migration.js';
 import { auditTrailMigration } from './migrations/007-audit-trail.migration.js';
+import { wechatChannelsMigration } from './migrations/011-wechat-channels.migration.js';
 import { pushTrackingMigration } from './migrations/012-push-tracking.migration.js';
 
 export interface Migration {
@@ -25,5 +26,6 @@ export const MIGRATIONS: readonly Migration[] = [
   webAccountsMigration,
   parkMembershipRequestsMigration,
   auditTrailMigration,
+  wechatChannelsMigration,
   pushTrackingMigration,
 ];

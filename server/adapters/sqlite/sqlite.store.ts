@@ -17,6 +17,8 @@ import { SqliteDigestRepository } from './sqlite-digest.repository.js';
 import { SqliteMatchingJobRepository } from './sqlite-matching-job.repository.js';
 import { SqliteOutboxRepository } from './sqlite-outbox.repository.js';
 import { SqlitePushSettingsRepository } from './sqlite-push-settings.repository.js';
+import { SqliteWechatChannelRepository } from './sqlite-wechat-channels.repository.js';
+import type { WechatChannelRepository } from '../../ports/wechat-channels.port.js';
 import { SqliteSubscriberRepository, SqliteSubscriptionRepository, touchSubscriber } from './sqlite-subscriber.repository.js';
 import { SqliteWebAccountRepository } from './sqlite-web-account.repository.js';
 import { SqliteInterpretationRepository, writePublication, writeReviewDigest } from './sqlite-interpretation.repository.js';
@@ -544,6 +546,7 @@ export class SqliteStore implements Store {
   readonly interpretation: InterpretationRepository;
   readonly audit: AuditRepository;
   readonly pushTracking: PushTrackingRepository;
+  readonly wechatChannels: WechatChannelRepository;
   private readonly db: Db;
 
   constructor({ file, busyTimeoutMs }: { file: string; busyTimeoutMs?: number }) {
@@ -566,6 +569,7 @@ export class SqliteStore implements Store {
     this.interpretation = new SqliteInterpretationRepository(this.db);
     this.audit = new SqliteAuditRepository(this.db);
     this.pushTracking = new SqlitePushTrackingRepository(this.db);
+    this.wechatChannels = new SqliteWechatChannelRepository(this.db);
     // Web, workers and the import commands may share the file: a lock held past the timeout is a 503, not a 500.
     return guardBusy(this);
   }

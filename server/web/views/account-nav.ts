@@ -12,8 +12,9 @@ export function accountTabs({ subscriber, current }: { subscriber: Subscriber; c
           ['/account/park/members', '成员企业'],
           ['/account/park/groups', '微信群'],
           ['/account/park/pushes', '推送记录'],
+          ['/account/park/robots', '群机器人'],
         ] as [string, string][])
-      : []),
+      : ([['/account/wechat', '服务号通知']] as [string, string][])),
     ['/account/security', '账号与安全'],
   ];
   return html`<nav class="subnav" aria-label="账号功能"><ul class="tabs">${items.map(

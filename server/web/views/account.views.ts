@@ -300,6 +300,14 @@ export function subscriptionsPage({
   });
 }
 
+function officialChannelOptions(subscriber: Subscriber): { value: string; label: string; hint?: string }[] {
+  const usable = (channel: Contact['channel']) => subscriber.contacts.some((c) => c.channel === channel && c.invalidAt === null);
+  const options: { value: string; label: string; hint?: string }[] = [];
+  if (usable('wechat_oa')) options.push({ value: 'wechat_oa', label: CHANNEL_LABELS.wechat_oa, hint: '已绑定服务号' });
+  if (usable('wecom_robot')) options.push({ value: 'wecom_robot', label: CHANNEL_LABELS.wecom_robot, hint: '园区群' });
+  return options;
+}
+
 export interface SubscriptionFormValues {
   name: string;
   criteria: Partial<Record<DimensionId, { mode: 'any' | 'all'; tags: string[] }>>;
@@ -372,6 +380,8 @@ export function subscriptionFormPage({
           options: [
             { value: 'email', label: '电子邮件' },
             { value: 'wechat', label: '微信' },
+            // The official channels are offered once there is somewhere to send: a bound openid, a park robot.
+            ...officialChannelOptions(subscriber),
           ],
           selected: values.channels,
           errors,

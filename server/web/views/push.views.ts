@@ -1,6 +1,6 @@
 import type { DeliveryLog, DeliveryStatus, UnsubscribeResult, UnsubscribeScope } from '../../../schemas/delivery.schema.js';
 import type { StaffPolicy } from '../../../schemas/policy.schema.js';
-import { CHANNEL_LABELS, type Channel, type Subscriber } from '../../../schemas/subscriber.schema.js';
+import { CHANNEL_LABELS, channelSchema, type Channel, type Subscriber } from '../../../schemas/subscriber.schema.js';
 import type { WebContext } from '../context.js';
 import { html, type SafeHtml } from '../html.js';
 import { accountTabs } from './account-nav.js';
@@ -66,7 +66,7 @@ export function deliveryStatsPage({
   log: DeliveryLog;
   versions: readonly number[];
 }): SafeHtml {
-  const channels = (['email', 'wechat'] as Channel[]).filter((c) => log.counts.some((row) => row.channel === c) || log.reminders.some((row) => row.channel === c));
+  const channels = channelSchema.options.filter((c) => log.counts.some((row) => row.channel === c) || log.reminders.some((row) => row.channel === c));
   const count = (channel: Channel, status: DeliveryStatus) => log.counts.find((r) => r.channel === channel && r.status === status)?.count ?? 0;
   const dryRun = log.counts.reduce((sum, r) => sum + r.dryRun, 0);
   const statuses = STATUS_ORDER.filter((s) => channels.some((c) => count(c, s) > 0));
