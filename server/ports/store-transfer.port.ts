@@ -22,6 +22,7 @@ import { channelSchema, contactSchema, subscriberSchema } from '../../schemas/su
 import { subscriptionSchema } from '../../schemas/subscription.schema.js';
 import { dimensionSchema, tagSchema } from '../../schemas/taxonomy.schema.js';
 import { userSchema } from '../../schemas/user.schema.js';
+import { textFindingsSchema } from '../../schemas/text-findings.schema.js';
 
 /**
  * Everything a store holds, entity by entity, for moving an installation from one engine to
@@ -99,6 +100,7 @@ export const STORE_RECORD_SCHEMAS = {
     updatedAt: z.string(),
   }),
   auditEntries: auditEntrySchema,
+  policyTextFindings: textFindingsSchema,
   webSessions: z.object({
     idHash: z.string(),
     principal: z.discriminatedUnion('kind', [
@@ -146,6 +148,7 @@ export const STORE_ENTITIES: readonly StoreEntity[] = [
   'webAccounts',
   'webSessions',
   'auditEntries',
+  'policyTextFindings',
 ];
 
 /** Where the target's sequences and generated ids continue (never moved backwards). */

@@ -10,6 +10,7 @@ import type { WebAccountRepository } from './web-account.port.js';
 import type { InterpretationPublication, InterpretationRepository } from './interpretation.port.js';
 import type { AuditRepository } from './audit.port.js';
 import type { NewAuditEntry } from '../../schemas/audit.schema.js';
+import type { TextFindingsRepository } from './text-findings.port.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -38,6 +39,8 @@ export interface Store {
   readonly interpretation: InterpretationRepository;
   /** Append-only trail of staff actions; write methods below take an `audit` entry to record in their transaction. */
   readonly audit: AuditRepository;
+  /** Repairs and suspect-line decisions of each draft's text (document hygiene). */
+  readonly textFindings: TextFindingsRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */

@@ -27,6 +27,8 @@ import { MongoUserRepository, userModels } from './mongo-user.repository.js';
 import { MongoWebAccountRepository, webAccountModels } from './mongo-web-account.repository.js';
 import { auditModels, MongoAuditRepository } from './mongo-audit.repository.js';
 import type { AuditRepository } from '../../ports/audit.port.js';
+import { MongoTextFindingsRepository, textFindingsModels } from './mongo-text-findings.repository.js';
+import type { TextFindingsRepository } from '../../ports/text-findings.port.js';
 import { assertReplicaSet, COLLECTIONS, mongoose, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 /** Every stored shape of the MongoDB store: indexes are created from these and the model test checks them all. */
@@ -41,6 +43,7 @@ export const MONGO_MODELS: readonly ModelBinding[] = [
   ...interpretationModels,
   ...webAccountModels,
   ...auditModels,
+  ...textFindingsModels,
 ];
 
 /** The collection a binding declares (set explicitly in every schema, never derived from the model name). */
@@ -70,6 +73,7 @@ export class MongoStore implements Store {
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
   readonly audit: AuditRepository;
+  readonly textFindings: TextFindingsRepository;
   private readonly connection: Connection;
   private readonly url: string;
   private readonly dbName: string | undefined;
@@ -101,6 +105,7 @@ export class MongoStore implements Store {
     this.webAccounts = new MongoWebAccountRepository(ctx);
     this.interpretation = new MongoInterpretationRepository(ctx);
     this.audit = new MongoAuditRepository(ctx);
+    this.textFindings = new MongoTextFindingsRepository(ctx);
     // After the repositories, which may have registered their own models already (same schema objects).
     for (const binding of MONGO_MODELS) {
       if (!this.connection.models[binding.name]) this.connection.model(binding.name, binding.schema);
