@@ -91,3 +91,24 @@ export const suspectDecisionBodySchema = z
   })
   .meta({ id: 'SuspectDecisionBody' });
 export type SuspectDecisionBody = z.infer<typeof suspectDecisionBodySchema>;
+
+const repairFoundSchema = z.object({ code: z.string(), message: z.string(), line: z.number().int().optional(), before: z.string(), after: z.string() });
+const suspectFoundSchema = z.object({ line: z.number().int(), text: z.string(), code: z.string(), reason: z.string() });
+
+export const recheckReportSchema = z
+  .object({
+    checked: z.number().int(),
+    entries: z.array(
+      z.object({
+        policyId: z.string(),
+        title: z.string(),
+        status: z.enum(['draft', 'in_review', 'approved', 'published', 'repealed']),
+        currentVersion: z.number().int().nullable(),
+        repairs: z.array(repairFoundSchema),
+        suspects: z.array(suspectFoundSchema),
+        warnings: z.array(textWarningSchema),
+      }),
+    ),
+    totals: z.object({ repairs: z.number().int(), suspects: z.number().int(), warnings: z.number().int() }),
+  })
+  .meta({ id: 'RecheckReport' });

@@ -26,8 +26,13 @@ function isTitleLike(line: string): boolean {
 }
 
 /** Title: the first line (or two wrapped lines) ending with a 文种 word, near the top. */
+/** A numbered heading (一、 / （一） / 1. / 第X条) is part of the body, never the document's title. */
+const HEADING_START = /^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|第[一二三四五六七八九十百\d]+[章节条款])/u;
+
 function findTitle({ lines, declared }: { lines: readonly string[]; declared?: string }): { title: string; index: number } | null {
-  const head = lines.slice(0, 12);
+  // The title comes before the addressees and the first sentence of the text.
+  const bodyStart = lines.findIndex((line) => /[：:。；;]$/u.test(line) || HEADING_START.test(line));
+  const head = lines.slice(0, Math.min(12, bodyStart >= 0 ? bodyStart : lines.length));
   for (let i = 0; i < head.length; i += 1) {
     const line = head[i] ?? '';
     if (!isTitleLike(line) || (findDocumentNumber({ line }) && Array.from(line).length < 24)) continue;
