@@ -131,3 +131,20 @@ describe('prepareDocument', () => {
     expect(again.repairs).to.deep.equal([]);
   });
 });
+
+describe('prepareDocument on the demo library', () => {
+  it('repairs nothing, flags nothing and warns about nothing in real policy texts', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'server', 'demo', 'policies.jsonl');
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+    const findings = lines.flatMap((line) => {
+      const policy = JSON.parse(line) as { id: string; body: string };
+      const prepared = prepareDocument({ text: policy.body });
+      return [...prepared.repairs, ...prepared.suspects, ...prepared.warnings].map((f) => `${policy.id}:${f.code}:${f.line ?? ''}`);
+    });
+    expect(lines).to.have.length.greaterThan(50);
+    expect(findings).to.deep.equal([]);
+  });
+});

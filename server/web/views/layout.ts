@@ -32,6 +32,7 @@ function navItems(ctx: WebContext): NavItem[] {
       items.push({ href: '/staff/taxonomy', label: '标签体系', match: starts('/staff/taxonomy') });
       items.push({ href: '/staff/users', label: '用户与角色', match: starts('/staff/users') });
       items.push({ href: '/staff/audit', label: '审计记录', match: starts('/staff/audit') });
+      items.push({ href: '/staff/text-recheck', label: '文本复查', match: starts('/staff/text-recheck') });
     }
   } else {
     items.push({ href: '/account/sign-in', label: '企业登录', match: starts('/account/sign-in') });
