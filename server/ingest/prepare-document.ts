@@ -5,6 +5,7 @@ import { stripPinyinAnnotations } from './hygiene/pinyin-annotations.js';
 import { findSuspectLines } from './hygiene/suspect-lines.js';
 import { proposeMetadata } from './metadata/metadata-proposal.js';
 import { parseStructure } from '../text/article-parser.js';
+import { normalizeText } from '../text/text-normalizer.js';
 
 /**
  * Characters that are invisible but split words for search (zero-width spaces and joiners, soft
@@ -20,11 +21,14 @@ export interface PrepareInput {
   allowedHosts?: readonly string[];
 }
 
-function repairLine({ line, lineNumber, repairs }: { line: string; lineNumber: number; repairs: Repair[] }): string | null {
+function repairLine({ line, normalizedLine, lineNumber, repairs }: { line: string; normalizedLine: string; lineNumber: number; repairs: Repair[] }): string | null {
   let text = line;
+  // The line as search folds it, kept in step with `text` (recomputed only after a change).
+  let normalized = normalizedLine;
   const record = ({ code, message, after }: { code: string; message: string; after: string }): void => {
     repairs.push({ code, message, line: lineNumber, before: text, after });
     text = after;
+    normalized = normalizeText(after);
   };
 
   const visible = text.replace(INVISIBLE_RE, '');
@@ -39,13 +43,13 @@ function repairLine({ line, lineNumber, repairs }: { line: string; lineNumber: n
     record({ code: 'html_residue', message: `删除残留的${parts.join('和')}`, after: html.text });
   }
 
-  const pinyin = stripPinyinAnnotations({ line: text });
+  const pinyin = stripPinyinAnnotations({ line: text, normalized });
   if (pinyin.removed.length > 0) {
     const sample = pinyin.removed.slice(0, 4).join('');
     record({ code: 'pinyin_annotation', message: `删除拼音注音 ${pinyin.removed.length} 处：${sample}${pinyin.removed.length > 4 ? '…' : ''}`, after: pinyin.text });
   }
 
-  const chrome = matchPageChrome({ line: text });
+  const chrome = matchPageChrome({ line: text, normalized });
   if (chrome) {
     record({ code: 'page_chrome', message: `删除网页栏目内容（${chrome.name}）`, after: '' });
     return null;
@@ -66,13 +70,13 @@ function repairLine({ line, lineNumber, repairs }: { line: string; lineNumber: n
 export function prepareDocument(input: PrepareInput): PreparedDocument {
   const repairs: Repair[] = [];
   const kept: string[] = [];
-  input.text
-    .replace(/\r\n?/gu, '\n')
-    .split('\n')
-    .forEach((line, index) => {
-      const repaired = repairLine({ line, lineNumber: index + 1, repairs });
-      if (repaired !== null) kept.push(repaired);
-    });
+  const source = input.text.replace(/\r\n?/gu, '\n');
+  // One pass of the normaliser for the whole text: it keeps lengths, so its lines match the source's.
+  const normalizedLines = normalizeText(source).split('\n');
+  source.split('\n').forEach((line, index) => {
+    const repaired = repairLine({ line, normalizedLine: normalizedLines[index] ?? normalizeText(line), lineNumber: index + 1, repairs });
+    if (repaired !== null) kept.push(repaired);
+  });
   const text = kept.join('\n');
 
   const suspects = findSuspectLines({ text, options: input.allowedHosts ? { allowedHosts: input.allowedHosts } : {} });

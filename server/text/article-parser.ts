@@ -318,18 +318,22 @@ function closeIndex({ stack, style }: { stack: readonly Frame[]; style: MarkerSt
   return index >= 0 ? index : stack.length;
 }
 
-function lastOfStyle({ siblings, style }: { siblings: readonly Article[]; style: MarkerStyle }): Article | undefined {
-  const kind = STYLE_KIND[style];
-  return siblings.findLast((node) => node.kind === kind && node.label !== '' && styleOfLabel(node.label) === style);
+interface Placed {
+  node: Article;
+  value: number | null;
 }
 
-/** The style a stored label was parsed with (points and parenthesised points share a kind). */
-function styleOfLabel(label: string): MarkerStyle | null {
-  return matchMarker({ line: label })?.style ?? null;
+/** The last node of each style placed in each list of siblings, so numbering checks stay linear. */
+type LastPlaced = WeakMap<readonly Article[], Map<MarkerStyle, Placed>>;
+
+function lastOfStyle({ last, siblings, style }: { last: LastPlaced; siblings: readonly Article[]; style: MarkerStyle }): Placed | undefined {
+  return last.get(siblings)?.get(style);
 }
 
-function labelValue(label: string): number | null {
-  return matchMarker({ line: label })?.value ?? null;
+function remember({ last, siblings, style, placed }: { last: LastPlaced; siblings: readonly Article[]; style: MarkerStyle; placed: Placed }): void {
+  const level = last.get(siblings) ?? new Map<MarkerStyle, Placed>();
+  level.set(style, placed);
+  last.set(siblings, level);
 }
 
 const STYLE_NAMES: Record<MarkerStyle, string> = {
@@ -373,6 +377,7 @@ export function parseStructure({ body }: { body: string }): ParsedStructure {
   const used = new Set<string>();
   const warnings: IngestWarning[] = [];
   const documentWide = new Map<MarkerStyle, number>();
+  const last: LastPlaced = new WeakMap();
   let preamble: Article | null = null;
   let attachmentCount = 0;
 
@@ -412,16 +417,16 @@ export function parseStructure({ body }: { body: string }): ParsedStructure {
     // A number that continues a list further up belongs to that list: the heading in between was stray.
     if (marker.value !== null && marker.value > 1 && !DOCUMENT_WIDE.has(marker.style) && marker.style !== 'attachment') {
       const here = stack.at(-1)?.node.children ?? roots;
-      if (!lastOfStyle({ siblings: here, style: marker.style })) {
+      if (!lastOfStyle({ last, siblings: here, style: marker.style })) {
         for (let depth = stack.length - 1; depth >= 0; depth -= 1) {
           const level = depth === 0 ? roots : (stack[depth - 1]?.node.children ?? roots);
-          const previous = lastOfStyle({ siblings: level, style: marker.style });
-          if (previous && labelValue(previous.label) === marker.value - 1) {
+          const previous = lastOfStyle({ last, siblings: level, style: marker.style });
+          if (previous && previous.value === marker.value - 1) {
             const stray = stack[depth];
             if (stray) {
               warn({
                 code: 'heading_misplaced',
-                message: `第${stray.line}行标题“${stray.node.label}”的位置不符合公文层级，其后的“${marker.label}”仍与“${previous.label}”并列`,
+                message: `第${stray.line}行标题“${stray.node.label}”的位置不符合公文层级，其后的“${marker.label}”仍与“${previous.node.label}”并列`,
                 line: stray.line,
               });
             }
@@ -450,10 +455,7 @@ export function parseStructure({ body }: { body: string }): ParsedStructure {
     if (marker.value !== null && marker.insertedIndex === null && marker.style !== 'attachment' && !inAttachmentList && Number.isSafeInteger(marker.value)) {
       const previous = DOCUMENT_WIDE.has(marker.style)
         ? (documentWide.get(marker.style) ?? 0)
-        : (() => {
-            const last = lastOfStyle({ siblings, style: marker.style });
-            return last ? (labelValue(last.label) ?? 0) : 0;
-          })();
+        : (lastOfStyle({ last, siblings, style: marker.style })?.value ?? 0);
       if (marker.value !== previous + 1) {
         warn({
           code: marker.value <= previous ? 'heading_repeated' : 'heading_gap',
@@ -480,6 +482,7 @@ export function parseStructure({ body }: { body: string }): ParsedStructure {
       children: [],
     };
     siblings.push(node);
+    remember({ last, siblings, style: marker.style, placed: { node, value: marker.value } });
     stack.push({ style: marker.style, node, line: lineNumber });
   }
 

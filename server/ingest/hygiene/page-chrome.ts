@@ -44,8 +44,8 @@ export interface ChromeMatch {
 }
 
 /** The chrome the line consists of, or null when the line has content of its own. */
-export function matchPageChrome({ line }: { line: string }): ChromeMatch | null {
-  const text = normalizeText(line).trim().replace(/\s+/gu, ' ');
+export function matchPageChrome({ line, normalized = normalizeText(line) }: { line: string; normalized?: string }): ChromeMatch | null {
+  const text = normalized.trim().replace(/\s+/gu, ' ');
   if (text === '') return null;
   // A long line is prose that happens to start like a label; chrome lines are short.
   if (Array.from(text).length > 120) return null;

@@ -23,8 +23,9 @@ export interface PinyinStripResult {
  * (one `(an)` after a character is too weak a sign). Parenthetical Chinese such as （2019年修订）
  * or Latin such as (PCT) never matches.
  */
-export function stripPinyinAnnotations({ line }: { line: string }): PinyinStripResult {
-  const normalized = normalizeText(line);
+export function stripPinyinAnnotations({ line, normalized = normalizeText(line) }: { line: string; normalized?: string }): PinyinStripResult {
+  // Cheap exit: no bracket, no annotation (most lines of a clean document).
+  if (!normalized.includes('(')) return { text: line, removed: [] };
   const spans: { start: number; end: number; toned: boolean }[] = [];
   for (const m of normalized.matchAll(ANNOTATION_RE)) {
     const start = (m.index ?? 0) + (m[1] ?? '').length;

@@ -98,23 +98,26 @@ function pinyinRun({ text }: { text: string }): string | null {
   return '整行为拼音，不是正文内容';
 }
 
-function lineKey(line: string): string {
-  return normalizeText(line).replace(/\s+/gu, '');
+function lineKey(normalized: string): string {
+  return normalized.replace(/\s+/gu, '');
 }
 
 /** Flags each suspect line of the text (1-based line numbers of this text). */
 export function findSuspectLines({ text, options = {} }: { text: string; options?: SuspectOptions }): SuspectLine[] {
   const lines = text.split('\n');
+  // The normaliser keeps every character's length (and the line breaks), so one pass serves all lines.
+  const normalizedLines = normalizeText(text).split('\n');
   const allowedHosts = options.allowedHosts ?? [];
   const counts = new Map<string, number>();
-  for (const line of lines) {
+  for (const line of normalizedLines) {
     const key = lineKey(line);
     if (Array.from(key).length >= REPEAT_MIN_LENGTH) counts.set(key, (counts.get(key) ?? 0) + 1);
   }
 
   const suspects: SuspectLine[] = [];
   lines.forEach((line, index) => {
-    const text = normalizeText(line).trim();
+    const normalized = normalizedLines[index] ?? normalizeText(line);
+    const text = normalized.trim();
     if (text === '') return;
     const flag = (code: string, reason: string | null): boolean => {
       if (reason === null) return false;
@@ -125,7 +128,7 @@ export function findSuspectLines({ text, options = {} }: { text: string; options
     if (flag('contact', contact({ text }))) return;
     if (flag('foreign_link', foreignLink({ text, allowedHosts }))) return;
     if (flag('pinyin_run', pinyinRun({ text }))) return;
-    const repeats = counts.get(lineKey(line)) ?? 0;
+    const repeats = counts.get(lineKey(normalized)) ?? 0;
     flag('repeated_line', repeats >= REPEAT_MIN_COUNT ? `同一行在文中重复出现 ${repeats} 次` : null);
   });
   return suspects;
