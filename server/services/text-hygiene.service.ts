@@ -1,7 +1,7 @@
 import type { PolicyRecord } from '../../schemas/policy.schema.js';
 import type { SuspectDecision, SuspectDecisionBody, TextFindings, TextFindingsView, TextRepair } from '../../schemas/text-findings.schema.js';
 import { conflict, invalidState, notFound } from '../errors.js';
-import type { IngestWarning, Repair, SuspectLine } from '../ingest/ingest.types.js';
+import type { IngestWarning, PreparedDocument, Repair, SuspectLine } from '../ingest/ingest.types.js';
 import { prepareDocument } from '../ingest/prepare-document.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.port.js';
@@ -95,6 +95,23 @@ export class TextHygieneService implements PolicyTextHygiene {
       }
     };
     return { body: prepared.text, record };
+  }
+
+  /**
+   * For a document stored by another path (the import command, an upload) whose text is already
+   * `prepared.text`: records its repairs and metadata with the policy, so the drafter sees what
+   * was changed on its way in. Its suspect lines are pending like any draft's.
+   */
+  async recordPrepared({ policyId, prepared }: { policyId: string; prepared: PreparedDocument }): Promise<void> {
+    const previous = await this.deps.store.textFindings.get(policyId);
+    const at = this.at();
+    await this.deps.store.textFindings.save({
+      policyId,
+      repairs: [...(previous?.repairs ?? []), ...prepared.repairs.map((repair) => ({ ...repair, at }))].slice(-REPAIR_HISTORY_LIMIT),
+      suspects: this.reconcile({ found: prepared.suspects, decisions: previous?.suspects ?? [] }),
+      metadata: prepared.metadata,
+      updatedAt: at,
+    });
   }
 
   /**

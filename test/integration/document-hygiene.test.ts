@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createPolicyBodySchema } from '../../schemas/policy.schema.js';
+import { prepareDocument } from '../../server/ingest/prepare-document.js';
 import { newPolicyRecord } from '../../server/services/policy-workflow.js';
 import { FormClient } from '../support/browserless-client.js';
 import { policyBody } from '../support/fixtures.js';
@@ -228,6 +229,21 @@ describe('document hygiene for drafts over HTTP', () => {
     expect(entry?.suspects.map((s) => s.code)).to.deep.equal(['gambling']);
     // Read-only: the stored text is unchanged.
     expect((await t.platform.services.store.policies.get('pd-legacy-2020'))?.body).to.include('知(zhī)识');
+  });
+
+  it('records the repairs of a document stored by another path (an import) for its drafter', async () => {
+    const prepared = prepareDocument({ text: '营(yíng)商(shāng)环(huán)境(jìng)优化\n收藏本文\n时时彩平台招代理' });
+    const imported = newPolicyRecord({
+      id: 'pd-imported-2026',
+      body: createPolicyBodySchema.parse({ title: '导入的文件', issuer: '浦东新区知识产权局', body: prepared.text }),
+      actor: { id: 'importer', name: '导入', role: 'admin' },
+      at: '2026-05-01T00:00:00.000Z',
+    });
+    await t.platform.services.store.policies.insert(imported);
+    await t.platform.services.textHygiene.recordPrepared({ policyId: imported.id, prepared });
+    const view = await findings('pd-imported-2026');
+    expect(view.repairs.map((r) => r.code)).to.deep.equal(['pinyin_annotation', 'page_chrome']);
+    expect(view.suspects.map((s) => [s.line, s.code, s.status])).to.deep.equal([[2, 'gambling', 'pending']]);
   });
 
   it('shows the text check to staff in the portal and records a decision from its form', async () => {
