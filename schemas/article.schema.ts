@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const articleKindSchema = z.enum(['chapter', 'section', 'article', 'item', 'subitem', 'point', 'paragraph']);
+export const articleKindSchema = z.enum(['chapter', 'section', 'article', 'item', 'subitem', 'point', 'paragraph', 'attachment']);
 export type ArticleKind = z.infer<typeof articleKindSchema>;
 
 /**

@@ -54,6 +54,8 @@ import { createDigestWorker } from '../workers/digest.worker.js';
 import { createReminderWorker } from '../workers/reminder.worker.js';
 import { createConfirmationWorker } from '../workers/confirmation.worker.js';
 import { createWebPortal } from './web/portal.js';
+import { TextHygieneService } from './services/text-hygiene.service.js';
+import { textHygieneRoutes } from './http/routes/text-hygiene.routes.js';
 
 export const VERSION = '0.1.0';
 
@@ -85,6 +87,8 @@ export interface Services {
   csrf: CsrfGuard;
   /** Signs links and keys portal cookies with the platform's one secret. */
   signer: Signer;
+  /** Document hygiene: repairs of draft texts, suspect-line decisions, library re-check. */
+  textHygiene: TextHygieneService;
 }
 
 /**
@@ -128,7 +132,9 @@ export async function openServices({
     audit,
     publicVersions,
   });
+  const textHygiene = new TextHygieneService({ store, now, logger });
   const policies = new PolicyService({
+    textHygiene,
     store,
     taxonomy,
     now,
@@ -166,6 +172,7 @@ export async function openServices({
     accounts: new WebAccountService({ store, subscribers, now }),
     csrf: new CsrfGuard({ secret }),
     signer,
+    textHygiene,
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
@@ -309,6 +316,7 @@ export async function startPlatform({
         ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),
         ...auditRoutes({ audit: services.audit }),
         ...pushTrackingRoutes({ tracking: services.push.tracking }),
+        ...textHygieneRoutes({ policies: services.policies, textHygiene: services.textHygiene }),
       ],
       users: services.users,
       subscribers: services.subscribers,

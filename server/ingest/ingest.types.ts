@@ -62,6 +62,8 @@ export interface MetadataProposal {
   attachments?: string[];
   effectiveFrom?: string;
   effectiveUntil?: string;
+  /** The sentences the validity dates were read from (自…起施行，有效期至…), as written. */
+  validityText?: string[];
 }
 
 export interface PreparedDocument {

@@ -24,6 +24,7 @@ import { dimensionSchema, tagSchema } from '../../schemas/taxonomy.schema.js';
 import { userSchema } from '../../schemas/user.schema.js';
 import { pushFeedbackRecordSchema, pushOpenRecordSchema } from '../../schemas/push-tracking.schema.js';
 import { officialAccountSettingsSchema, platformTokenSchema, wecomRobotSchema } from '../../schemas/wechat-channels.schema.js';
+import { textFindingsSchema } from '../../schemas/text-findings.schema.js';
 
 /**
  * Everything a store holds, entity by entity, for moving an installation from one engine to
@@ -101,6 +102,7 @@ export const STORE_RECORD_SCHEMAS = {
     updatedAt: z.string(),
   }),
   auditEntries: auditEntrySchema,
+  policyTextFindings: textFindingsSchema,
   webSessions: z.object({
     idHash: z.string(),
     principal: z.discriminatedUnion('kind', [
@@ -158,6 +160,7 @@ export const STORE_ENTITIES: readonly StoreEntity[] = [
   'wechatOfficialAccounts',
   'wecomRobots',
   'platformTokens',
+  'policyTextFindings',
 ];
 
 /** Where the target's sequences and generated ids continue (never moved backwards). */

@@ -12,6 +12,7 @@ import type { AuditRepository } from './audit.port.js';
 import type { NewAuditEntry } from '../../schemas/audit.schema.js';
 import type { PushTrackingRepository } from './push-tracking.port.js';
 import type { WechatChannelRepository } from './wechat-channels.port.js';
+import type { TextFindingsRepository } from './text-findings.port.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -44,6 +45,8 @@ export interface Store {
   readonly pushTracking: PushTrackingRepository;
   /** 服务号 settings, park group robots and the platform access tokens the workers share. */
   readonly wechatChannels: WechatChannelRepository;
+  /** Repairs and suspect-line decisions of each draft's text (document hygiene). */
+  readonly textFindings: TextFindingsRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */

@@ -32,6 +32,7 @@ import type { Logger } from '../logger.js';
 import type { AuditDetails, AuditService } from './audit.service.js';
 import type { AuditAction, NewAuditEntry } from '../../schemas/audit.schema.js';
 import type { PublicVersions } from './public-versions.js';
+import type { PolicyTextHygiene } from './text-hygiene.service.js';
 
 type PolicyWritten = (policyId: string) => Promise<void>;
 
@@ -50,8 +51,16 @@ export class PolicyService {
       publicVersions: PublicVersions;
       /** REVIEW_SAME_PERSON_ALLOWED: one person may record both reviews (tiny offices); authors still may not review. */
       reviewSamePersonAllowed: boolean;
+      /** Document hygiene: repairs every saved body and holds submission while a suspect line is pending. */
+      textHygiene?: PolicyTextHygiene;
     },
   ) {}
+
+  /** The repaired body to store, or null when there is no hygiene step or no text. */
+  private async prepareText({ policyId, body }: { policyId: string; body: string | undefined }) {
+    if (!this.deps.textHygiene || body === undefined || body.trim() === '') return null;
+    return this.deps.textHygiene.prepareBody({ policyId, body });
+  }
 
   private audit({ actor, action, policy, details = {} }: { actor: Actor; action: AuditAction; policy: PolicyRecord; details?: AuditDetails }): NewAuditEntry {
     return this.deps.audit.entry({ actor, action, targetType: 'policy', targetId: policy.id, digest: policyDigest(policy), details });
@@ -69,25 +78,32 @@ export class PolicyService {
   async create({ actor, body }: { actor: Actor; body: CreatePolicyBody }): Promise<StaffPolicy> {
     const id = body.id ?? generatePolicyId();
     await this.assertContent({ content: body, selfId: id });
-    const policy = newPolicyRecord({ id, body, actor, at: this.at() });
+    const prepared = await this.prepareText({ policyId: id, body: body.body });
+    const policy = newPolicyRecord({ id, body: prepared ? { ...body, body: prepared.body } : body, actor, at: this.at() });
     await this.deps.store.policies.insert(policy, { audit: this.audit({ actor, action: 'policy.create', policy }) });
+    await prepared?.record();
     return this.written(policy);
   }
 
   async update({ actor, id, body }: { actor: Actor; id: string; body: UpdatePolicyBody }): Promise<StaffPolicy> {
     const policy = await this.require(id);
-    const updated = applyEdit({ policy, patch: body, at: this.at() });
+    // Only a draft is repaired: applyEdit refuses the others with its own message.
+    const prepared = policy.status === 'draft' ? await this.prepareText({ policyId: id, body: body.body }) : null;
+    const updated = applyEdit({ policy, patch: prepared ? { ...body, body: prepared.body } : body, at: this.at() });
     await this.assertContent({ content: updated, selfId: id });
     await this.deps.store.policies.update({
       policy: updated,
       expectedRevision: policy.revision,
       audit: this.audit({ actor, action: 'policy.update', policy: updated, details: { fields: Object.keys(body).sort().join(',') } }),
     });
+    await prepared?.record();
     return this.written(updated);
   }
 
   async submit({ actor, id }: { actor: Actor; id: string }): Promise<StaffPolicy> {
     const policy = await this.require(id);
+    // Suspect lines are the drafter's to decide before a reviewer sees the text.
+    if (policy.status === 'draft') await this.deps.textHygiene?.assertSubmittable({ policy });
     const interpretation = await this.deps.interpretation.submitGate({ policy });
     const updated = submitTransition({ policy, at: this.at(), interpretation });
     await this.deps.store.policies.update({

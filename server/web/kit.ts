@@ -1,3 +1,4 @@
+import type { TextHygieneService } from '../services/text-hygiene.service.js';
 import type { Request, Response } from 'express';
 import type { AuditService } from '../services/audit.service.js';
 import type { Config } from '../config.js';
@@ -94,6 +95,7 @@ export interface PortalServices {
   audit: AuditService;
   push: Pick<PushServices, 'unsubscribe' | 'log' | 'content' | 'history' | 'tracking' | 'wechatChannels'>;
   interpretation: Pick<InterpretationServices, 'packages' | 'faqs' | 'questions' | 'mediaAccess'>;
+  textHygiene: TextHygieneService;
 }
 
 export interface PortalKit<Services extends Partial<PortalServices> = PortalServices> {

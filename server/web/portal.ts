@@ -32,6 +32,7 @@ import { SignInDevices } from './security/sign-in-devices.js';
 import { SignInThrottle } from './security/sign-in-throttle.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { PUSH_TRACKING_PAGE, pushTrackingRoutes } from './routes/push-tracking.routes.js';
+import { textHygienePageRoutes } from './routes/text-hygiene.routes.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
 
@@ -282,6 +283,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(mediaRoutes({ kit: only({ interpretation }) }));
   app.use(pushTrackingRoutes({ kit: only({ push }) }));
   app.use(wechatChannelRoutes({ kit: only({ push }) }));
+  app.use(textHygienePageRoutes({ kit: only({ policies, textHygiene: services.textHygiene }) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;

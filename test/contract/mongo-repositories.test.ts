@@ -9,6 +9,7 @@ import { pushQueueContract } from './push-queue.contract.js';
 import { webAccountContract } from './web-accounts.contract.js';
 import { pushTrackingContract } from './push-tracking.contract.js';
 import { wechatChannelContract } from './wechat-channels.contract.js';
+import { textFindingsContract } from './text-findings.contract.js';
 
 /**
  * The push queue, interpretation and web account contracts against a real MongoDB replica set, when
@@ -68,6 +69,7 @@ describe('MongoDB push queue, interpretation and web accounts (runs when MONGODB
   webAccountContract({ name: 'mongodb (replica set)', create: freshStore });
   pushTrackingContract({ name: 'mongodb (replica set)', create: freshStore });
   wechatChannelContract({ name: 'mongodb (replica set)', create: freshStore });
+  textFindingsContract({ name: 'mongodb (replica set)', create: freshStore });
 
   describe('engine-specific: MongoDB', () => {
     const stores: MongoStore[] = [];

@@ -4,6 +4,7 @@ import { pushQueueContract } from './push-queue.contract.js';
 import { webAccountContract } from './web-accounts.contract.js';
 import { pushTrackingContract } from './push-tracking.contract.js';
 import { wechatChannelContract } from './wechat-channels.contract.js';
+import { textFindingsContract } from './text-findings.contract.js';
 
 /** The embedded store is the reference: these contracts run against it on every test run. */
 const create = async () => new SqliteStore({ file: ':memory:' });
@@ -13,3 +14,4 @@ interpretationContract({ name: 'sqlite', create });
 webAccountContract({ name: 'sqlite', create });
 pushTrackingContract({ name: 'sqlite', create });
 wechatChannelContract({ name: 'sqlite', create });
+textFindingsContract({ name: 'sqlite', create });

@@ -91,7 +91,8 @@ describe('official WeChat channels: 服务号 notices and park group robots thro
     const notice = fake.notices[0];
     expect(notice?.openid).to.equal('o_alpha_follower_0001');
     expect(notice?.templateId).to.equal('TPL-policy-notice-001');
-    expect(notice?.page).to.match(/\/policies\/pd-oa-a$/);
+    // The notice opens the policy through the signed redirect that records the first open.
+    expect(notice?.page).to.match(/\/r\/d\d+\.[\w-]+/);
     const title = notice?.data.thing1?.value ?? '';
     expect(Array.from(title)).to.have.length(20);
     expect(title.endsWith('…')).to.equal(true);

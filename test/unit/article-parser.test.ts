@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { articleSchema, type Article } from '../../schemas/article.schema.js';
-import { chineseNumeralToNumber, parseArticles } from '../../server/text/article-parser.js';
+import { chineseNumeralToNumber, parseArticles, parseStructure } from '../../server/text/article-parser.js';
 
 function flatten(nodes: readonly Article[]): Article[] {
   return nodes.flatMap((node) => [node, ...flatten(node.children)]);
@@ -250,9 +250,11 @@ describe('parseArticles', () => {
       expect(find(result, 'a10').children).to.deep.equal([]);
     });
 
-    it('nests by first appearance, so （一） met after (1) goes inside it', () => {
-      const reversed = parseArticles({ body: '(1) 甲方承担费用。\n（一）总额不超过十万元；\n(2) 乙方负责实施。' });
-      expect(anchors(reversed)).to.deep.equal(['pp1', 'pp1-s1', 'pp2']);
+    // Until the 公文 ranks were fixed, a （一） met after (1) went inside it and took (2) with it.
+    it('nests by the 公文 ranks, so a （一） met after (1) neither goes inside it nor captures (2)', () => {
+      const reversed = parseStructure({ body: '(1) 甲方承担费用。\n（一）总额不超过十万元；\n(2) 乙方负责实施。' });
+      expect(anchors(reversed.articles)).to.deep.equal(['pp1', 's1', 'pp2']);
+      expect(reversed.warnings.map((w) => [w.code, w.line])).to.deep.equal([['heading_misplaced', 2]]);
     });
   });
 
@@ -437,6 +439,111 @@ describe('parseArticles', () => {
         const body = Array.from({ length }, () => pieces[next() % pieces.length] ?? '').join('');
         expectWellFormed(parseArticles({ body }));
       }
+    });
+  });
+
+  describe('公文 ranks whatever order styles first appear in', () => {
+    it('keeps （二）…（五） siblings when a 1. point is met before any （一）', () => {
+      const body = [
+        '为做好专利转化工作，通知如下：',
+        '1. 各单位要高度重视。',
+        '（一）加强组织领导；',
+        '（二）明确责任分工；',
+        '（三）强化资金保障；',
+        '（四）做好宣传引导；',
+        '（五）加强监督检查。',
+      ].join('\n');
+      const { articles, warnings } = parseStructure({ body });
+      expectWellFormed(articles);
+      expect(articles.map((n) => n.anchor)).to.deep.equal(['preamble', 'p1', 's1', 's2', 's3', 's4', 's5']);
+      expect(warnings).to.deep.equal([]);
+    });
+
+    it('reports a garbled （一） heading and keeps its siblings at their own level', () => {
+      const body = [
+        '一、主要任务',
+        '（一 ）提升创造质量',
+        '1. 培育高价值专利。',
+        '（二）强化保护',
+        '（三）促进运用',
+        '二、保障措施',
+      ].join('\n');
+      const { articles, warnings } = parseStructure({ body });
+      expectWellFormed(articles);
+      expect(anchors(articles)).to.deep.equal(['i1', 'i1-s1', 'i1-s1-p1', 'i1-s2', 'i1-s3', 'i2']);
+      expect(warnings.map((w) => [w.code, w.line])).to.deep.equal([['heading_malformed', 2]]);
+      expect(warnings[0]?.message).to.include('（一 ）');
+    });
+
+    it('reports a stray （一） out of sequence without nesting what follows under it', () => {
+      const body = ['一、工作任务', '（一）加强审查；', '（二）加强保护；', '（一）加强运用；', '（四）加强服务；', '（五）加强管理。'].join('\n');
+      const { articles, warnings } = parseStructure({ body });
+      expect(find(articles, 'i1').children.map((n) => n.label)).to.deep.equal(['（一）', '（二）', '（一）', '（四）', '（五）']);
+      expect(warnings.map((w) => [w.code, w.line])).to.deep.equal([['heading_repeated', 4], ['heading_gap', 5]]);
+    });
+
+    it('flags mixed-width brackets and a missing numbered heading', () => {
+      const { warnings } = parseStructure({ body: '（一）甲；\n(二）乙；\n（四）丁。' });
+      expect(warnings.map((w) => [w.code, w.line])).to.deep.equal([['heading_malformed', 2], ['heading_gap', 3]]);
+    });
+
+    it('numbers articles through the document, across chapters, without warnings', () => {
+      expect(parseStructure({ body: REGULATION }).warnings).to.deep.equal([]);
+      expect(parseStructure({ body: NOTICE }).warnings).to.deep.equal([]);
+      const { warnings } = parseStructure({ body: '第一条　甲。\n第三条　丙。' });
+      expect(warnings.map((w) => w.code)).to.deep.equal(['heading_gap']);
+    });
+
+    it('places 第X款 between 第X条 and 一、, and leaves 第二款规定 as text', () => {
+      const body = ['第五条　申请人应当提交材料。', '第一款　材料包括：', '一、申请书；', '第二款规定的材料可以补交。', '第二款　逾期不补交的，视为撤回。'].join('\n');
+      const { articles } = parseStructure({ body });
+      expectWellFormed(articles);
+      expect(anchors(articles)).to.deep.equal(['a5', 'a5-k1', 'a5-k1-i1', 'a5-k2']);
+      expect(find(articles, 'a5-k1-i1').text).to.equal('申请书；\n第二款规定的材料可以补交。');
+    });
+  });
+
+  describe('attachments', () => {
+    const body = [
+      '关于开展2026年专利资助申报工作的通知',
+      '各区知识产权局：',
+      '一、申报条件',
+      '（一）在本市注册的企业；',
+      '二、申报材料',
+      '附件：1.专利资助申请表',
+      '2.承诺书',
+      '上海市知识产权局',
+      '2026年1月5日',
+      '附件1',
+      '专利资助申请表',
+      '一、基本信息',
+      '（一）企业名称',
+      '附件2：承诺书',
+      '本单位承诺所填信息真实有效。',
+    ].join('\n');
+    const { articles, warnings } = parseStructure({ body });
+
+    it('makes the attachment list and each attachment body parts of their own', () => {
+      expectWellFormed(articles);
+      expect(articles.map((n) => [n.anchor, n.kind, n.label, n.title])).to.deep.equal([
+        ['preamble', 'paragraph', '', null],
+        ['i1', 'item', '一、', '申报条件'],
+        ['i2', 'item', '二、', '申报材料'],
+        ['att-list', 'attachment', '附件', '1.专利资助申请表'],
+        ['att1', 'attachment', '附件1', null],
+        ['att2', 'attachment', '附件2', '承诺书'],
+      ]);
+      expect(anchors(find(articles, 'att1').children)).to.deep.equal(['att1-i1', 'att1-i1-s1']);
+      expect(find(articles, 'att1').text).to.equal('专利资助申请表');
+      expect(find(articles, 'att2').text).to.equal('本单位承诺所填信息真实有效。');
+    });
+
+    it('restarts numbering inside an attachment without warnings', () => {
+      expect(warnings).to.deep.equal([]);
+    });
+
+    it('does not take a sentence starting with 附件 for an attachment', () => {
+      expect(anchors(parseArticles({ body: '一、要求\n附件材料须于3月1日前报送。' }))).to.deep.equal(['i1']);
     });
   });
 });

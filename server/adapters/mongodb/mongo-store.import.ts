@@ -9,6 +9,7 @@ import { tagToDoc, type DimensionDoc } from './mongo-taxonomy.repository.js';
 import type { UserDoc } from './mongo-user.repository.js';
 import { WEB_ACCOUNT_COLLECTIONS, type WebAccountDoc, type WebSessionDoc } from './mongo-web-account.repository.js';
 import { AUDIT_COLLECTION, AUDIT_SEQ, type AuditDoc } from './mongo-audit.repository.js';
+import { TEXT_FINDINGS_COLLECTION, textFindingsDoc } from './mongo-text-findings.repository.js';
 import { MongoStore } from './mongo.store.js';
 import { PUSH_TRACKING_COLLECTIONS, trackingKey, type PushFeedbackDoc, type PushOpenDoc } from './mongo-push-tracking.repository.js';
 import { WECHAT_CHANNEL_COLLECTIONS, type AccountDoc, type RobotDoc, type TokenDoc } from './mongo-wechat-channels.repository.js';
@@ -162,6 +163,7 @@ const WRITERS: Writers = {
     const doc: AuditDoc = { ...rest, _id: id };
     return upsertById(doc);
   }),
+  policyTextFindings: simple<'policyTextFindings'>(TEXT_FINDINGS_COLLECTION, (findings) => upsertById(textFindingsDoc(findings))),
   webSessions: simple<'webSessions'>(WEB_ACCOUNT_COLLECTIONS.sessions, ({ idHash, ...rest }) => {
     const doc: WebSessionDoc = { ...rest, _id: idHash };
     return upsertById(doc);

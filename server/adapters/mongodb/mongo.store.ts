@@ -31,6 +31,8 @@ import { MongoPushTrackingRepository, pushTrackingModels } from './mongo-push-tr
 import type { PushTrackingRepository } from '../../ports/push-tracking.port.js';
 import { MongoWechatChannelRepository, wechatChannelModels } from './mongo-wechat-channels.repository.js';
 import type { WechatChannelRepository } from '../../ports/wechat-channels.port.js';
+import { MongoTextFindingsRepository, textFindingsModels } from './mongo-text-findings.repository.js';
+import type { TextFindingsRepository } from '../../ports/text-findings.port.js';
 import { assertReplicaSet, COLLECTIONS, mongoose, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 /** Every stored shape of the MongoDB store: indexes are created from these and the model test checks them all. */
@@ -47,6 +49,7 @@ export const MONGO_MODELS: readonly ModelBinding[] = [
   ...auditModels,
   ...pushTrackingModels,
   ...wechatChannelModels,
+  ...textFindingsModels,
 ];
 
 /** The collection a binding declares (set explicitly in every schema, never derived from the model name). */
@@ -78,6 +81,7 @@ export class MongoStore implements Store {
   readonly audit: AuditRepository;
   readonly pushTracking: PushTrackingRepository;
   readonly wechatChannels: WechatChannelRepository;
+  readonly textFindings: TextFindingsRepository;
   private readonly connection: Connection;
   private readonly url: string;
   private readonly dbName: string | undefined;
@@ -111,6 +115,7 @@ export class MongoStore implements Store {
     this.audit = new MongoAuditRepository(ctx);
     this.pushTracking = new MongoPushTrackingRepository(ctx);
     this.wechatChannels = new MongoWechatChannelRepository(ctx);
+    this.textFindings = new MongoTextFindingsRepository(ctx);
     // After the repositories, which may have registered their own models already (same schema objects).
     for (const binding of MONGO_MODELS) {
       if (!this.connection.models[binding.name]) this.connection.model(binding.name, binding.schema);

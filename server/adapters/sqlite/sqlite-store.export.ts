@@ -19,6 +19,7 @@ import { DomainError } from '../../errors.js';
 import { STORE_RECORD_SCHEMAS, type StoreCounters, type StoreEntity, type StoreExport, type StoreExportReader, type StoreRecords } from '../../ports/store-transfer.port.js';
 import { entryFromRow } from './sqlite-audit.repository.js';
 import { officialAccountFromRow, robotFromRow, tokenFromRow } from './sqlite-wechat-channels.repository.js';
+import { textFindingsFromRow } from './sqlite-text-findings.repository.js';
 import { attemptFromRow, deliveryFromRow, messageFromRow } from './sqlite-delivery.rows.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
 
@@ -210,6 +211,7 @@ const READERS: TableReaders = {
     },
   },
   auditEntries: { table: 'audit_log', read: entryFromRow },
+  policyTextFindings: { table: 'policy_text_findings', read: textFindingsFromRow },
   webSessions: {
     table: 'web_sessions',
     read: (row) => {

@@ -11,6 +11,7 @@ import { parkMembershipRequestsMigration } from './migrations/006-park-membershi
 import { auditTrailMigration } from './migrations/007-audit-trail.migration.js';
 import { wechatChannelsMigration } from './migrations/011-wechat-channels.migration.js';
 import { pushTrackingMigration } from './migrations/012-push-tracking.migration.js';
+import { policyTextFindingsMigration } from './migrations/013-policy-text-findings.migration.js';
 
 export interface Migration {
   version: number;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   auditTrailMigration,
   wechatChannelsMigration,
   pushTrackingMigration,
+  policyTextFindingsMigration,
 ];

@@ -46,6 +46,8 @@ import type { AuditRepository } from '../../ports/audit.port.js';
 import type { NewAuditEntry } from '../../../schemas/audit.schema.js';
 import { SqlitePushTrackingRepository } from './sqlite-push-tracking.repository.js';
 import type { PushTrackingRepository } from '../../ports/push-tracking.port.js';
+import { SqliteTextFindingsRepository } from './sqlite-text-findings.repository.js';
+import type { TextFindingsRepository } from '../../ports/text-findings.port.js';
 import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 
@@ -547,6 +549,7 @@ export class SqliteStore implements Store {
   readonly audit: AuditRepository;
   readonly pushTracking: PushTrackingRepository;
   readonly wechatChannels: WechatChannelRepository;
+  readonly textFindings: TextFindingsRepository;
   private readonly db: Db;
 
   constructor({ file, busyTimeoutMs }: { file: string; busyTimeoutMs?: number }) {
@@ -570,6 +573,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditRepository(this.db);
     this.pushTracking = new SqlitePushTrackingRepository(this.db);
     this.wechatChannels = new SqliteWechatChannelRepository(this.db);
+    this.textFindings = new SqliteTextFindingsRepository(this.db);
     // Web, workers and the import commands may share the file: a lock held past the timeout is a 503, not a 500.
     return guardBusy(this);
   }

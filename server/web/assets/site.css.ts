@@ -295,4 +295,8 @@ input[type="file"] { font: inherit; max-width: 100%; min-height: 44px; }
   a { color: inherit; }
 }
 @media (prefers-reduced-motion: no-preference) { html { scroll-behavior: smooth; } }
+/* Document hygiene (文本检查): injected lines are often long unbroken links. */
+.findings blockquote, .findings del, .findings ins, .findings q { overflow-wrap: anywhere; }
+.findings blockquote { margin: 0.25rem 0; padding: 0.25rem 0.75rem; border-left: 3px solid var(--muted); }
+.findings form.inline { display: inline-block; margin: 0 0.5rem 0.5rem 0; }
 `;

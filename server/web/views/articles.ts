@@ -14,7 +14,7 @@ export function articleBody(articles: readonly Article[]): SafeHtml {
 }
 
 function articleNode(article: Article): SafeHtml {
-  const heading = article.kind === 'chapter' || article.kind === 'section';
+  const heading = article.kind === 'chapter' || article.kind === 'section' || article.kind === 'attachment';
   const name = article.label || '序言';
   const link = html`<a class="anchor" href="#${article.anchor}" aria-label="${name}的链接">#</a>`;
   if (heading) {
@@ -34,7 +34,9 @@ function articleNode(article: Article): SafeHtml {
 export function articleToc(articles: readonly Article[]): SafeHtml | null {
   // Notices are structured by 一、二、 rather than 第X条; their top-level items are the outline then.
   const structural = articles.filter((a) => ['chapter', 'section', 'article'].includes(a.kind));
-  const entries = structural.length > 0 ? structural : articles.filter((a) => a.kind === 'item');
+  const outline = structural.length > 0 ? structural : articles.filter((a) => a.kind === 'item');
+  // Attachments close the outline whatever the body is structured by.
+  const entries = [...outline, ...articles.filter((a) => a.kind === 'attachment')];
   if (entries.length === 0) return null;
   return html`<ol>${entries.map(
     (a) => html`<li><a href="#${a.anchor}">${a.label}${a.title ? html` ${a.title}` : a.kind === 'item' ? ` ${a.text.slice(0, 24)}` : ''}</a>${

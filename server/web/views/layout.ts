@@ -34,6 +34,7 @@ function navItems(ctx: WebContext): NavItem[] {
       items.push({ href: '/staff/users', label: '用户与角色', match: starts('/staff/users') });
       items.push({ href: '/staff/audit', label: '审计记录', match: starts('/staff/audit') });
       items.push({ href: '/staff/wechat-channels', label: '微信渠道', match: starts('/staff/wechat-channels') });
+      items.push({ href: '/staff/text-recheck', label: '文本复查', match: starts('/staff/text-recheck') });
     }
   } else {
     items.push({ href: '/account/sign-in', label: '企业登录', match: starts('/account/sign-in') });

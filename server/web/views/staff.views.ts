@@ -33,13 +33,14 @@ export function staffValidity(policy: Pick<StaffPolicy, 'status' | 'validity' | 
   return policy.currentVersion === null ? html`<span class="muted">${STATUS_LABELS[policy.status]}，尚未发布</span>` : html`${VALIDITY_LABELS[policy.validity]}`;
 }
 
-export type PolicyTab = 'content' | 'interpretation' | 'comparison' | 'faqs' | 'audience' | 'deliveries' | 'audit';
+export type PolicyTab = 'content' | 'interpretation' | 'comparison' | 'faqs' | 'audience' | 'deliveries' | 'audit' | 'text';
 
 /** The parts of one policy's workspace: its text and review, its package, FAQs, audience and pushes. */
 export function policyTabs({ policy, current }: { policy: Pick<StaffPolicy, 'id' | 'currentVersion'>; current: PolicyTab }): SafeHtml {
   const base = `/staff/policies/${policy.id}`;
   const items: [PolicyTab, string, string][] = [
     ['content', base, '内容与审查'],
+    ['text', `${base}/text-check`, '文本检查'],
     ['interpretation', `${base}/interpretation`, '解读材料'],
     ['comparison', `${base}/comparison`, '新旧对照'],
     ['faqs', `${base}/faqs`, '常见问题'],
