@@ -124,5 +124,12 @@ export const configEnvSchema = z.object({
     .transform((v) => v.split(',').map((d) => Number(d.trim())))
     .pipe(z.array(z.number().int().min(1).max(60)).min(1)),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  // 依申请公开 (docs/disclosure-requests.md): who gets deadline reminders, how often mail is sent.
+  DISCLOSURE_STAFF_EMAILS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.email('DISCLOSURE_STAFF_EMAILS 应为逗号分隔的邮箱地址'))),
+  DISCLOSURE_MAIL_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
 });
 export type ConfigEnv = z.infer<typeof configEnvSchema>;

@@ -53,6 +53,11 @@ import { createDigestWorker } from '../workers/digest.worker.js';
 import { createReminderWorker } from '../workers/reminder.worker.js';
 import { createConfirmationWorker } from '../workers/confirmation.worker.js';
 import { createWebPortal } from './web/portal.js';
+import type { CalendarService } from './calendar/calendar.service.js';
+import { calendarRoutes } from './calendar/calendar.routes.js';
+import { createCalendarService, createDisclosureMail, createDisclosureServices, type DisclosureServices } from './open-government/requests/disclosure-platform.js';
+import { disclosureRequestRoutes } from './open-government/requests/request.routes.js';
+import { createDisclosureMailWorker } from '../workers/disclosure-mail.worker.js';
 
 export const VERSION = '0.1.0';
 
@@ -84,6 +89,10 @@ export interface Services {
   csrf: CsrfGuard;
   /** Signs links and keys portal cookies with the platform's one secret. */
   signer: Signer;
+  /** The working-day calendar with local adjustments, for every deadline. */
+  calendar: CalendarService;
+  /** 依申请公开 cases and the yearly report's request tables. */
+  disclosure: DisclosureServices;
 }
 
 /**
@@ -114,7 +123,9 @@ export async function openServices({
   const taxonomy = new TaxonomyService({ store, now, audit });
   const secret = loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir });
   const signer = new Signer(secret);
+  const calendar = createCalendarService({ store, now });
   const interpretation = createInterpretationServices({
+    calendar: () => calendar.calendar(),
     config,
     store,
     index,
@@ -165,6 +176,8 @@ export async function openServices({
     accounts: new WebAccountService({ store, subscribers, now }),
     csrf: new CsrfGuard({ secret }),
     signer,
+    calendar,
+    disclosure: createDisclosureServices({ store, calendars: calendar, signer, now, baseUrl: config.PUBLIC_BASE_URL, staffEmails: config.DISCLOSURE_STAFF_EMAILS }),
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
@@ -276,6 +289,14 @@ export async function startPlatform({
         createDigestWorker({ scheduler: services.push.scheduler, intervalMs: config.SCHEDULER_INTERVAL_MS, logger }),
         createReminderWorker({ scheduler: services.push.scheduler, intervalMs: config.SCHEDULER_INTERVAL_MS, logger }),
         createConfirmationWorker({ scheduler: services.push.scheduler, intervalMs: config.PUSH_POLL_MS * 5, logger }),
+        ...[createPushAdapters({ config: { ...config, PUSH_CHANNELS: ['email'] }, logger, now: clock }).mail].map((transport) =>
+          createDisclosureMailWorker({
+            mail: createDisclosureMail({ store: services.store, disclosure: services.disclosure, mail: transport, from: config.MAIL_FROM, now: clock, logger }),
+            transport,
+            intervalMs: config.DISCLOSURE_MAIL_INTERVAL_MS,
+            logger,
+          }),
+        ),
       ]
     : // A web-only process still answers audience previews and feeds from its own engine copy.
       [createAudienceSyncWorker({ audienceSync: services.audienceSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger })];
@@ -307,6 +328,8 @@ export async function startPlatform({
         }),
         ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),
         ...auditRoutes({ audit: services.audit }),
+        ...calendarRoutes({ calendars: services.calendar }),
+        ...disclosureRequestRoutes({ requests: services.disclosure.requests }),
       ],
       users: services.users,
       subscribers: services.subscribers,

@@ -10,6 +10,7 @@ import type { WebAccountRepository } from './web-account.port.js';
 import type { InterpretationPublication, InterpretationRepository } from './interpretation.port.js';
 import type { AuditRepository } from './audit.port.js';
 import type { NewAuditEntry } from '../../schemas/audit.schema.js';
+import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from './disclosure.port.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -38,6 +39,10 @@ export interface Store {
   readonly interpretation: InterpretationRepository;
   /** Append-only trail of staff actions; write methods below take an `audit` entry to record in their transaction. */
   readonly audit: AuditRepository;
+  /** Local working-day adjustments an administrator keeps (the official schedule comes from the calendar). */
+  readonly calendarAdjustments: CalendarAdjustmentRepository;
+  /** 依申请公开 cases and the mail they send. */
+  readonly disclosureRequests: DisclosureRequestRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */

@@ -27,6 +27,8 @@ import { MongoUserRepository, userModels } from './mongo-user.repository.js';
 import { MongoWebAccountRepository, webAccountModels } from './mongo-web-account.repository.js';
 import { auditModels, MongoAuditRepository } from './mongo-audit.repository.js';
 import type { AuditRepository } from '../../ports/audit.port.js';
+import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from '../../ports/disclosure.port.js';
+import { disclosureModels, MongoCalendarAdjustmentRepository, MongoDisclosureRequestRepository } from './mongo-disclosure.repository.js';
 import { assertReplicaSet, COLLECTIONS, mongoose, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 /** Every stored shape of the MongoDB store: indexes are created from these and the model test checks them all. */
@@ -41,6 +43,7 @@ export const MONGO_MODELS: readonly ModelBinding[] = [
   ...interpretationModels,
   ...webAccountModels,
   ...auditModels,
+  ...disclosureModels,
 ];
 
 /** The collection a binding declares (set explicitly in every schema, never derived from the model name). */
@@ -70,6 +73,8 @@ export class MongoStore implements Store {
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
   readonly audit: AuditRepository;
+  readonly calendarAdjustments: CalendarAdjustmentRepository;
+  readonly disclosureRequests: DisclosureRequestRepository;
   private readonly connection: Connection;
   private readonly url: string;
   private readonly dbName: string | undefined;
@@ -101,6 +106,8 @@ export class MongoStore implements Store {
     this.webAccounts = new MongoWebAccountRepository(ctx);
     this.interpretation = new MongoInterpretationRepository(ctx);
     this.audit = new MongoAuditRepository(ctx);
+    this.calendarAdjustments = new MongoCalendarAdjustmentRepository(ctx);
+    this.disclosureRequests = new MongoDisclosureRequestRepository(ctx);
     // After the repositories, which may have registered their own models already (same schema objects).
     for (const binding of MONGO_MODELS) {
       if (!this.connection.models[binding.name]) this.connection.model(binding.name, binding.schema);

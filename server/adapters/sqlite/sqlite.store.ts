@@ -42,6 +42,8 @@ import { MIGRATIONS } from './sqlite.migrations.js';
 import { appendAuditRow, SqliteAuditRepository } from './sqlite-audit.repository.js';
 import type { AuditRepository } from '../../ports/audit.port.js';
 import type { NewAuditEntry } from '../../../schemas/audit.schema.js';
+import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from '../../ports/disclosure.port.js';
+import { SqliteCalendarAdjustmentRepository, SqliteDisclosureRequestRepository } from './sqlite-disclosure.repository.js';
 import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 
@@ -541,6 +543,8 @@ export class SqliteStore implements Store {
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
   readonly audit: AuditRepository;
+  readonly calendarAdjustments: CalendarAdjustmentRepository;
+  readonly disclosureRequests: DisclosureRequestRepository;
   private readonly db: Db;
 
   constructor({ file, busyTimeoutMs }: { file: string; busyTimeoutMs?: number }) {
@@ -562,6 +566,8 @@ export class SqliteStore implements Store {
     this.webAccounts = new SqliteWebAccountRepository(this.db);
     this.interpretation = new SqliteInterpretationRepository(this.db);
     this.audit = new SqliteAuditRepository(this.db);
+    this.calendarAdjustments = new SqliteCalendarAdjustmentRepository(this.db);
+    this.disclosureRequests = new SqliteDisclosureRequestRepository(this.db);
     // Web, workers and the import commands may share the file: a lock held past the timeout is a 503, not a 500.
     return guardBusy(this);
   }
