@@ -7,6 +7,7 @@ import { MongoStore } from '../../server/adapters/mongodb/mongo.store.js';
 import { interpretationContract } from './interpretation.contract.js';
 import { pushQueueContract } from './push-queue.contract.js';
 import { webAccountContract } from './web-accounts.contract.js';
+import { disclosureContract } from './disclosure.contract.js';
 
 /**
  * The push queue, interpretation and web account contracts against a real MongoDB replica set, when
@@ -64,6 +65,7 @@ describe('MongoDB push queue, interpretation and web accounts (runs when MONGODB
   pushQueueContract({ name: 'mongodb (replica set)', create: freshStore });
   interpretationContract({ name: 'mongodb (replica set)', create: freshStore });
   webAccountContract({ name: 'mongodb (replica set)', create: freshStore });
+  disclosureContract({ name: 'mongodb (replica set)', create: freshStore });
 
   describe('engine-specific: MongoDB', () => {
     const stores: MongoStore[] = [];

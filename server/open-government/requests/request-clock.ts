@@ -1,6 +1,6 @@
 import type { DisclosureRequest, RequestClock } from '../../../schemas/disclosure-request.schema.js';
 import { CalendarService } from '../../calendar/calendar.service.js';
-import type { WorkingDayCalendar } from '../../calendar/working-day-calendar.js';
+import { shanghaiDate, type WorkingDayCalendar } from '../../calendar/working-day-calendar.js';
 
 /** 条例 第三十三条: reply within 20 working days of receipt. */
 export const REPLY_WORKING_DAYS = 20;
@@ -42,7 +42,9 @@ export function correctionIssueBy({ request, calendar }: { request: ClockInput; 
 export function clockOf({ request, calendar, now }: { request: ClockInput; calendar: WorkingDayCalendar; now: Date }): RequestClock {
   const view = (dueDate: string) => CalendarService.view({ calendar, dueDate, now });
   const open = request.pauses.find((pause) => pause.toDate === null) ?? null;
-  const issueBy = correctionIssueBy({ request, calendar });
+  const lastIssueDay = correctionIssueBy({ request, calendar });
+  // Once the 补正 window has passed it is no deadline any more: the request is handled as it stands.
+  const issueBy = lastIssueDay !== null && shanghaiDate(now) <= lastIssueDay ? lastIssueDay : null;
   const base = { correctionIssueBy: issueBy ? view(issueBy) : null, pause: open ? { ...view(open.dueDate), kind: open.kind } : null };
   if (request.status === 'replied') return { reply: null, pausedWithDaysLeft: null, correctionIssueBy: null, pause: null };
   const due = replyDueDate({ request, calendar });
