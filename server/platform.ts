@@ -344,7 +344,7 @@ export async function startPlatform({
       ...(responseCheck ? { responseCheck } : {}),
     });
     // The server-rendered portal answers its own pages and hands every other request to the API app.
-    const web = createWebPortal({ services, accounts: services.accounts, csrf: services.csrf, signer: services.signer, config, logger, api: app });
+    const web = createWebPortal({ services, accounts: services.accounts, csrf: services.csrf, signer: services.signer, config, logger, api: app, disclosure: { requests: services.disclosure.requests, calendars: services.calendar } });
     apps = { api: app, portal: web.portal };
     server = http.createServer(web.handler);
     const listening = server;
