@@ -22,6 +22,8 @@ import { channelSchema, contactSchema, subscriberSchema } from '../../schemas/su
 import { subscriptionSchema } from '../../schemas/subscription.schema.js';
 import { dimensionSchema, tagSchema } from '../../schemas/taxonomy.schema.js';
 import { userSchema } from '../../schemas/user.schema.js';
+import { calendarAdjustmentSchema } from '../../schemas/calendar.schema.js';
+import { disclosureMailSchema, disclosureRequestSchema } from '../../schemas/disclosure-request.schema.js';
 
 /**
  * Everything a store holds, entity by entity, for moving an installation from one engine to
@@ -109,6 +111,9 @@ export const STORE_RECORD_SCHEMAS = {
     lastSeenAt: isoDateTimeSchema,
     expiresAt: isoDateTimeSchema,
   }),
+  calendarAdjustments: calendarAdjustmentSchema,
+  disclosureRequests: disclosureRequestSchema,
+  disclosureMail: disclosureMailSchema,
 };
 
 export type StoreEntity = keyof typeof STORE_RECORD_SCHEMAS;
@@ -146,6 +151,9 @@ export const STORE_ENTITIES: readonly StoreEntity[] = [
   'webAccounts',
   'webSessions',
   'auditEntries',
+  'calendarAdjustments',
+  'disclosureRequests',
+  'disclosureMail',
 ];
 
 /** Where the target's sequences and generated ids continue (never moved backwards). */

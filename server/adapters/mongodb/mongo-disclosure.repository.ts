@@ -3,11 +3,13 @@ import { calendarAdjustmentSchema, type StoredCalendarAdjustment } from '../../.
 import { disclosureMailSchema, disclosureRequestSchema, requestNumber, type DisclosureMail, type DisclosureRequest } from '../../../schemas/disclosure-request.schema.js';
 import { conflictError } from '../../conflict-catalog.js';
 import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from '../../ports/disclosure.port.js';
-import { inTransaction, isDuplicateKeyError, mapped, nextSeq, storedSchema, type ModelBinding, type MongoContext } from './mongo.support.js';
+import { inTransaction, isDuplicateKeyError, mapMongoError, mapped, storedSchema, violatedIndex, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 const ADJUSTMENTS = 'calendar_adjustments';
 const REQUESTS = 'disclosure_requests';
 const MAIL = 'disclosure_mail';
+/** For the store copy (`npm run migrate:mongo`). */
+export const DISCLOSURE_COLLECTIONS = { adjustments: ADJUSTMENTS, requests: REQUESTS, mail: MAIL } as const;
 
 type AdjustmentDoc = Omit<StoredCalendarAdjustment, 'date'> & { _id: string };
 type RequestDoc = Omit<DisclosureRequest, 'id'> & { _id: string };
@@ -125,15 +127,21 @@ export class MongoDisclosureRequestRepository implements DisclosureRequestReposi
   }
 
   async create({ request, year }: { request: Omit<DisclosureRequest, 'number'>; year: number }): Promise<DisclosureRequest> {
-    return mapped(() =>
-      inTransaction(this.ctx, async (session) => {
-        const value = await nextSeq({ ctx: this.ctx, key: `disclosure_request_${year}`, session });
-        const stored = disclosureRequestSchema.parse({ ...request, number: requestNumber({ year, value }) });
-        const { id, ...rest } = stored;
-        await this.requests.insertOne({ ...rest, _id: id }, { session });
+    const prefix = `YSQ-${year}-`;
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.requests.find({ number: { $regex: `^${prefix}` } }).sort({ number: -1 }).limit(1).toArray();
+      const value = Number(last[0]?.number.slice(prefix.length) ?? 0) + 1;
+      const stored = disclosureRequestSchema.parse({ ...request, number: requestNumber({ year, value }) });
+      const { id, ...rest } = stored;
+      try {
+        await this.requests.insertOne({ ...rest, _id: id });
         return stored;
-      }),
-    );
+      } catch (error) {
+        // Another process took the number first: the unique index refused this one, so take the next.
+        if (attempt < 5 && isDuplicateKeyError(error) && violatedIndex(error instanceof Error ? error.message : '') === 'disclosure_requests_number') continue;
+        throw mapMongoError(error);
+      }
+    }
   }
 
   async get(id: string): Promise<DisclosureRequest | null> {

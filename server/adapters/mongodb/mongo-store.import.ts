@@ -10,6 +10,7 @@ import type { UserDoc } from './mongo-user.repository.js';
 import { WEB_ACCOUNT_COLLECTIONS, type WebAccountDoc, type WebSessionDoc } from './mongo-web-account.repository.js';
 import { AUDIT_COLLECTION, AUDIT_SEQ, type AuditDoc } from './mongo-audit.repository.js';
 import { MongoStore } from './mongo.store.js';
+import { DISCLOSURE_COLLECTIONS } from './mongo-disclosure.repository.js';
 import { COLLECTIONS, SEQ } from './mongo.support.js';
 
 /**
@@ -164,6 +165,9 @@ const WRITERS: Writers = {
     const doc: WebSessionDoc = { ...rest, _id: idHash };
     return upsertById(doc);
   }),
+  calendarAdjustments: simple<'calendarAdjustments'>(DISCLOSURE_COLLECTIONS.adjustments, ({ date, ...rest }) => upsertById({ ...rest, _id: date })),
+  disclosureRequests: simple<'disclosureRequests'>(DISCLOSURE_COLLECTIONS.requests, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
+  disclosureMail: simple<'disclosureMail'>(DISCLOSURE_COLLECTIONS.mail, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
 };
 
 /** The collection an entity lands in (its count is the one verified after the copy). */

@@ -20,16 +20,16 @@ const mailRowSchema = z.object({
   last_error: z.string().nullable(),
 });
 
-function adjustmentFromRow(row: unknown): StoredCalendarAdjustment {
+export function adjustmentFromRow(row: unknown): StoredCalendarAdjustment {
   const r = adjustmentRowSchema.parse(row);
   return calendarAdjustmentSchema.parse({ date: r.date, working: r.working === 1, reason: r.reason, createdAt: r.created_at, createdBy: r.created_by });
 }
 
-function requestFromRow(row: unknown): DisclosureRequest {
+export function requestFromRow(row: unknown): DisclosureRequest {
   return disclosureRequestSchema.parse(JSON.parse(docRowSchema.parse(row).doc));
 }
 
-function mailFromRow(row: unknown): DisclosureMail {
+export function mailFromRow(row: unknown): DisclosureMail {
   const r = mailRowSchema.parse(row);
   return {
     id: r.id,
@@ -75,8 +75,10 @@ export class SqliteDisclosureRequestRepository implements DisclosureRequestRepos
   async create({ request, year }: { request: Omit<DisclosureRequest, 'number'>; year: number }): Promise<DisclosureRequest> {
     return mapConstraint(() =>
       this.db.transaction(() => {
-        this.db.prepare('INSERT INTO disclosure_request_counters (year, value) VALUES (?, 1) ON CONFLICT (year) DO UPDATE SET value = value + 1').run(year);
-        const value = Number(this.db.prepare('SELECT value FROM disclosure_request_counters WHERE year = ?').pluck().get(year));
+        // Inside the write lock (every transaction begins IMMEDIATE), so the next number cannot be taken meanwhile.
+        const prefix = `YSQ-${year}-`;
+        const last = Number(this.db.prepare('SELECT MAX(CAST(substr(number, ?) AS INTEGER)) FROM disclosure_requests WHERE number LIKE ?').pluck().get(prefix.length + 1, `${prefix}%`) ?? 0);
+        const value = last + 1;
         const stored = disclosureRequestSchema.parse({ ...request, number: requestNumber({ year, value }) });
         this.db
           .prepare('INSERT INTO disclosure_requests (id, number, tracking_hash, status, received_at, revision, doc) VALUES (?, ?, ?, ?, ?, ?, ?)')

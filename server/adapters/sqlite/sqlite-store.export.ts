@@ -18,6 +18,7 @@ import { userSchema } from '../../../schemas/user.schema.js';
 import { DomainError } from '../../errors.js';
 import { STORE_RECORD_SCHEMAS, type StoreCounters, type StoreEntity, type StoreExport, type StoreExportReader, type StoreRecords } from '../../ports/store-transfer.port.js';
 import { entryFromRow } from './sqlite-audit.repository.js';
+import { adjustmentFromRow, mailFromRow, requestFromRow } from './sqlite-disclosure.repository.js';
 import { attemptFromRow, deliveryFromRow, messageFromRow } from './sqlite-delivery.rows.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
 
@@ -209,6 +210,9 @@ const READERS: TableReaders = {
     },
   },
   auditEntries: { table: 'audit_log', read: entryFromRow },
+  calendarAdjustments: { table: 'calendar_adjustments', read: adjustmentFromRow },
+  disclosureRequests: { table: 'disclosure_requests', read: requestFromRow },
+  disclosureMail: { table: 'disclosure_mail', read: mailFromRow },
   webSessions: {
     table: 'web_sessions',
     read: (row) => {

@@ -58,6 +58,8 @@ export function disclosurePageRoutes({ kit, requests }: { kit: Pick<PortalKit, '
 
   router.get('/disclosure/track/:token', async (req, res) => {
     const token = param({ req, name: 'token', schema: trackingParamsSchema });
+    // A private page: never indexed, whoever links to it.
+    res.setHeader('X-Robots-Tag', 'noindex, nofollow');
     kit.render(res, trackingPage({ ctx: webContext(res), token, view: await requests.track({ token }) }));
   });
 

@@ -2,7 +2,7 @@ import type { Migration } from '../sqlite.migrations.js';
 
 /**
  * Local working-day adjustments, 依申请公开 cases (stored whole as JSON with the columns lists and
- * lookups need), their per-year number counters, and the mail each case sends (replies, deadline
+ * lookups need), and the mail each case sends (replies, deadline
  * reminders), deduplicated by key so the same reminder is queued once across processes.
  */
 export const disclosureRequestsMigration: Migration = {
@@ -15,11 +15,6 @@ export const disclosureRequestsMigration: Migration = {
         reason TEXT NOT NULL,
         created_at TEXT NOT NULL,
         created_by TEXT NOT NULL
-      );
-
-      CREATE TABLE disclosure_request_counters (
-        year INTEGER PRIMARY KEY,
-        value INTEGER NOT NULL
       );
 
       CREATE TABLE disclosure_requests (
