@@ -126,7 +126,9 @@ export const pauseSchema = z.object({
 });
 export type Pause = z.infer<typeof pauseSchema>;
 
+/** A stored PDF (content hash in media storage), its original name and size. */
 export const attachmentSchema = z.object({ file: z.string(), name: z.string(), contentType: z.string(), size: z.number().int() });
+export const attachmentIndexParamsSchema = z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{20,80}$/), index: z.coerce.number().int().min(0).max(50) });
 export type Attachment = z.infer<typeof attachmentSchema>;
 
 export const replySchema = z.object({
@@ -169,6 +171,8 @@ export const disclosureRequestSchema = z.object({
   correction: z.object({ requestedDate: isoDateSchema, items: z.string(), answer: z.string().nullable(), answeredDate: isoDateSchema.nullable() }).nullable(),
   extension: z.object({ days: z.number().int(), approver: z.string(), reason: z.string(), date: isoDateSchema, byName: z.string() }).nullable(),
   reply: replySchema.nullable(),
+  /** Documents uploaded for the reply, sent with it. */
+  attachments: z.array(attachmentSchema),
   events: z.array(requestEventSchema),
 });
 export type DisclosureRequest = z.infer<typeof disclosureRequestSchema>;

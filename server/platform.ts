@@ -177,7 +177,7 @@ export async function openServices({
     csrf: new CsrfGuard({ secret }),
     signer,
     calendar,
-    disclosure: createDisclosureServices({ store, calendars: calendar, signer, now, baseUrl: config.PUBLIC_BASE_URL, staffEmails: config.DISCLOSURE_STAFF_EMAILS }),
+    disclosure: createDisclosureServices({ store, calendars: calendar, signer, now, baseUrl: config.PUBLIC_BASE_URL, staffEmails: config.DISCLOSURE_STAFF_EMAILS, media: createMediaStorage({ config }) }),
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
@@ -329,7 +329,7 @@ export async function startPlatform({
         ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),
         ...auditRoutes({ audit: services.audit }),
         ...calendarRoutes({ calendars: services.calendar }),
-        ...disclosureRequestRoutes({ requests: services.disclosure.requests }),
+        ...disclosureRequestRoutes({ requests: services.disclosure.requests, uploadMaxBytes: config.UPLOAD_MAX_BYTES }),
       ],
       users: services.users,
       subscribers: services.subscribers,

@@ -99,6 +99,10 @@ describe('依申请公开 from the public form to the reply, in a browser', func
     const extendedDue = OFFICIAL_CALENDAR.addWorkingDays({ from: today, count: 35 });
     expect(await staff.locator('main').textContent()).to.contain(extendedDue);
 
+    await staff.getByLabel('选择 PDF 文件').setInputFiles({ name: '资助项目名单.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    await staff.getByRole('button', { name: '上传附件' }).click();
+    expect(await staff.locator('main').textContent()).to.contain('资助项目名单.pdf');
+
     await staff.getByLabel('答复结果').selectOption('withheld');
     await staff.getByLabel('答复书正文').fill('经审查，所申请信息不予公开。');
     await staff.getByRole('button', { name: '发出答复' }).click();
@@ -114,6 +118,9 @@ describe('依申请公开 from the public form to the reply, in a browser', func
     const link = /https?:\/\/\S+\/disclosure\/track\/[A-Za-z0-9_-]+/.exec(mail.text ?? '')?.[0] ?? '';
     await applicant.goto(onServer({ url: link, base: t.url }));
     expect(await applicant.locator('[data-reply]').textContent()).to.contain('2025 年度知识产权资助项目名单提供给您');
+    const attachmentHref = (await applicant.getByRole('link', { name: '资助项目名单.pdf' }).getAttribute('href')) ?? '';
+    const download = await fetch(`${t.url}${attachmentHref}`);
+    expect([download.status, download.headers.get('content-type')]).to.deep.equal([200, 'application/pdf']);
     await expectPageBasics(applicant);
   });
 });

@@ -23,6 +23,7 @@ function draft(id: string, receivedAt = AT): Omit<DisclosureRequest, 'number'> {
     correction: null,
     extension: null,
     reply: null,
+    attachments: [],
     events: [],
   };
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SqliteStore } from '../../server/adapters/sqlite/sqlite.store.js';
+import { FilesystemMediaStorage } from '../../server/adapters/filesystem/filesystem.media-storage.js';
 import { CalendarService } from '../../server/calendar/calendar.service.js';
 import { buildRequestTables } from '../../server/open-government/requests/request-report.js';
 import { DisclosureRequestService } from '../../server/open-government/requests/request.service.js';
@@ -33,7 +34,7 @@ describe('disclosure reminders and report tables on a real SQLite file', () => {
     stores.push(store);
     const now = () => clock;
     const calendars = new CalendarService({ adjustments: store.calendarAdjustments, now });
-    const service = new DisclosureRequestService({ repo: store.disclosureRequests, calendars, signer: new Signer(Buffer.from('s'.repeat(32))), now, baseUrl: 'http://localhost', staffEmails: ['office@example.cn'] });
+    const service = new DisclosureRequestService({ repo: store.disclosureRequests, calendars, signer: new Signer(Buffer.from('s'.repeat(32))), now, baseUrl: 'http://localhost', staffEmails: ['office@example.cn'], media: new FilesystemMediaStorage(path.join(dir, 'media')) });
     return { store, service };
   };
 

@@ -97,6 +97,15 @@ describe('依申请公开 over HTTP: submission, 补正, extension, reply, and t
     expect([noGround.status, noGround.body.error.code]).to.deep.equal([400, 'ground_required']);
     expect((await caseOf(id)).status).to.equal('processing');
 
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('%PDF-1.4\n% 资助项目名单\n%%EOF\n')], { type: 'application/pdf' }), '资助项目名单.pdf');
+    const notPdf = new FormData();
+    notPdf.append('file', new Blob([Buffer.from('plain text')], { type: 'application/pdf' }), 'fake.pdf');
+    const upload = (data: FormData) => fetch(`${t.url}/api/v1/staff/disclosure-requests/${id}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${reviewer}` }, body: data });
+    expect((await upload(notPdf)).status).to.equal(400);
+    const uploaded = await upload(form);
+    expect(uploaded.status, await uploaded.clone().text()).to.equal(201);
+
     const replied = await t.api<StaffRequestView>({
       method: 'POST',
       path: `/api/v1/staff/disclosure-requests/${id}/reply`,
@@ -113,6 +122,12 @@ describe('依申请公开 over HTTP: submission, 补正, extension, reply, and t
     const tracked = await t.api<{ status: string; reply: { outcome: string; letter: string } }>({ path: `/api/v1/disclosure-requests/track/${trackingToken}` });
     expect(tracked.body.status).to.equal('replied');
     expect(tracked.body.reply).to.include({ outcome: 'partly_disclosed' });
+    const attachments = (tracked.body.reply as unknown as { attachments: { name: string; href: string }[] }).attachments;
+    expect(attachments.map((a) => a.name)).to.deep.equal(['资助项目名单.pdf']);
+    const download = await fetch(`${t.url}${attachments[0]?.href ?? ''}`);
+    expect(download.status).to.equal(200);
+    expect(download.headers.get('content-type')).to.contain('application/pdf');
+    expect(Buffer.from(await download.arrayBuffer()).subarray(0, 5).toString()).to.equal('%PDF-');
     expect(JSON.stringify(tracked.body)).not.to.contain(ID_NUMBER);
 
     const mail = await waitForMail({ dataDir: t.dataDir, to: 'zhang.san@example.cn', subject: `政府信息公开申请 ${number} 答复书` });

@@ -39,6 +39,7 @@ const requestModelSchema = storedSchema(
     correction: { type: Object, default: null },
     extension: { type: Object, default: null },
     reply: { type: Object, default: null },
+    attachments: { type: [Object], default: [] },
     events: { type: [Object], default: [] },
   },
   { collection: REQUESTS },

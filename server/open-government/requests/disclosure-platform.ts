@@ -1,6 +1,7 @@
 import { CalendarService } from '../../calendar/calendar.service.js';
 import type { Logger } from '../../logger.js';
 import type { MailTransport } from '../../ports/mail-transport.port.js';
+import type { MediaStorage } from '../../ports/media-storage.port.js';
 import type { Store } from '../../ports/store.port.js';
 import type { Signer } from '../../security/signer.js';
 import type { ReportSectionBuilder } from '../annual-report.types.js';
@@ -26,7 +27,9 @@ export function createDisclosureServices({
   now,
   baseUrl,
   staffEmails,
+  media,
 }: {
+  media: MediaStorage;
   store: Store;
   calendars: CalendarService;
   signer: Signer;
@@ -35,7 +38,7 @@ export function createDisclosureServices({
   staffEmails: readonly string[];
 }): DisclosureServices {
   return {
-    requests: new DisclosureRequestService({ repo: store.disclosureRequests, calendars, signer, now, baseUrl, staffEmails }),
+    requests: new DisclosureRequestService({ repo: store.disclosureRequests, calendars, signer, now, baseUrl, staffEmails, media }),
     reportTables: requestReportTables({ requests: store.disclosureRequests }),
   };
 }

@@ -15,6 +15,7 @@ import { DomainError } from '../../errors.js';
 import { webContext } from '../../web/context.js';
 import { domainErrors, formOf, zodErrors, type FormBody } from '../../web/forms.js';
 import { requireStaff, type PortalKit } from '../../web/kit.js';
+import { uploadedFile } from '../../web/uploads.js';
 import { DISCLOSURE_ROLES } from './request.routes.js';
 import type { DisclosureRequestService } from './request.service.js';
 import { casePage, queuePage, receiptPage, requestFormPage, trackingPage, type FormValues } from './request.views.js';
@@ -108,6 +109,21 @@ export function disclosurePageRoutes({ kit, requests }: { kit: Pick<PortalKit, '
       res.redirect(303, `/staff/disclosure/${id}`);
     });
   };
+  router.post('/staff/disclosure/:id/attachments', async (req, res) => {
+    requireStaff(res, DISCLOSURE_ROLES);
+    const id = param({ req, name: 'id', schema: requestIdParamsSchema });
+    try {
+      await requests.addAttachment({ id, file: uploadedFile(res) });
+    } catch (error) {
+      if (error instanceof DomainError && error.type === 'invalid') {
+        kit.render(res, casePage({ ctx: webContext(res), view: await requests.staffView({ id }), errors: domainErrors(error).map((e) => ({ ...e, field: 'file' })) }), 400);
+        return;
+      }
+      throw error;
+    }
+    res.redirect(303, `/staff/disclosure/${id}`);
+  });
+
   action('correction', correctionBodySchema, ({ id, body, res }) => requests.requestCorrection({ id, body, actor: requireStaff(res) }));
   action('consultation', consultationBodySchema, ({ id, body, res }) => requests.startConsultation({ id, body, actor: requireStaff(res) }));
   action('consultation/end', consultationEndBodySchema, ({ id, body, res }) => requests.endConsultation({ id, body, actor: requireStaff(res) }));

@@ -4,6 +4,7 @@ import {
   consultationEndBodySchema,
   correctionAnswerBodySchema,
   correctionBodySchema,
+  attachmentIndexParamsSchema,
   createdRequestSchema,
   extensionBodySchema,
   newDisclosureRequestBodySchema,
@@ -28,7 +29,7 @@ function staff(actor: Actor | null): Actor {
   return actor;
 }
 
-export function disclosureRequestRoutes({ requests }: { requests: DisclosureRequestService }) {
+export function disclosureRequestRoutes({ requests, uploadMaxBytes }: { requests: DisclosureRequestService; uploadMaxBytes: number }) {
   return [
     defineRoute({
       method: 'post',
@@ -61,6 +62,36 @@ export function disclosureRequestRoutes({ requests }: { requests: DisclosureRequ
       body: correctionAnswerBodySchema,
       response: trackedRequestViewSchema,
       handler: async ({ params, body }) => requests.answerCorrection({ token: params.token, body }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/disclosure-requests/track/:token/attachments/:index',
+      tag: TAG,
+      summary: '下载答复附件（凭私密链接，答复后可用）',
+      access: 'public',
+      params: attachmentIndexParamsSchema,
+      produces: 'application/pdf',
+      response: z.string(),
+      handler: async ({ params, res }) => {
+        const { name, data } = await requests.readAttachment({ token: params.token, index: params.index });
+        res.setHeader('Cache-Control', 'private, no-store');
+        res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
+        res.type('application/pdf').send(data);
+        return '';
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/staff/disclosure-requests/:id/attachments',
+      tag: TAG,
+      summary: '上传答复附件（multipart：file，仅 PDF）；作出答复时随答复书送达',
+      access: DISCLOSURE_ROLES,
+      status: 201,
+      params: requestIdParamsSchema,
+      upload: { field: 'file', maxBytes: uploadMaxBytes },
+      body: z.object({}),
+      response: staffRequestViewSchema,
+      handler: async ({ params, file }) => requests.addAttachment({ id: params.id, file }),
     }),
     defineRoute({
       method: 'get',

@@ -10,7 +10,6 @@ import {
   OUTCOME_LABELS,
   OUTCOMES_WITH_GROUND,
   REQUEST_STATUS_LABELS,
-  type Attachment,
   type DisclosureMail,
   type DisclosureRequest,
   type NewDisclosureRequestBody,
@@ -24,6 +23,8 @@ import type { CalendarService } from '../../calendar/calendar.service.js';
 import { shanghaiDate, type WorkingDayCalendar } from '../../calendar/working-day-calendar.js';
 import { invalid, invalidState, notFound } from '../../errors.js';
 import type { DisclosureRequestRepository } from '../../ports/disclosure.port.js';
+import type { MediaStorage } from '../../ports/media-storage.port.js';
+import type { UploadedFile } from '../../uploaded-file.js';
 import type { Signer } from '../../security/signer.js';
 import type { Actor } from '../../services/actor.js';
 import {
@@ -65,8 +66,10 @@ export class DisclosureRequestService {
   private readonly now: () => Date;
   private readonly baseUrl: string;
   private readonly staffEmails: readonly string[];
+  private readonly media: MediaStorage;
 
   constructor({
+    media,
     repo,
     calendars,
     signer,
@@ -81,7 +84,10 @@ export class DisclosureRequestService {
     baseUrl: string;
     /** Who gets deadline reminders. */
     staffEmails: readonly string[];
+    /** Where reply documents are kept (content-addressed). */
+    media: MediaStorage;
   }) {
+    this.media = media;
     this.repo = repo;
     this.calendars = calendars;
     this.signer = signer;
@@ -131,6 +137,7 @@ export class DisclosureRequestService {
         correction: null,
         extension: null,
         reply: null,
+        attachments: [],
         events: [],
       },
     });
@@ -188,7 +195,7 @@ export class DisclosureRequestService {
             ground: request.reply.ground,
             letter: request.reply.letter,
             date: request.reply.date,
-            attachments: request.reply.attachments.map((a) => ({ name: a.name, href: `/media/${a.file}` })),
+            attachments: request.reply.attachments.map((a, index) => ({ name: a.name, href: `/api/v1/disclosure-requests/track/${token}/attachments/${index}` })),
           }
         : null,
       events: request.events.map(({ at, type, note }) => ({ at, type, note })),
@@ -333,9 +340,32 @@ export class DisclosureRequestService {
     return this.toStaffView({ request: saved, calendar });
   }
 
-  /** 第三十六条: one statutory outcome; any refusal names its legal ground. Sent to the applicant by e-mail. */
-  async reply({ id, actor, body, attachments = [] }: { id: string; actor: Actor; body: ReplyBody; attachments?: Attachment[] }): Promise<StaffRequestView> {
+  /** A PDF document for the reply (答复书 scan, the disclosed information); sent with the reply. */
+  async addAttachment({ id, file }: { id: string; file: UploadedFile | null }): Promise<StaffRequestView> {
     const request = await this.requireCase(id);
+    this.assertOpen(request);
+    if (!file || file.buffer.length === 0) throw invalid({ code: 'file_required', message: '请选择要上传的 PDF 文件' });
+    if (file.buffer.subarray(0, 5).toString('latin1') !== '%PDF-') throw invalid({ code: 'pdf_required', message: '附件只接受 PDF 文件' });
+    const hash = await this.media.put({ data: file.buffer, ext: 'pdf' });
+    const name = file.filename.replace(/[\\/\r\n]/g, '_').slice(0, 200) || 'attachment.pdf';
+    const next = { ...request, revision: request.revision + 1, attachments: [...request.attachments, { file: `${hash}.pdf`, name, contentType: 'application/pdf', size: file.buffer.length }] };
+    await this.repo.update({ request: next, expectedRevision: request.revision });
+    return this.toStaffView({ request: next, calendar: await this.calendars.calendar() });
+  }
+
+  /** A reply document, for the applicant holding the tracking link, once the reply is out. */
+  async readAttachment({ token, index }: { token: string; index: number }): Promise<{ name: string; data: Buffer }> {
+    const request = await this.requireTracked(token);
+    const attachment = request.reply?.attachments[index];
+    const data = attachment ? await this.media.read({ hash: attachment.file.replace(/\.pdf$/, ''), ext: 'pdf' }) : null;
+    if (!attachment || !data) throw notFound({ code: 'attachment_not_found', message: '没有该附件' });
+    return { name: attachment.name, data };
+  }
+
+  /** 第三十六条: one statutory outcome; any refusal names its legal ground. Sent to the applicant by e-mail. */
+  async reply({ id, actor, body }: { id: string; actor: Actor; body: ReplyBody }): Promise<StaffRequestView> {
+    const request = await this.requireCase(id);
+    const attachments = request.attachments;
     this.assertOpen(request);
     const ground = body.ground ?? null;
     if (OUTCOMES_WITH_GROUND.includes(body.outcome) && ground === null) {
@@ -365,7 +395,7 @@ export class DisclosureRequestService {
               request,
               key: 'reply',
               subject: `政府信息公开申请 ${request.number} 答复书`,
-              text: `${request.applicant.name}：\n\n您于 ${request.receivedDate} 提出的政府信息公开申请（${request.number}）已办结。\n答复结果：${OUTCOME_LABELS[body.outcome]}${groundText}\n\n${body.letter}\n\n${attachments.length > 0 ? `附件：${attachments.map((a) => `${a.name} ${this.baseUrl}/media/${a.file}`).join('\n')}\n\n` : ''}查看答复书：${this.trackingUrl(request.id)}`,
+              text: `${request.applicant.name}：\n\n您于 ${request.receivedDate} 提出的政府信息公开申请（${request.number}）已办结。\n答复结果：${OUTCOME_LABELS[body.outcome]}${groundText}\n\n${body.letter}\n\n${attachments.length > 0 ? `附件（${attachments.map((a) => a.name).join('、')}）可在查询页面下载。\n\n` : ''}查看答复书：${this.trackingUrl(request.id)}`,
             }),
           }
         : {}),

@@ -167,6 +167,11 @@ export function casePage({ ctx, view, errors = [], values = {} }: { ctx: WebCont
         ${view.status === 'processing' ? action('consultation', '征求第三方意见（第三十二条，15 个工作日）', textField({ name: 'thirdParty', label: '第三方名称', value: values.thirdParty ?? '', errors, required: true }), '开始征求意见') : ''}
         ${view.status === 'consulting' ? action('consultation/end', '记录第三方意见，恢复计时', textArea({ name: 'summary', label: '第三方意见概要', value: values.summary ?? '', errors, required: true }), '恢复计时') : ''}
         ${!view.extension ? action('extension', '延期答复（第三十三条，只能一次，最长 20 个工作日）', html`${textField({ name: 'days', label: '延长工作日数', value: values.days ?? '', errors, required: true })}${textField({ name: 'approver', label: '批准人', value: values.approver ?? '', errors, required: true })}${textArea({ name: 'reason', label: '延期理由', value: values.reason ?? '', errors, required: true })}`, '登记延期') : ''}
+        <section><h3>答复附件（PDF）</h3>
+          ${view.attachments.length > 0 ? html`<ul>${view.attachments.map((f) => html`<li>${f.name}（${Math.ceil(f.size / 1024)} KB）</li>`)}</ul>` : html`<p class="meta">尚无附件。</p>`}
+          <form method="post" action="/staff/disclosure/${view.id}/attachments" enctype="multipart/form-data">${csrfField(ctx)}
+            <div class="field"><label for="f-file">选择 PDF 文件</label><input id="f-file" name="file" type="file" accept="application/pdf"></div>
+            <button type="submit" class="button-secondary">上传附件</button></form></section>
         ${action('reply', '作出答复（第三十六条）', html`${selectField({ name: 'outcome', label: '答复结果', options: options(OUTCOME_LABELS), value: values.outcome ?? 'disclosed', errors })}${selectField({ name: 'ground', label: '法定理由（不予公开、部分公开、无法提供、不予处理、其他处理必选）', options: groundOptions, value: values.ground ?? '', errors })}${textArea({ name: 'letter', label: '答复书正文', value: values.letter ?? '', errors, required: true, tall: true })}`, '发出答复')}`
           : ''
       }
