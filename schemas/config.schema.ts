@@ -137,5 +137,12 @@ export const configEnvSchema = z.object({
   // The window WECOM_ROBOT_PER_MINUTE counts in; keep the platform's minute outside tests.
   WECOM_ROBOT_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
   WECOM_ROBOT_BACKOFF_MS: z.coerce.number().int().min(10).default(60_000),
+  // 依申请公开 (docs/disclosure-requests.md): who gets deadline reminders, how often mail is sent.
+  DISCLOSURE_STAFF_EMAILS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.email('DISCLOSURE_STAFF_EMAILS 应为逗号分隔的邮箱地址'))),
+  DISCLOSURE_MAIL_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
 });
 export type ConfigEnv = z.infer<typeof configEnvSchema>;

@@ -19,6 +19,7 @@ export const CONFLICT_CATALOG = {
   contact_exists: '该联系方式已添加',
   subscription_exists: '订阅已存在',
   account_email_taken: '该邮箱已注册，请直接登录',
+  calendar_date_taken: '该日期已有本地调整，请先删除原调整',
   conflict: '数据冲突，请刷新后重试',
 } as const satisfies Record<string, string>;
 

@@ -56,6 +56,11 @@ import { createConfirmationWorker } from '../workers/confirmation.worker.js';
 import { createWebPortal } from './web/portal.js';
 import { TextHygieneService } from './services/text-hygiene.service.js';
 import { textHygieneRoutes } from './http/routes/text-hygiene.routes.js';
+import type { CalendarService } from './calendar/calendar.service.js';
+import { calendarRoutes } from './calendar/calendar.routes.js';
+import { createCalendarService, createDisclosureMail, createDisclosureServices, type DisclosureServices } from './open-government/requests/disclosure-platform.js';
+import { disclosureRequestRoutes } from './open-government/requests/request.routes.js';
+import { createDisclosureMailWorker } from '../workers/disclosure-mail.worker.js';
 
 export const VERSION = '0.1.0';
 
@@ -89,6 +94,10 @@ export interface Services {
   signer: Signer;
   /** Document hygiene: repairs of draft texts, suspect-line decisions, library re-check. */
   textHygiene: TextHygieneService;
+  /** The working-day calendar with local adjustments, for every deadline. */
+  calendar: CalendarService;
+  /** 依申请公开 cases and the yearly report's request tables. */
+  disclosure: DisclosureServices;
 }
 
 /**
@@ -119,7 +128,9 @@ export async function openServices({
   const taxonomy = new TaxonomyService({ store, now, audit });
   const secret = loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir });
   const signer = new Signer(secret);
+  const calendar = createCalendarService({ store, now });
   const interpretation = createInterpretationServices({
+    calendar: () => calendar.calendar(),
     config,
     store,
     index,
@@ -173,6 +184,8 @@ export async function openServices({
     csrf: new CsrfGuard({ secret }),
     signer,
     textHygiene,
+    calendar,
+    disclosure: createDisclosureServices({ store, calendars: calendar, signer, now, baseUrl: config.PUBLIC_BASE_URL, staffEmails: config.DISCLOSURE_STAFF_EMAILS, media: createMediaStorage({ config }) }),
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
@@ -284,6 +297,14 @@ export async function startPlatform({
         createDigestWorker({ scheduler: services.push.scheduler, intervalMs: config.SCHEDULER_INTERVAL_MS, logger }),
         createReminderWorker({ scheduler: services.push.scheduler, intervalMs: config.SCHEDULER_INTERVAL_MS, logger }),
         createConfirmationWorker({ scheduler: services.push.scheduler, intervalMs: config.PUSH_POLL_MS * 5, logger }),
+        ...[createPushAdapters({ config: { ...config, PUSH_CHANNELS: ['email'] }, logger, now: clock }).mail].map((transport) =>
+          createDisclosureMailWorker({
+            mail: createDisclosureMail({ store: services.store, disclosure: services.disclosure, mail: transport, from: config.MAIL_FROM, now: clock, logger }),
+            transport,
+            intervalMs: config.DISCLOSURE_MAIL_INTERVAL_MS,
+            logger,
+          }),
+        ),
       ]
     : // A web-only process still answers audience previews and feeds from its own engine copy.
       [createAudienceSyncWorker({ audienceSync: services.audienceSync, intervalMs: config.SEARCH_SYNC_INTERVAL_MS, logger })];
@@ -317,6 +338,8 @@ export async function startPlatform({
         ...auditRoutes({ audit: services.audit }),
         ...pushTrackingRoutes({ tracking: services.push.tracking }),
         ...textHygieneRoutes({ policies: services.policies, textHygiene: services.textHygiene }),
+        ...calendarRoutes({ calendars: services.calendar }),
+        ...disclosureRequestRoutes({ requests: services.disclosure.requests, uploadMaxBytes: config.UPLOAD_MAX_BYTES }),
       ],
       users: services.users,
       subscribers: services.subscribers,
@@ -331,7 +354,7 @@ export async function startPlatform({
       ...(responseCheck ? { responseCheck } : {}),
     });
     // The server-rendered portal answers its own pages and hands every other request to the API app.
-    const web = createWebPortal({ services, accounts: services.accounts, csrf: services.csrf, signer: services.signer, config, logger, api: app });
+    const web = createWebPortal({ services, accounts: services.accounts, csrf: services.csrf, signer: services.signer, config, logger, api: app, disclosure: { requests: services.disclosure.requests, calendars: services.calendar } });
     apps = { api: app, portal: web.portal };
     server = http.createServer(web.handler);
     const listening = server;

@@ -1,3 +1,4 @@
+import type { WorkingDayCalendar } from '../calendar/working-day-calendar.js';
 import crypto from 'node:crypto';
 import type { Config } from '../config.js';
 import type { ImageProcessor } from '../ports/image-processor.port.js';
@@ -42,6 +43,7 @@ export function createInterpretationServices({
   syncSearch,
   audit,
   publicVersions,
+  calendar,
 }: {
   audit: AuditService;
   publicVersions: PublicVersions;
@@ -54,6 +56,8 @@ export function createInterpretationServices({
   signer: Signer;
   now: () => Date;
   syncSearch: boolean;
+  /** The working-day calendar with local adjustments, for reply deadlines. */
+  calendar?: () => Promise<WorkingDayCalendar>;
 }): InterpretationServices {
   const interpretation = new InterpretationService({
     store,
@@ -74,6 +78,7 @@ export function createInterpretationServices({
     faqs,
     now,
     limits: { perWindow: config.QUESTION_RATE_LIMIT, windowMinutes: config.QUESTION_RATE_WINDOW_MINUTES, perDay: config.QUESTION_DAILY_LIMIT },
+    ...(calendar ? { calendar } : {}),
     hashClient: (clientKey) => signer.sign({ purpose: 'question-client', value: crypto.createHash('sha256').update(clientKey).digest('hex') }).slice(-32),
   });
   const follow = async () => {

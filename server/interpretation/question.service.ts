@@ -18,6 +18,7 @@ import { newFaqId } from './faq.service.js';
 import type { InterpretationService } from './interpretation.service.js';
 import { chooseGroup, questionTerms, topicTerms } from './question-grouping.js';
 import { ageOf } from './working-days.js';
+import { OFFICIAL_CALENDAR, type WorkingDayCalendar } from '../calendar/working-day-calendar.js';
 
 export const QUESTION_MIN_CHARS = 5;
 export const QUESTION_MAX_CHARS = 500;
@@ -68,8 +69,14 @@ export class QuestionService {
       limits: QuestionLimits;
       /** One-way hash of the client address (keyed), so rate limits work without storing addresses. */
       hashClient: (clientKey: string) => string;
+      /** The working-day calendar with the administrator's local adjustments (official schedule only when absent). */
+      calendar?: () => Promise<WorkingDayCalendar>;
     },
   ) {}
+
+  private async workingDays(): Promise<WorkingDayCalendar> {
+    return this.deps.calendar ? this.deps.calendar() : OFFICIAL_CALENDAR;
+  }
 
   onWrite(listener: QuestionWritten): void {
     this.listeners.push(listener);
@@ -171,7 +178,7 @@ export class QuestionService {
       askedAt: question.askedAt,
       status: group.status,
       statusLabel: STATUS_LABELS[group.status],
-      age: group.status === 'open' ? ageOf({ askedAt: question.askedAt, now: this.deps.now() }) : null,
+      age: group.status === 'open' ? ageOf({ askedAt: question.askedAt, now: this.deps.now(), calendar: await this.workingDays() }) : null,
       similarCount: group.askedCount,
       reply: group.status === 'answered' && group.replyPublished && group.answer && group.answeredAt ? { answer: group.answer, answeredAt: group.answeredAt } : null,
     };
@@ -192,10 +199,11 @@ export class QuestionService {
     const titles = new Map<string, string>();
     for (const policyId of new Set(groups.map((g) => g.policyId))) titles.set(policyId, (await this.deps.store.policies.get(policyId))?.title ?? policyId);
     const now = this.deps.now();
+    const calendar = await this.workingDays();
     return groups.map(({ terms: _terms, ...group }) => ({
       ...group,
       policyTitle: titles.get(group.policyId) ?? group.policyId,
-      age: group.status === 'open' ? ageOf({ askedAt: group.firstAskedAt, now }) : null,
+      age: group.status === 'open' ? ageOf({ askedAt: group.firstAskedAt, now, calendar }) : null,
       questions: questions
         .filter((q) => q.groupId === group.id)
         .map((q) => ({ id: q.id, text: q.text, nickname: q.nickname, askedAt: q.askedAt })),

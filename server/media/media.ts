@@ -3,7 +3,7 @@ import type { MediaExtension } from '../ports/media-storage.port.js';
 
 export type { MediaExtension } from '../ports/media-storage.port.js';
 
-export const MEDIA_CONTENT_TYPES: Record<MediaExtension, string> = { webp: 'image/webp', jpg: 'image/jpeg', png: 'image/png' };
+export const MEDIA_CONTENT_TYPES: Record<MediaExtension, string> = { webp: 'image/webp', jpg: 'image/jpeg', png: 'image/png', pdf: 'application/pdf' };
 
 export function sha256(data: Buffer | string): string {
   return crypto.createHash('sha256').update(data).digest('hex');

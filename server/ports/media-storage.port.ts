@@ -3,7 +3,7 @@
  * is the sha256 of its bytes, so a file never changes once written and can be cached forever; an
  * adapter may keep them on a shared volume or in an object store.
  */
-export type MediaExtension = 'webp' | 'jpg' | 'png';
+export type MediaExtension = 'webp' | 'jpg' | 'png' | 'pdf';
 
 export interface MediaStorage {
   /** Stores the bytes under their hash and returns it; writing the same bytes twice is harmless. */

@@ -25,6 +25,8 @@ import { userSchema } from '../../schemas/user.schema.js';
 import { pushFeedbackRecordSchema, pushOpenRecordSchema } from '../../schemas/push-tracking.schema.js';
 import { officialAccountSettingsSchema, platformTokenSchema, wecomRobotSchema } from '../../schemas/wechat-channels.schema.js';
 import { textFindingsSchema } from '../../schemas/text-findings.schema.js';
+import { calendarAdjustmentSchema } from '../../schemas/calendar.schema.js';
+import { disclosureMailSchema, disclosureRequestSchema } from '../../schemas/disclosure-request.schema.js';
 
 /**
  * Everything a store holds, entity by entity, for moving an installation from one engine to
@@ -118,6 +120,9 @@ export const STORE_RECORD_SCHEMAS = {
   wechatOfficialAccounts: officialAccountSettingsSchema,
   wecomRobots: wecomRobotSchema,
   platformTokens: platformTokenSchema,
+  calendarAdjustments: calendarAdjustmentSchema,
+  disclosureRequests: disclosureRequestSchema,
+  disclosureMail: disclosureMailSchema,
 };
 
 export type StoreEntity = keyof typeof STORE_RECORD_SCHEMAS;
@@ -161,6 +166,9 @@ export const STORE_ENTITIES: readonly StoreEntity[] = [
   'wecomRobots',
   'platformTokens',
   'policyTextFindings',
+  'calendarAdjustments',
+  'disclosureRequests',
+  'disclosureMail',
 ];
 
 /** Where the target's sequences and generated ids continue (never moved backwards). */

@@ -13,6 +13,7 @@ import type { NewAuditEntry } from '../../schemas/audit.schema.js';
 import type { PushTrackingRepository } from './push-tracking.port.js';
 import type { WechatChannelRepository } from './wechat-channels.port.js';
 import type { TextFindingsRepository } from './text-findings.port.js';
+import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from './disclosure.port.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -47,6 +48,10 @@ export interface Store {
   readonly wechatChannels: WechatChannelRepository;
   /** Repairs and suspect-line decisions of each draft's text (document hygiene). */
   readonly textFindings: TextFindingsRepository;
+  /** Local working-day adjustments an administrator keeps (the official schedule comes from the calendar). */
+  readonly calendarAdjustments: CalendarAdjustmentRepository;
+  /** 依申请公开 cases and the mail they send. */
+  readonly disclosureRequests: DisclosureRequestRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */

@@ -35,9 +35,13 @@ import { PUSH_TRACKING_PAGE, pushTrackingRoutes } from './routes/push-tracking.r
 import { textHygienePageRoutes } from './routes/text-hygiene.routes.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
+import type { DisclosureRequestService } from '../open-government/requests/request.service.js';
+import type { CalendarService } from '../calendar/calendar.service.js';
+import { disclosurePageRoutes } from '../open-government/requests/request-pages.routes.js';
+import { calendarPageRoutes } from '../calendar/calendar-pages.routes.js';
 
 /** Paths the portal answers; everything else (the JSON API, feeds, probes, other modules' endpoints) goes to the API app. */
-const PORTAL_PATH = /^\/(?:$|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
+const PORTAL_PATH = /^\/(?:$|disclosure(?:\/|$)|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
 
 /** Stored files: the API app serves them, the portal when the browser has a session (media.routes.ts). */
 const MEDIA_PATH = /^\/media\/[^/]+$/;
@@ -70,6 +74,8 @@ export interface WebPortalInput {
   /** The JSON API application; requests outside the portal's paths are handed to it unchanged. */
   api: express.Express;
   extensions?: PortalExtensions;
+  /** 依申请公开 pages and the working-day calendar admin (absent: those pages are not served). */
+  disclosure?: { requests: DisclosureRequestService; calendars: CalendarService };
 }
 
 export interface WebPortal {
@@ -82,8 +88,8 @@ export interface WebPortal {
  * The server-rendered portal in front of the JSON API. It sits in front (rather than inside the
  * API app) because the API refuses every non-JSON body, and browsers post forms urlencoded.
  */
-export function createWebPortal({ services, accounts, csrf, signer, config, logger, api, extensions }: WebPortalInput): WebPortal {
-  const portal = buildPortalApp({ services, accounts, csrf, signer, config, logger, extensions: extensions ?? interpretationExtensions({ interpretation: services.interpretation }) });
+export function createWebPortal({ services, accounts, csrf, signer, config, logger, api, extensions, disclosure }: WebPortalInput): WebPortal {
+  const portal = buildPortalApp({ services, accounts, csrf, signer, config, logger, ...(disclosure ? { disclosure } : {}), extensions: extensions ?? interpretationExtensions({ interpretation: services.interpretation }) });
   const handler = express();
   handler.disable('x-powered-by');
   // A file requested with a portal session goes to the portal, which knows whether the viewer is staff.
@@ -98,7 +104,7 @@ export function createWebPortal({ services, accounts, csrf, signer, config, logg
   return { handler, portal };
 }
 
-export function buildPortalApp({ services, accounts, csrf, signer, config, logger, extensions }: Omit<WebPortalInput, 'api'> & { extensions: PortalExtensions }): express.Express {
+export function buildPortalApp({ services, accounts, csrf, signer, config, logger, extensions, disclosure }: Omit<WebPortalInput, 'api'> & { extensions: PortalExtensions }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // req.ip (sign-in and question limits) is the client a trusted proxy reports, or the peer.
@@ -284,6 +290,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(pushTrackingRoutes({ kit: only({ push }) }));
   app.use(wechatChannelRoutes({ kit: only({ push }) }));
   app.use(textHygienePageRoutes({ kit: only({ policies, textHygiene: services.textHygiene }) }));
+  if (disclosure) app.use(disclosurePageRoutes({ kit, requests: disclosure.requests }), calendarPageRoutes({ kit, calendars: disclosure.calendars }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;

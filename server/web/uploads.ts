@@ -12,6 +12,8 @@ export const BODY_FILE_MAX_BYTES = 4 * 1024 * 1024;
 const UPLOAD_ROUTES: readonly { pattern: RegExp; maxBytes: (config: Config) => number }[] = [
   { pattern: /^\/staff\/policies\/[a-z0-9][a-z0-9-]{1,63}\/interpretation\/(?:graphics|videos)$/, maxBytes: (config) => config.UPLOAD_MAX_BYTES },
   { pattern: /^\/staff\/policies\/(?:new|[a-z0-9][a-z0-9-]{1,63})\/body-file$/, maxBytes: () => BODY_FILE_MAX_BYTES },
+  // 依申请公开: PDF documents sent with a reply.
+  { pattern: /^\/staff\/disclosure\/ysq-[A-Za-z0-9_-]{8,40}\/attachments$/, maxBytes: (config) => config.UPLOAD_MAX_BYTES },
 ];
 
 export function uploadLimitFor({ path, config }: { path: string; config: Config }): number | null {

@@ -10,6 +10,7 @@ import { webAccountContract } from './web-accounts.contract.js';
 import { pushTrackingContract } from './push-tracking.contract.js';
 import { wechatChannelContract } from './wechat-channels.contract.js';
 import { textFindingsContract } from './text-findings.contract.js';
+import { disclosureContract } from './disclosure.contract.js';
 
 /**
  * The push queue, interpretation and web account contracts against a real MongoDB replica set, when
@@ -70,6 +71,7 @@ describe('MongoDB push queue, interpretation and web accounts (runs when MONGODB
   pushTrackingContract({ name: 'mongodb (replica set)', create: freshStore });
   wechatChannelContract({ name: 'mongodb (replica set)', create: freshStore });
   textFindingsContract({ name: 'mongodb (replica set)', create: freshStore });
+  disclosureContract({ name: 'mongodb (replica set)', create: freshStore });
 
   describe('engine-specific: MongoDB', () => {
     const stores: MongoStore[] = [];

@@ -5,6 +5,7 @@ import { webAccountContract } from './web-accounts.contract.js';
 import { pushTrackingContract } from './push-tracking.contract.js';
 import { wechatChannelContract } from './wechat-channels.contract.js';
 import { textFindingsContract } from './text-findings.contract.js';
+import { disclosureContract } from './disclosure.contract.js';
 
 /** The embedded store is the reference: these contracts run against it on every test run. */
 const create = async () => new SqliteStore({ file: ':memory:' });
@@ -15,3 +16,4 @@ webAccountContract({ name: 'sqlite', create });
 pushTrackingContract({ name: 'sqlite', create });
 wechatChannelContract({ name: 'sqlite', create });
 textFindingsContract({ name: 'sqlite', create });
+disclosureContract({ name: 'sqlite', create });

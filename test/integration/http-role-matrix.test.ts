@@ -82,4 +82,15 @@ describe('role matrix: every API route against its declared access', () => {
     }
     expect(wrong, wrong.join('\n')).to.deep.equal([]);
   });
+
+  it('keeps disclosure case contents to the disclosure office (admin, reviewer) and calendar changes to administrators', () => {
+    const accessOf = (method: string, path: string) => table.find((route) => route.method === method && route.path === path)?.access;
+    const staffRoutes = table.filter((route) => route.path.startsWith('/api/v1/staff/disclosure-requests'));
+    expect(staffRoutes.length).to.be.greaterThan(5);
+    for (const route of staffRoutes) expect(route.access, `${route.method} ${route.path}`).to.deep.equal(['admin', 'reviewer']);
+    expect(accessOf('POST', '/api/v1/disclosure-requests')).to.equal('public');
+    expect(accessOf('GET', '/api/v1/disclosure-requests/track/:token')).to.equal('public');
+    expect(accessOf('POST', '/api/v1/calendar/adjustments')).to.deep.equal(['admin']);
+    expect(accessOf('DELETE', '/api/v1/calendar/adjustments/:date')).to.deep.equal(['admin']);
+  });
 });

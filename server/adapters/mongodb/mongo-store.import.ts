@@ -13,6 +13,7 @@ import { TEXT_FINDINGS_COLLECTION, textFindingsDoc } from './mongo-text-findings
 import { MongoStore } from './mongo.store.js';
 import { PUSH_TRACKING_COLLECTIONS, trackingKey, type PushFeedbackDoc, type PushOpenDoc } from './mongo-push-tracking.repository.js';
 import { WECHAT_CHANNEL_COLLECTIONS, type AccountDoc, type RobotDoc, type TokenDoc } from './mongo-wechat-channels.repository.js';
+import { DISCLOSURE_COLLECTIONS } from './mongo-disclosure.repository.js';
 import { COLLECTIONS, SEQ } from './mongo.support.js';
 
 /**
@@ -188,6 +189,9 @@ const WRITERS: Writers = {
     const doc: TokenDoc = { ...rest, _id: name };
     return upsertById(doc);
   }),
+  calendarAdjustments: simple<'calendarAdjustments'>(DISCLOSURE_COLLECTIONS.adjustments, ({ date, ...rest }) => upsertById({ ...rest, _id: date })),
+  disclosureRequests: simple<'disclosureRequests'>(DISCLOSURE_COLLECTIONS.requests, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
+  disclosureMail: simple<'disclosureMail'>(DISCLOSURE_COLLECTIONS.mail, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
 };
 
 /** The collection an entity lands in (its count is the one verified after the copy). */

@@ -33,6 +33,8 @@ import { MongoWechatChannelRepository, wechatChannelModels } from './mongo-wecha
 import type { WechatChannelRepository } from '../../ports/wechat-channels.port.js';
 import { MongoTextFindingsRepository, textFindingsModels } from './mongo-text-findings.repository.js';
 import type { TextFindingsRepository } from '../../ports/text-findings.port.js';
+import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from '../../ports/disclosure.port.js';
+import { disclosureModels, MongoCalendarAdjustmentRepository, MongoDisclosureRequestRepository } from './mongo-disclosure.repository.js';
 import { assertReplicaSet, COLLECTIONS, mongoose, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 /** Every stored shape of the MongoDB store: indexes are created from these and the model test checks them all. */
@@ -50,6 +52,7 @@ export const MONGO_MODELS: readonly ModelBinding[] = [
   ...pushTrackingModels,
   ...wechatChannelModels,
   ...textFindingsModels,
+  ...disclosureModels,
 ];
 
 /** The collection a binding declares (set explicitly in every schema, never derived from the model name). */
@@ -82,6 +85,8 @@ export class MongoStore implements Store {
   readonly pushTracking: PushTrackingRepository;
   readonly wechatChannels: WechatChannelRepository;
   readonly textFindings: TextFindingsRepository;
+  readonly calendarAdjustments: CalendarAdjustmentRepository;
+  readonly disclosureRequests: DisclosureRequestRepository;
   private readonly connection: Connection;
   private readonly url: string;
   private readonly dbName: string | undefined;
@@ -116,6 +121,8 @@ export class MongoStore implements Store {
     this.pushTracking = new MongoPushTrackingRepository(ctx);
     this.wechatChannels = new MongoWechatChannelRepository(ctx);
     this.textFindings = new MongoTextFindingsRepository(ctx);
+    this.calendarAdjustments = new MongoCalendarAdjustmentRepository(ctx);
+    this.disclosureRequests = new MongoDisclosureRequestRepository(ctx);
     // After the repositories, which may have registered their own models already (same schema objects).
     for (const binding of MONGO_MODELS) {
       if (!this.connection.models[binding.name]) this.connection.model(binding.name, binding.schema);

@@ -99,6 +99,7 @@ export const CONFLICTS: Record<string, ConflictCode> = {
   subscriptions_id: 'subscription_exists',
   contacts_subscriber_channel_address: 'contact_exists',
   web_accounts_email: 'account_email_taken',
+  calendar_adjustments_id: 'calendar_date_taken',
 };
 
 function isDuplicateKey(error: unknown): error is { code: number; message: string; keyPattern?: Record<string, unknown> } {

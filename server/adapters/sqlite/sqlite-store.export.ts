@@ -20,6 +20,7 @@ import { STORE_RECORD_SCHEMAS, type StoreCounters, type StoreEntity, type StoreE
 import { entryFromRow } from './sqlite-audit.repository.js';
 import { officialAccountFromRow, robotFromRow, tokenFromRow } from './sqlite-wechat-channels.repository.js';
 import { textFindingsFromRow } from './sqlite-text-findings.repository.js';
+import { adjustmentFromRow, mailFromRow, requestFromRow } from './sqlite-disclosure.repository.js';
 import { attemptFromRow, deliveryFromRow, messageFromRow } from './sqlite-delivery.rows.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
 
@@ -212,6 +213,9 @@ const READERS: TableReaders = {
   },
   auditEntries: { table: 'audit_log', read: entryFromRow },
   policyTextFindings: { table: 'policy_text_findings', read: textFindingsFromRow },
+  calendarAdjustments: { table: 'calendar_adjustments', read: adjustmentFromRow },
+  disclosureRequests: { table: 'disclosure_requests', read: requestFromRow },
+  disclosureMail: { table: 'disclosure_mail', read: mailFromRow },
   webSessions: {
     table: 'web_sessions',
     read: (row) => {

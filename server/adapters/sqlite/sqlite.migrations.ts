@@ -12,6 +12,7 @@ import { auditTrailMigration } from './migrations/007-audit-trail.migration.js';
 import { wechatChannelsMigration } from './migrations/011-wechat-channels.migration.js';
 import { pushTrackingMigration } from './migrations/012-push-tracking.migration.js';
 import { policyTextFindingsMigration } from './migrations/013-policy-text-findings.migration.js';
+import { disclosureRequestsMigration } from './migrations/008-disclosure-requests.migration.js';
 
 export interface Migration {
   version: number;
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   wechatChannelsMigration,
   pushTrackingMigration,
   policyTextFindingsMigration,
+  disclosureRequestsMigration,
 ];

@@ -48,6 +48,8 @@ import { SqlitePushTrackingRepository } from './sqlite-push-tracking.repository.
 import type { PushTrackingRepository } from '../../ports/push-tracking.port.js';
 import { SqliteTextFindingsRepository } from './sqlite-text-findings.repository.js';
 import type { TextFindingsRepository } from '../../ports/text-findings.port.js';
+import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from '../../ports/disclosure.port.js';
+import { SqliteCalendarAdjustmentRepository, SqliteDisclosureRequestRepository } from './sqlite-disclosure.repository.js';
 import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 
@@ -550,6 +552,8 @@ export class SqliteStore implements Store {
   readonly pushTracking: PushTrackingRepository;
   readonly wechatChannels: WechatChannelRepository;
   readonly textFindings: TextFindingsRepository;
+  readonly calendarAdjustments: CalendarAdjustmentRepository;
+  readonly disclosureRequests: DisclosureRequestRepository;
   private readonly db: Db;
 
   constructor({ file, busyTimeoutMs }: { file: string; busyTimeoutMs?: number }) {
@@ -574,6 +578,8 @@ export class SqliteStore implements Store {
     this.pushTracking = new SqlitePushTrackingRepository(this.db);
     this.wechatChannels = new SqliteWechatChannelRepository(this.db);
     this.textFindings = new SqliteTextFindingsRepository(this.db);
+    this.calendarAdjustments = new SqliteCalendarAdjustmentRepository(this.db);
+    this.disclosureRequests = new SqliteDisclosureRequestRepository(this.db);
     // Web, workers and the import commands may share the file: a lock held past the timeout is a 503, not a 500.
     return guardBusy(this);
   }
