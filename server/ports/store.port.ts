@@ -10,6 +10,8 @@ import type { WebAccountRepository } from './web-account.port.js';
 import type { InterpretationPublication, InterpretationRepository } from './interpretation.port.js';
 import type { AuditRepository } from './audit.port.js';
 import type { NewAuditEntry } from '../../schemas/audit.schema.js';
+import type { ConsultationRepository } from './consultation.port.js';
+import type { ReportFigureRepository } from './report-figures.port.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -38,6 +40,10 @@ export interface Store {
   readonly interpretation: InterpretationRepository;
   /** Append-only trail of staff actions; write methods below take an `audit` entry to record in their transaction. */
   readonly audit: AuditRepository;
+  /** 征求意见: drafts out for comment, comments, adoption decisions, notice opt-ins. */
+  readonly consultations: ConsultationRepository;
+  /** Yearly report figures staff enter (reconsideration, litigation). */
+  readonly reportFigures: ReportFigureRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */

@@ -27,6 +27,10 @@ import { MongoUserRepository, userModels } from './mongo-user.repository.js';
 import { MongoWebAccountRepository, webAccountModels } from './mongo-web-account.repository.js';
 import { auditModels, MongoAuditRepository } from './mongo-audit.repository.js';
 import type { AuditRepository } from '../../ports/audit.port.js';
+import { consultationModels, MongoConsultationRepository } from './mongo-consultation.repository.js';
+import { MongoReportFigureRepository, reportFigureModels } from './mongo-report-figures.repository.js';
+import type { ConsultationRepository } from '../../ports/consultation.port.js';
+import type { ReportFigureRepository } from '../../ports/report-figures.port.js';
 import { assertReplicaSet, COLLECTIONS, mongoose, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 /** Every stored shape of the MongoDB store: indexes are created from these and the model test checks them all. */
@@ -41,6 +45,8 @@ export const MONGO_MODELS: readonly ModelBinding[] = [
   ...interpretationModels,
   ...webAccountModels,
   ...auditModels,
+  ...consultationModels,
+  ...reportFigureModels,
 ];
 
 /** The collection a binding declares (set explicitly in every schema, never derived from the model name). */
@@ -70,6 +76,8 @@ export class MongoStore implements Store {
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
   readonly audit: AuditRepository;
+  readonly consultations: ConsultationRepository;
+  readonly reportFigures: ReportFigureRepository;
   private readonly connection: Connection;
   private readonly url: string;
   private readonly dbName: string | undefined;
@@ -101,6 +109,8 @@ export class MongoStore implements Store {
     this.webAccounts = new MongoWebAccountRepository(ctx);
     this.interpretation = new MongoInterpretationRepository(ctx);
     this.audit = new MongoAuditRepository(ctx);
+    this.consultations = new MongoConsultationRepository(ctx);
+    this.reportFigures = new MongoReportFigureRepository(ctx);
     // After the repositories, which may have registered their own models already (same schema objects).
     for (const binding of MONGO_MODELS) {
       if (!this.connection.models[binding.name]) this.connection.model(binding.name, binding.schema);

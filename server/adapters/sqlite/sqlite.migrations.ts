@@ -9,6 +9,7 @@ import { interpretationMigration } from './migrations/004-interpretation.migrati
 import { webAccountsMigration } from './migrations/005-web-accounts.migration.js';
 import { parkMembershipRequestsMigration } from './migrations/006-park-membership-requests.migration.js';
 import { auditTrailMigration } from './migrations/007-audit-trail.migration.js';
+import { consultationsAnnualReportMigration } from './migrations/009-consultations-annual-report.migration.js';
 
 export interface Migration {
   version: number;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   webAccountsMigration,
   parkMembershipRequestsMigration,
   auditTrailMigration,
+  consultationsAnnualReportMigration,
 ];

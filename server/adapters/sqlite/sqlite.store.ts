@@ -42,6 +42,10 @@ import { MIGRATIONS } from './sqlite.migrations.js';
 import { appendAuditRow, SqliteAuditRepository } from './sqlite-audit.repository.js';
 import type { AuditRepository } from '../../ports/audit.port.js';
 import type { NewAuditEntry } from '../../../schemas/audit.schema.js';
+import { SqliteConsultationRepository } from './sqlite-consultation.repository.js';
+import { SqliteReportFigureRepository } from './sqlite-report-figures.repository.js';
+import type { ConsultationRepository } from '../../ports/consultation.port.js';
+import type { ReportFigureRepository } from '../../ports/report-figures.port.js';
 import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 
@@ -541,6 +545,8 @@ export class SqliteStore implements Store {
   readonly webAccounts: WebAccountRepository;
   readonly interpretation: InterpretationRepository;
   readonly audit: AuditRepository;
+  readonly consultations: ConsultationRepository;
+  readonly reportFigures: ReportFigureRepository;
   private readonly db: Db;
 
   constructor({ file, busyTimeoutMs }: { file: string; busyTimeoutMs?: number }) {
@@ -562,6 +568,8 @@ export class SqliteStore implements Store {
     this.webAccounts = new SqliteWebAccountRepository(this.db);
     this.interpretation = new SqliteInterpretationRepository(this.db);
     this.audit = new SqliteAuditRepository(this.db);
+    this.consultations = new SqliteConsultationRepository(this.db);
+    this.reportFigures = new SqliteReportFigureRepository(this.db);
     // Web, workers and the import commands may share the file: a lock held past the timeout is a 503, not a 500.
     return guardBusy(this);
   }
