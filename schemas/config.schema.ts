@@ -124,5 +124,8 @@ export const configEnvSchema = z.object({
     .transform((v) => v.split(',').map((d) => Number(d.trim())))
     .pipe(z.array(z.number().int().min(1).max(60)).min(1)),
   SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  // 征求意见 (docs/consultations.md): minimum window in calendar days for major decisions; comments per address per 10 minutes.
+  CONSULTATION_MIN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  CONSULTATION_COMMENT_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
 });
 export type ConfigEnv = z.infer<typeof configEnvSchema>;

@@ -53,6 +53,7 @@ import { createDigestWorker } from '../workers/digest.worker.js';
 import { createReminderWorker } from '../workers/reminder.worker.js';
 import { createConfirmationWorker } from '../workers/confirmation.worker.js';
 import { createWebPortal } from './web/portal.js';
+import { createOpenGovernmentServices, openGovernmentRoutes, type OpenGovernmentServices } from './open-government/open-government-platform.js';
 
 export const VERSION = '0.1.0';
 
@@ -84,6 +85,8 @@ export interface Services {
   csrf: CsrfGuard;
   /** Signs links and keys portal cookies with the platform's one secret. */
   signer: Signer;
+  /** 征求意见 and the yearly disclosure report. */
+  openGovernment: OpenGovernmentServices;
 }
 
 /**
@@ -165,6 +168,7 @@ export async function openServices({
     accounts: new WebAccountService({ store, subscribers, now }),
     csrf: new CsrfGuard({ secret }),
     signer,
+    openGovernment: createOpenGovernmentServices({ config, store, index, taxonomy, matching, audienceSync, now, logger }),
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
@@ -307,6 +311,7 @@ export async function startPlatform({
         }),
         ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),
         ...auditRoutes({ audit: services.audit }),
+        ...openGovernmentRoutes({ services: services.openGovernment }),
       ],
       users: services.users,
       subscribers: services.subscribers,
