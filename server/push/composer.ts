@@ -10,6 +10,8 @@ import { renderConfirmationEmail, renderDigestEmail, renderPolicyEmail, renderRe
 import { daysBetween, shanghaiDate } from './schedule.js';
 import type { UnsubscribeService, UnsubscribeTarget } from './unsubscribe.service.js';
 import { renderDigestWechat, renderPolicyWechat, renderReminderWechat } from './wechat/wechat-templates.js';
+import { renderConsultationEmail, renderConsultationWechat } from '../open-government/consultations/consultation-notice.templates.js';
+import { CONSULTATION_NOTICES_DEFAULT } from '../open-government/consultations/consultation.service.js';
 
 export interface WechatTarget {
   type: 'contact' | 'room';
@@ -237,6 +239,22 @@ export class Composer {
       const title = subscriber.kind === 'park' ? `园区政策速递 · ${subscriber.name} · ${date}` : `政策${periodLabel} · ${date}`;
       const unsubscribeUrl = items.length > 0 ? this.deps.unsubscribe.url({ target: listTarget, origin: ref }) : null;
       return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: renderDigestWechat({ title, items, parkItems, unsubscribeUrl }) } };
+    }
+    if (message.payload.kind === 'consultation') {
+      // 征求意见 notice: sent only while comments are taken, to subscribers still opted in.
+      const payload = message.payload;
+      const consultation = await this.deps.store.consultations.get(payload.consultationId);
+      if (!consultation || consultation.status !== 'open' || consultation.endDate < context.today) return this.skipped({ work, errorClass: 'window_closed', reason: '征求意见已截止' });
+      if (!((await this.deps.store.consultations.getNoticePreference(subscriber.id)) ?? CONSULTATION_NOTICES_DEFAULT)) return this.skipped({ work, errorClass: 'unsubscribed', reason: '已关闭征求意见通知' });
+      if (!payload.subscriptionIds.some((id) => context.live.has(id))) return this.skipped({ work, errorClass: 'unsubscribed', reason: '相关订阅已取消' });
+      const reasons = this.deps.content.reasons({ explanation: payload.explanation, subscriptionNames: context.names, viewer: { kind: 'subscriber' } });
+      const links = {
+        url: `${this.deps.content.baseUrl}/consultations/${encodeURIComponent(consultation.id)}`,
+        turnOffUrl: `${this.deps.content.baseUrl}/account/consultation-notices`,
+        unsubscribeAllUrl: this.deps.unsubscribe.url({ target: { scope: 'all', subscriberId: subscriber.id }, origin: ref }),
+      };
+      if (channel === 'email') return { ...base, email: this.emailParts({ rendered: renderConsultationEmail({ recipientName: subscriber.name, consultation, reasons, links }), footer: null, ref, oneClick: false }), wechat: null };
+      return { ...base, email: null, wechat: { targets: wechatTargets, text: renderConsultationWechat({ consultation, reasons, links }) } };
     }
     return this.skipped({ work, errorClass: 'render_failed', reason: `未知的消息类型：${message.kind}` });
   }

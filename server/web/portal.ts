@@ -32,9 +32,12 @@ import { SignInThrottle } from './security/sign-in-throttle.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
+import { consultationPageRoutes } from '../open-government/consultations/consultation-pages.routes.js';
+import { annualReportPageRoutes } from '../open-government/annual-report/annual-report-pages.routes.js';
+import { withConsultationSlot } from '../open-government/consultations/consultation-slot.js';
 
 /** Paths the portal answers; everything else (the JSON API, feeds, probes, other modules' endpoints) goes to the API app. */
-const PORTAL_PATH = /^\/(?:$|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
+const PORTAL_PATH = /^\/(?:$|consultations(?:\/|$)|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
 
 /** Stored files: the API app serves them, the portal when the browser has a session (media.routes.ts). */
 const MEDIA_PATH = /^\/media\/[^/]+$/;
@@ -79,7 +82,15 @@ export interface WebPortal {
  * API app) because the API refuses every non-JSON body, and browsers post forms urlencoded.
  */
 export function createWebPortal({ services, accounts, csrf, signer, config, logger, api, extensions }: WebPortalInput): WebPortal {
-  const portal = buildPortalApp({ services, accounts, csrf, signer, config, logger, extensions: extensions ?? interpretationExtensions({ interpretation: services.interpretation }) });
+  const portal = buildPortalApp({
+    services,
+    accounts,
+    csrf,
+    signer,
+    config,
+    logger,
+    extensions: extensions ?? withConsultationSlot({ extensions: interpretationExtensions({ interpretation: services.interpretation }), consultations: services.openGovernment.consultations }),
+  });
   const handler = express();
   handler.disable('x-powered-by');
   // A file requested with a portal session goes to the portal, which knows whether the viewer is staff.
@@ -277,6 +288,8 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(questionRoutes({ kit: only({ interpretation, policies }) }));
   app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage, policies, audit }) }));
   app.use(mediaRoutes({ kit: only({ interpretation }) }));
+  app.use(consultationPageRoutes({ kit: only({ openGovernment: services.openGovernment }) }));
+  app.use(annualReportPageRoutes({ kit: only({ openGovernment: services.openGovernment }) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;
