@@ -53,7 +53,7 @@ import { createDigestWorker } from '../workers/digest.worker.js';
 import { createReminderWorker } from '../workers/reminder.worker.js';
 import { createConfirmationWorker } from '../workers/confirmation.worker.js';
 import { createWebPortal } from './web/portal.js';
-import { createOpenGovernmentServices, openGovernmentRoutes, type OpenGovernmentServices } from './open-government/open-government-platform.js';
+import { createOpenGovernmentServices, openGovernmentRouters, openGovernmentRoutes, type OpenGovernmentServices } from './open-government/open-government-platform.js';
 
 export const VERSION = '0.1.0';
 
@@ -315,7 +315,7 @@ export async function startPlatform({
       ],
       users: services.users,
       subscribers: services.subscribers,
-      extraRouters: [feedRouter({ feeds: services.feeds }), metricsRouter({ metrics: services.push.metrics })],
+      extraRouters: [feedRouter({ feeds: services.feeds }), metricsRouter({ metrics: services.push.metrics }), ...openGovernmentRouters({ services: services.openGovernment })],
       formRouters: [unsubscribeRouter({ unsubscribe: services.push.unsubscribe })],
       health: healthCheck({ services, roles: config.ROLES, dispatcher }),
       logger,

@@ -13,9 +13,11 @@ import { officeWorkSection, proactiveDisclosureSection, reviewLitigationSection 
 import type { ReportSectionBuilder } from './annual-report.types.js';
 import { consultationRoutes } from './consultations/consultation.routes.js';
 import { ConsultationService } from './consultations/consultation.service.js';
+import { ConsultationFeed, consultationFeedRouter } from './consultations/consultation-feed.js';
 
 export interface OpenGovernmentServices {
   consultations: ConsultationService;
+  consultationFeed: ConsultationFeed;
   annualReport: AnnualReportService;
 }
 
@@ -66,9 +68,18 @@ export function createOpenGovernmentServices({
     reviewLitigationSection({ store }),
     officeWorkSection({ store, calendar }),
   ];
-  return { consultations, annualReport: new AnnualReportService({ store, sections, now }) };
+  return {
+    consultations,
+    consultationFeed: new ConsultationFeed({ consultations, taxonomy, baseUrl: config.PUBLIC_BASE_URL, now }),
+    annualReport: new AnnualReportService({ store, sections, now }),
+  };
 }
 
 export function openGovernmentRoutes({ services }: { services: OpenGovernmentServices }) {
   return [...consultationRoutes({ consultations: services.consultations }), ...annualReportRoutes({ reports: services.annualReport })];
+}
+
+/** Routers outside the JSON API (Atom feeds). */
+export function openGovernmentRouters({ services }: { services: OpenGovernmentServices }) {
+  return [consultationFeedRouter({ feed: services.consultationFeed })];
 }
