@@ -14,18 +14,22 @@ import { DomainError } from '../../errors.js';
 import type { ConsultationRepository, NewConsultationNotice } from '../../ports/consultation.port.js';
 import { consultationNoticeKey, consultationNoticePrefix } from '../../open-government/consultations/consultation-notice-key.js';
 import { insertMessageIfAbsent, messageFromDoc, newMessageDoc, pushCollections, PUSH_ID_SEQ } from './mongo-delivery.models.js';
-import { inTransaction, isDuplicateKeyError, mapped, nextSeq, storedSchema, violatedIndex, type ModelBinding, type MongoContext } from './mongo.support.js';
+import { inTransaction, isDuplicateKeyError, mapMongoError, mapped, nextSeq, storedSchema, violatedIndex, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 export const CONSULTATION_COLLECTIONS = {
   consultations: 'consultations',
   comments: 'consultation_comments',
   adoptions: 'consultation_adoptions',
+  /** `_id` = comment id: one decision per comment, by the key (mirrors SQLite's consultation_adoption_comments). */
+  adoptionClaims: 'consultation_adoption_comments',
   noticePreferences: 'consultation_notice_preferences',
 } as const;
 
 type ConsultationDoc = Omit<Consultation, 'id'> & { _id: string };
 type CommentDoc = Omit<ConsultationComment, 'id'> & { _id: string };
 type DecisionDoc = Omit<AdoptionDecision, 'id'> & { _id: string };
+export type AdoptionClaimDoc = { _id: string; adoptionId: string };
+export const adoptionClaimSchema = z.object({ commentId: z.string(), adoptionId: z.string() });
 
 export const noticePreferenceDocSchema = z.object({ subscriberId: z.string(), wanted: z.boolean(), updatedAt: z.string() });
 type NoticePreferenceDoc = { _id: string; wanted: boolean; updatedAt: string };
@@ -91,8 +95,8 @@ const decisionModel = storedSchema(
   { collection: CONSULTATION_COLLECTIONS.adoptions },
 );
 decisionModel.index({ consultationId: 1, decidedAt: 1, _id: 1 }, { name: 'consultation_adoptions_by_consultation' });
-// A unique multikey index: no comment id may appear in two decisions.
-decisionModel.index({ commentIds: 1 }, { name: 'consultation_adoptions_comment', unique: true });
+const claimModel = storedSchema({ _id: String, adoptionId: String }, { collection: CONSULTATION_COLLECTIONS.adoptionClaims });
+claimModel.index({ adoptionId: 1 }, { name: 'consultation_adoption_comments_adoption' });
 
 const preferenceModel = storedSchema({ _id: String, wanted: Boolean, updatedAt: String }, { collection: CONSULTATION_COLLECTIONS.noticePreferences });
 
@@ -100,6 +104,7 @@ export const consultationModels: ModelBinding[] = [
   { name: 'Consultation', schema: consultationModel, shape: consultationSchema.shape, idField: 'id' },
   { name: 'ConsultationComment', schema: commentModel, shape: consultationCommentSchema.shape, idField: 'id' },
   { name: 'AdoptionDecision', schema: decisionModel, shape: adoptionDecisionSchema.shape, idField: 'id' },
+  { name: 'AdoptionClaim', schema: claimModel, shape: adoptionClaimSchema.shape, idField: 'commentId' },
   { name: 'ConsultationNoticePreference', schema: preferenceModel, shape: noticePreferenceDocSchema.shape, idField: 'subscriberId' },
 ];
 
@@ -117,6 +122,7 @@ export class MongoConsultationRepository implements ConsultationRepository {
       consultations: db.collection<ConsultationDoc>(CONSULTATION_COLLECTIONS.consultations),
       comments: db.collection<CommentDoc>(CONSULTATION_COLLECTIONS.comments),
       decisions: db.collection<DecisionDoc>(CONSULTATION_COLLECTIONS.adoptions),
+      claims: db.collection<AdoptionClaimDoc>(CONSULTATION_COLLECTIONS.adoptionClaims),
       preferences: db.collection<NoticePreferenceDoc>(CONSULTATION_COLLECTIONS.noticePreferences),
     };
   }
@@ -180,12 +186,20 @@ export class MongoConsultationRepository implements ConsultationRepository {
   async insertDecision(decision: AdoptionDecision): Promise<void> {
     const { id, ...rest } = adoptionDecisionSchema.parse(decision);
     try {
-      await this.c.decisions.insertOne({ ...rest, _id: id });
+      await inTransaction(this.ctx, async (session) => {
+        await this.c.decisions.insertOne({ ...rest, _id: id }, { session });
+        await this.c.claims.insertMany(
+          rest.commentIds.map((commentId) => ({ _id: commentId, adoptionId: id })),
+          { session, ordered: true },
+        );
+      });
     } catch (error) {
-      if (isDuplicateKeyError(error) && violatedIndex((error as Error).message) === 'consultation_adoptions_comment') {
+      // inTransaction reports duplicate keys as conflicts naming the index; a claimed comment is this one.
+      const index = error instanceof DomainError ? z.object({ index: z.string() }).safeParse(error.details).data?.index : isDuplicateKeyError(error) ? violatedIndex((error as Error).message) : undefined;
+      if (index === `${CONSULTATION_COLLECTIONS.adoptionClaims}_id`) {
         throw new DomainError({ type: 'conflict', code: 'comment_already_decided', message: '所选意见中有已记录过采纳情况的意见，请刷新后重新选择' });
       }
-      throw error;
+      throw mapMongoError(error);
     }
   }
 

@@ -10,6 +10,8 @@ import type { UserDoc } from './mongo-user.repository.js';
 import { WEB_ACCOUNT_COLLECTIONS, type WebAccountDoc, type WebSessionDoc } from './mongo-web-account.repository.js';
 import { AUDIT_COLLECTION, AUDIT_SEQ, type AuditDoc } from './mongo-audit.repository.js';
 import { MongoStore } from './mongo.store.js';
+import { CONSULTATION_COLLECTIONS } from './mongo-consultation.repository.js';
+import { REPORT_FIGURES_COLLECTION } from './mongo-report-figures.repository.js';
 import { COLLECTIONS, SEQ } from './mongo.support.js';
 
 /**
@@ -164,6 +166,12 @@ const WRITERS: Writers = {
     const doc: WebSessionDoc = { ...rest, _id: idHash };
     return upsertById(doc);
   }),
+  consultations: simple<'consultations'>(CONSULTATION_COLLECTIONS.consultations, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
+  consultationComments: simple<'consultationComments'>(CONSULTATION_COLLECTIONS.comments, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
+  consultationAdoptions: simple<'consultationAdoptions'>(CONSULTATION_COLLECTIONS.adoptions, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
+  consultationAdoptionClaims: simple<'consultationAdoptionClaims'>(CONSULTATION_COLLECTIONS.adoptionClaims, ({ commentId, adoptionId }) => upsertById({ _id: commentId, adoptionId })),
+  consultationNoticePreferences: simple<'consultationNoticePreferences'>(CONSULTATION_COLLECTIONS.noticePreferences, ({ subscriberId, ...rest }) => upsertById({ ...rest, _id: subscriberId })),
+  reportFigures: simple<'reportFigures'>(REPORT_FIGURES_COLLECTION, ({ year, ...rest }) => upsertById({ ...rest, _id: year })),
 };
 
 /** The collection an entity lands in (its count is the one verified after the copy). */

@@ -20,6 +20,7 @@ import { STORE_RECORD_SCHEMAS, type StoreCounters, type StoreEntity, type StoreE
 import { entryFromRow } from './sqlite-audit.repository.js';
 import { attemptFromRow, deliveryFromRow, messageFromRow } from './sqlite-delivery.rows.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
+import { adoptionDecisionSchema, consultationCommentSchema, consultationSchema } from '../../../schemas/consultation.schema.js';
 
 /**
  * The embedded store read out entity by entity for `npm run migrate:mongo`: each table's rows
@@ -217,6 +218,30 @@ const READERS: TableReaders = {
         .parse(row);
       const principal = r.principal_kind === 'account' ? { kind: r.principal_kind, accountId: r.account_id } : { kind: r.principal_kind, userId: r.user_id, credential: r.credential };
       return STORE_RECORD_SCHEMAS.webSessions.parse({ idHash: r.id_hash, principal, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at });
+    },
+  },
+  consultations: { table: 'consultations', read: (row) => consultationSchema.parse(json(docColumn.parse(row).doc)) },
+  consultationComments: { table: 'consultation_comments', read: (row) => consultationCommentSchema.parse(json(docColumn.parse(row).doc)) },
+  consultationAdoptions: { table: 'consultation_adoptions', read: (row) => adoptionDecisionSchema.parse(json(docColumn.parse(row).doc)) },
+  consultationAdoptionClaims: {
+    table: 'consultation_adoption_comments',
+    read: (row) => {
+      const r = z.object({ comment_id: text, adoption_id: text }).parse(row);
+      return { commentId: r.comment_id, adoptionId: r.adoption_id };
+    },
+  },
+  consultationNoticePreferences: {
+    table: 'consultation_notice_preferences',
+    read: (row) => {
+      const r = z.object({ subscriber_id: text, wanted: flag, updated_at: text }).parse(row);
+      return { subscriberId: r.subscriber_id, wanted: r.wanted, updatedAt: r.updated_at };
+    },
+  },
+  reportFigures: {
+    table: 'annual_report_figures',
+    read: (row) => {
+      const r = z.object({ year: int, figures: text, updated_by: text, updated_at: text }).parse(row);
+      return STORE_RECORD_SCHEMAS.reportFigures.parse({ year: r.year, figures: json(r.figures), updatedBy: r.updated_by, updatedAt: r.updated_at });
     },
   },
 };
