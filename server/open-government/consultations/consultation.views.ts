@@ -222,7 +222,7 @@ export function staffConsultationPage({
           (x) => html`<li data-comment="${x.id}"><p class="meta">${x.articleLabel ?? '全文'} · ${x.name ?? '未署名'}${x.anonymous ? '（对公众匿名）' : ''} · ${formatInstant(x.submittedAt)}</p>${paragraphs(x.text)}
             <form method="post" action="/staff/consultations/${c.id}/comments/${x.id}/moderation">${csrfField(ctx)}<input type="hidden" name="decision" value="approve"><button type="submit">公开</button></form>
             <form method="post" action="/staff/consultations/${c.id}/comments/${x.id}/moderation">${csrfField(ctx)}<input type="hidden" name="decision" value="reject">
-              ${textField({ name: 'reason', label: '不予公开的理由', value: '' })}<button type="submit">不予公开</button></form></li>`,
+              <div class="field"><label for="reject-${x.id}">不予公开的理由</label><input id="reject-${x.id}" name="reason" type="text" maxlength="500"></div><button type="submit">不予公开</button></form></li>`,
         )}</ol>
       </section>
       <section aria-labelledby="all-title"><h2 id="all-title">全部意见</h2>
