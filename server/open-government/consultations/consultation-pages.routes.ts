@@ -74,7 +74,7 @@ export function consultationPageRoutes({ kit }: { kit: PortalKit<ConsultationPag
 
   router.get('/account/consultation-notices', async (req, res) => {
     const { subscriber } = requireAccount(res);
-    kit.render(res, noticePreferencePage({ ctx: webContext(res), wanted: await consultations.wantsNotices(subscriber.id), saved: queryStr(req, 'saved') === '1' }));
+    kit.render(res, noticePreferencePage({ ctx: webContext(res), subscriber, wanted: await consultations.wantsNotices(subscriber.id), saved: queryStr(req, 'saved') === '1' }));
   });
 
   router.post('/account/consultation-notices', async (req, res) => {

@@ -13,6 +13,8 @@ import { articleBody } from '../../web/views/articles.js';
 import { choiceGroup, csrfField, definitionList, errorSummary, notice, selectField, textArea, textField, type FieldError } from '../../web/views/components.js';
 import { formatInstant } from '../../web/views/format.js';
 import { layout } from '../../web/views/layout.js';
+import { accountTabs } from '../../web/views/account-nav.js';
+import type { Subscriber } from '../../../schemas/subscriber.schema.js';
 import { staffLayout } from '../../web/views/staff.views.js';
 import { flattenArticles } from './consultation.service.js';
 
@@ -256,11 +258,12 @@ export function staffConsultationPage({
   });
 }
 
-export function noticePreferencePage({ ctx, wanted, saved }: { ctx: WebContext; wanted: boolean; saved: boolean }): SafeHtml {
+export function noticePreferencePage({ ctx, subscriber, wanted, saved }: { ctx: WebContext; subscriber: Subscriber; wanted: boolean; saved: boolean }): SafeHtml {
   return layout({
     ctx,
     title: '征求意见通知',
     body: html`<h1>征求意见通知</h1>
+      ${accountTabs({ subscriber, current: '/account/consultation-notices' })}
       ${saved ? notice({ text: wanted ? '已开启征求意见通知。' : '已关闭征求意见通知。', tone: 'ok' }) : ''}
       <p>开启后，涉及您订阅标签的政策草案公开征求意见时，我们会按您订阅的渠道通知您，并说明为什么通知您。默认不开启。</p>
       <p>当前：<strong id="notice-state">${wanted ? '已开启' : '未开启'}</strong></p>

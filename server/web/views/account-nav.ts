@@ -14,6 +14,7 @@ export function accountTabs({ subscriber, current }: { subscriber: Subscriber; c
           ['/account/park/pushes', '推送记录'],
         ] as [string, string][])
       : []),
+    ['/account/consultation-notices', '征求意见通知'],
     ['/account/security', '账号与安全'],
   ];
   return html`<nav class="subnav" aria-label="账号功能"><ul class="tabs">${items.map(
