@@ -144,5 +144,8 @@ export const configEnvSchema = z.object({
     .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
     .pipe(z.array(z.email('DISCLOSURE_STAFF_EMAILS 应为逗号分隔的邮箱地址'))),
   DISCLOSURE_MAIL_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  // 征求意见 (docs/consultations.md): minimum window in calendar days for major decisions; comments per address per 10 minutes.
+  CONSULTATION_MIN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  CONSULTATION_COMMENT_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
 });
 export type ConfigEnv = z.infer<typeof configEnvSchema>;

@@ -125,7 +125,7 @@ export const deliveryAttemptSchema = z
   .meta({ id: 'DeliveryAttempt' });
 export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
 
-export const pushMessageKindSchema = z.enum(['digest', 'reminder', 'confirmation']);
+export const pushMessageKindSchema = z.enum(['digest', 'reminder', 'confirmation', 'consultation']);
 export type PushMessageKind = z.infer<typeof pushMessageKindSchema>;
 
 const parkItemSchema = z.object({ policyId: z.string(), version: z.number().int(), memberIds: z.array(z.string()) });
@@ -149,6 +149,8 @@ export const pushMessagePayloadSchema = z.discriminatedUnion('kind', [
     deliveryId: z.number().int(),
   }),
   z.object({ kind: z.literal('confirmation'), contactId: z.string(), address: z.string() }),
+  // 征求意见 notice: a consultation open on tags the subscriber follows (server/open-government/consultations/).
+  z.object({ kind: z.literal('consultation'), consultationId: z.string(), subscriptionIds: z.array(z.string()), explanation: explanationSchema }),
 ]);
 export type PushMessagePayload = z.infer<typeof pushMessagePayloadSchema>;
 

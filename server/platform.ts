@@ -1,3 +1,4 @@
+import type { WorkingDayCalendar } from './calendar/working-day-calendar.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
@@ -61,6 +62,7 @@ import { calendarRoutes } from './calendar/calendar.routes.js';
 import { createCalendarService, createDisclosureMail, createDisclosureServices, type DisclosureServices } from './open-government/requests/disclosure-platform.js';
 import { disclosureRequestRoutes } from './open-government/requests/request.routes.js';
 import { createDisclosureMailWorker } from '../workers/disclosure-mail.worker.js';
+import { createOpenGovernmentServices, openGovernmentRouters, openGovernmentRoutes, type OpenGovernmentServices } from './open-government/open-government-platform.js';
 
 export const VERSION = '0.1.0';
 
@@ -98,6 +100,8 @@ export interface Services {
   calendar: CalendarService;
   /** 依申请公开 cases and the yearly report's request tables. */
   disclosure: DisclosureServices;
+  /** 征求意见 and the yearly disclosure report. */
+  openGovernment: OpenGovernmentServices;
 }
 
 /**
@@ -129,8 +133,10 @@ export async function openServices({
   const secret = loadSecret({ configured: config.APP_SECRET, dataDir: config.dataDir });
   const signer = new Signer(secret);
   const calendar = createCalendarService({ store, now });
+  const workingDays = (): Promise<WorkingDayCalendar> => calendar.calendar();
+  const disclosure = createDisclosureServices({ store, calendars: calendar, signer, now, baseUrl: config.PUBLIC_BASE_URL, staffEmails: config.DISCLOSURE_STAFF_EMAILS, media: createMediaStorage({ config }) });
   const interpretation = createInterpretationServices({
-    calendar: () => calendar.calendar(),
+    calendar: workingDays,
     config,
     store,
     index,
@@ -178,14 +184,15 @@ export async function openServices({
     matching,
     feeds: new FeedService({ store, taxonomy, search, matching, subscriptions, publicVersions, baseUrl: config.PUBLIC_BASE_URL, now }),
     interpretation,
-    push: createPushServices({ config, logger, now, store, index, signer, taxonomy, subscribers, subscriptions, matching, audienceSync, wechat: createWechatPlatformApis({ config }) }),
+    push: createPushServices({ config, logger, now, store, index, signer, taxonomy, subscribers, subscriptions, matching, audienceSync, wechat: createWechatPlatformApis({ config }), calendar: workingDays }),
     tagUsage: new TagUsageService({ store }),
     accounts: new WebAccountService({ store, subscribers, now }),
     csrf: new CsrfGuard({ secret }),
     signer,
     textHygiene,
     calendar,
-    disclosure: createDisclosureServices({ store, calendars: calendar, signer, now, baseUrl: config.PUBLIC_BASE_URL, staffEmails: config.DISCLOSURE_STAFF_EMAILS, media: createMediaStorage({ config }) }),
+    disclosure,
+    openGovernment: createOpenGovernmentServices({ config, store, index, taxonomy, matching, audienceSync, now, logger, calendar: workingDays, requestSections: [disclosure.reportTables] }),
   };
   policies.onWrite(async () => {
     if (syncSearch) await searchSync.catchUp();
@@ -340,10 +347,11 @@ export async function startPlatform({
         ...textHygieneRoutes({ policies: services.policies, textHygiene: services.textHygiene }),
         ...calendarRoutes({ calendars: services.calendar }),
         ...disclosureRequestRoutes({ requests: services.disclosure.requests, uploadMaxBytes: config.UPLOAD_MAX_BYTES }),
+        ...openGovernmentRoutes({ services: services.openGovernment }),
       ],
       users: services.users,
       subscribers: services.subscribers,
-      extraRouters: [feedRouter({ feeds: services.feeds }), metricsRouter({ metrics: services.push.metrics })],
+      extraRouters: [feedRouter({ feeds: services.feeds }), metricsRouter({ metrics: services.push.metrics }), ...openGovernmentRouters({ services: services.openGovernment })],
       formRouters: [unsubscribeRouter({ unsubscribe: services.push.unsubscribe })],
       health: healthCheck({ services, roles: config.ROLES, dispatcher }),
       logger,

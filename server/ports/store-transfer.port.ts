@@ -17,6 +17,8 @@ import {
   storedQuestionSchema,
 } from '../../schemas/interpretation.schema.js';
 import { auditEntrySchema } from '../../schemas/audit.schema.js';
+import { adoptionDecisionSchema, consultationCommentSchema, consultationSchema } from '../../schemas/consultation.schema.js';
+import { reviewFiguresSchema } from '../../schemas/annual-report.schema.js';
 import { policyRecordSchema, policyVersionSchema, reviewRecordSchema } from '../../schemas/policy.schema.js';
 import { channelSchema, contactSchema, subscriberSchema } from '../../schemas/subscriber.schema.js';
 import { subscriptionSchema } from '../../schemas/subscription.schema.js';
@@ -123,6 +125,13 @@ export const STORE_RECORD_SCHEMAS = {
   calendarAdjustments: calendarAdjustmentSchema,
   disclosureRequests: disclosureRequestSchema,
   disclosureMail: disclosureMailSchema,
+  consultations: consultationSchema,
+  consultationComments: consultationCommentSchema,
+  consultationAdoptions: adoptionDecisionSchema,
+  /** Which decision each comment belongs to (one per comment, by the key). */
+  consultationAdoptionClaims: z.object({ commentId: z.string(), adoptionId: z.string() }),
+  consultationNoticePreferences: z.object({ subscriberId: z.string(), wanted: z.boolean(), updatedAt: z.string() }),
+  reportFigures: z.object({ year: z.number().int(), figures: reviewFiguresSchema, updatedBy: z.string(), updatedAt: z.string() }),
 };
 
 export type StoreEntity = keyof typeof STORE_RECORD_SCHEMAS;
@@ -169,6 +178,12 @@ export const STORE_ENTITIES: readonly StoreEntity[] = [
   'calendarAdjustments',
   'disclosureRequests',
   'disclosureMail',
+  'consultations',
+  'consultationComments',
+  'consultationAdoptions',
+  'consultationAdoptionClaims',
+  'consultationNoticePreferences',
+  'reportFigures',
 ];
 
 /** Where the target's sequences and generated ids continue (never moved backwards). */

@@ -14,6 +14,8 @@ import type { PushTrackingRepository } from './push-tracking.port.js';
 import type { WechatChannelRepository } from './wechat-channels.port.js';
 import type { TextFindingsRepository } from './text-findings.port.js';
 import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from './disclosure.port.js';
+import type { ConsultationRepository } from './consultation.port.js';
+import type { ReportFigureRepository } from './report-figures.port.js';
 
 /**
  * The source of truth. Every method that writes more than one row is atomic inside the adapter,
@@ -52,6 +54,10 @@ export interface Store {
   readonly calendarAdjustments: CalendarAdjustmentRepository;
   /** 依申请公开 cases and the mail they send. */
   readonly disclosureRequests: DisclosureRequestRepository;
+  /** 征求意见: drafts out for comment, comments, adoption decisions, notice opt-ins. */
+  readonly consultations: ConsultationRepository;
+  /** Yearly report figures staff enter (reconsideration, litigation). */
+  readonly reportFigures: ReportFigureRepository;
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */

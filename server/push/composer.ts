@@ -15,6 +15,8 @@ import type { UnsubscribeService, UnsubscribeTarget } from './unsubscribe.servic
 import { renderDigestWechat, renderPolicyWechat, renderReminderWechat } from './wechat/wechat-templates.js';
 import type { PushTrackingService } from './tracking/push-tracking.service.js';
 import { digestNotice, policyNotice, reminderNotice, type Notice } from './official/notice.js';
+import { renderConsultationEmail, renderConsultationWechat } from '../open-government/consultations/consultation-notice.templates.js';
+import { CONSULTATION_NOTICES_DEFAULT } from '../open-government/consultations/consultation.service.js';
 
 export interface WechatTarget {
   type: 'contact' | 'room';
@@ -75,7 +77,7 @@ export class Composer {
       now: () => Date;
       tracking: PushTrackingService;
       /** Working days left in a reminder; the official calendar unless the office's own is given. */
-      calendar?: WorkingDayCalendar;
+      calendar?: () => Promise<WorkingDayCalendar>;
     },
   ) {
     this.messageIdDomain = /@([^>\s]+)/.exec(deps.mailFrom)?.[1] ?? 'policy-push.local';
@@ -213,7 +215,7 @@ export class Composer {
       const view = this.trackedLink({ view: stored, ref });
       const daysLeft = daysBetween({ from: context.today, to: payload.closesAt });
       if (daysLeft < 0) return this.skipped({ work, errorClass: 'window_closed', reason: '申报已截止' });
-      const workingDaysLeft = (this.deps.calendar ?? OFFICIAL_CALENDAR).workingDaysLeft({ dueDate: payload.closesAt, now: this.deps.now() });
+      const workingDaysLeft = (this.deps.calendar ? await this.deps.calendar() : OFFICIAL_CALENDAR).workingDaysLeft({ dueDate: payload.closesAt, now: this.deps.now() });
       const listTarget: UnsubscribeTarget = { scope: 'reminders', subscriberId: subscriber.id };
       if (channel === 'email') {
         const footer = this.footer({ subscriber, listTarget, listLabel: '不再接收截止提醒', origin: ref, feedSubscriptionId: null });
@@ -267,6 +269,22 @@ export class Composer {
       const unsubscribeUrl = items.length > 0 ? this.deps.unsubscribe.url({ target: listTarget, origin: ref }) : null;
       const notice = digestNotice({ title, at: this.deps.now().toISOString(), url: this.deps.content.preferencesUrl(), items: groups.flatMap((g) => g.items.map((item) => ({ view: item.view, reasons: [...g.reasons, ...item.notes] }))), parkItems, unsubscribeUrl });
       return { ...base, excludedDeliveryIds: excluded, email: null, wechat: { targets: wechatTargets, text: this.withIrrelevantLine({ text: renderDigestWechat({ title, groups, parkItems, unsubscribeUrl }), ref }) }, notice };
+    }
+    if (message.payload.kind === 'consultation') {
+      // 征求意见 notice: sent only while comments are taken, to subscribers still opted in.
+      const payload = message.payload;
+      const consultation = await this.deps.store.consultations.get(payload.consultationId);
+      if (!consultation || consultation.status !== 'open' || consultation.endDate < context.today) return this.skipped({ work, errorClass: 'window_closed', reason: '征求意见已截止' });
+      if (!((await this.deps.store.consultations.getNoticePreference(subscriber.id)) ?? CONSULTATION_NOTICES_DEFAULT)) return this.skipped({ work, errorClass: 'unsubscribed', reason: '已关闭征求意见通知' });
+      if (!payload.subscriptionIds.some((id) => context.live.has(id))) return this.skipped({ work, errorClass: 'unsubscribed', reason: '相关订阅已取消' });
+      const reasons = this.deps.content.reasons({ explanation: payload.explanation, subscriptionNames: context.names, viewer: { kind: 'subscriber' } });
+      const links = {
+        url: `${this.deps.content.baseUrl}/consultations/${encodeURIComponent(consultation.id)}`,
+        turnOffUrl: `${this.deps.content.baseUrl}/account/consultation-notices`,
+        unsubscribeAllUrl: this.deps.unsubscribe.url({ target: { scope: 'all', subscriberId: subscriber.id }, origin: ref }),
+      };
+      if (channel === 'email') return { ...base, email: this.emailParts({ rendered: renderConsultationEmail({ recipientName: subscriber.name, consultation, reasons, links }), footer: null, ref, oneClick: false }), wechat: null };
+      return { ...base, email: null, wechat: { targets: wechatTargets, text: renderConsultationWechat({ consultation, reasons, links }) } };
     }
     return this.skipped({ work, errorClass: 'render_failed', reason: `未知的消息类型：${message.kind}` });
   }

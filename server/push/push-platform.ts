@@ -1,3 +1,4 @@
+import type { WorkingDayCalendar } from '../calendar/working-day-calendar.js';
 import type { Channel } from '../../schemas/subscriber.schema.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -60,8 +61,11 @@ export function createPushServices({
   matching,
   audienceSync,
   wechat,
+  calendar,
 }: {
   config: Config;
+  /** The working-day calendar with the office's local adjustments (reminders count working days left). */
+  calendar?: () => Promise<WorkingDayCalendar>;
   logger: Logger;
   now: () => Date;
   store: Store;
@@ -106,7 +110,7 @@ export function createPushServices({
     control,
     history: new PushHistoryService({ store }),
     tracking,
-    composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now, tracking }),
+    composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now, tracking, ...(calendar ? { calendar } : {}) }),
     scheduler: new PushScheduler({ store, now, logger, digestTime: config.DIGEST_TIME, reminderDays: config.REMINDER_DAYS }),
     log: new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now, digestTime: config.DIGEST_TIME }),
     wechatChannels: new WechatChannelService({

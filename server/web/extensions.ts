@@ -7,7 +7,7 @@ import type { SafeHtml } from './html.js';
  * FAQ list, the new-vs-old comparison and the question form. A slot without a renderer (or whose
  * renderer returns null) leaves no trace on the page.
  */
-export const POLICY_SLOTS = ['interpretation', 'faq', 'comparison', 'question'] as const;
+export const POLICY_SLOTS = ['interpretation', 'faq', 'comparison', 'question', 'consultation'] as const;
 export type PolicySlot = (typeof POLICY_SLOTS)[number];
 
 export const POLICY_SLOT_TITLES: Record<PolicySlot, string> = {
@@ -15,6 +15,7 @@ export const POLICY_SLOT_TITLES: Record<PolicySlot, string> = {
   faq: '常见问题',
   comparison: '新旧政策对比',
   question: '我要提问',
+  consultation: '意见采纳情况',
 };
 
 export type PolicySlotRenderer = (input: { policy: PublicPolicy; ctx: WebContext }) => Promise<SafeHtml | null>;

@@ -21,6 +21,7 @@ import type { TaxonomyService } from '../services/taxonomy.service.js';
 import type { UserService } from '../services/user.service.js';
 import { DomainError } from '../errors.js';
 import type { WebAccountService } from './accounts/web-account.service.js';
+import type { OpenGovernmentServices } from '../open-government/open-government-platform.js';
 import { webContext } from './context.js';
 import type { PortalExtensions } from './extensions.js';
 import type { SafeHtml } from './html.js';
@@ -96,6 +97,8 @@ export interface PortalServices {
   push: Pick<PushServices, 'unsubscribe' | 'log' | 'content' | 'history' | 'tracking' | 'wechatChannels'>;
   interpretation: Pick<InterpretationServices, 'packages' | 'faqs' | 'questions' | 'mediaAccess'>;
   textHygiene: TextHygieneService;
+  /** 征求意见 and the yearly report. */
+  openGovernment: OpenGovernmentServices;
 }
 
 export interface PortalKit<Services extends Partial<PortalServices> = PortalServices> {

@@ -39,9 +39,12 @@ import type { DisclosureRequestService } from '../open-government/requests/reque
 import type { CalendarService } from '../calendar/calendar.service.js';
 import { disclosurePageRoutes } from '../open-government/requests/request-pages.routes.js';
 import { calendarPageRoutes } from '../calendar/calendar-pages.routes.js';
+import { consultationPageRoutes } from '../open-government/consultations/consultation-pages.routes.js';
+import { annualReportPageRoutes } from '../open-government/annual-report/annual-report-pages.routes.js';
+import { withConsultationSlot } from '../open-government/consultations/consultation-slot.js';
 
 /** Paths the portal answers; everything else (the JSON API, feeds, probes, other modules' endpoints) goes to the API app. */
-const PORTAL_PATH = /^\/(?:$|disclosure(?:\/|$)|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
+const PORTAL_PATH = /^\/(?:$|disclosure(?:\/|$)|consultations(?:\/|$)|search(?:\/|$)|faq(?:\/|$)|questions\/|policies(?:\/|$)|account(?:\/|$)|staff(?:\/|$)|assets\/|robots\.txt$)/;
 
 /** Stored files: the API app serves them, the portal when the browser has a session (media.routes.ts). */
 const MEDIA_PATH = /^\/media\/[^/]+$/;
@@ -89,7 +92,16 @@ export interface WebPortal {
  * API app) because the API refuses every non-JSON body, and browsers post forms urlencoded.
  */
 export function createWebPortal({ services, accounts, csrf, signer, config, logger, api, extensions, disclosure }: WebPortalInput): WebPortal {
-  const portal = buildPortalApp({ services, accounts, csrf, signer, config, logger, ...(disclosure ? { disclosure } : {}), extensions: extensions ?? interpretationExtensions({ interpretation: services.interpretation }) });
+  const portal = buildPortalApp({
+    services,
+    accounts,
+    csrf,
+    signer,
+    config,
+    logger,
+    ...(disclosure ? { disclosure } : {}),
+    extensions: extensions ?? withConsultationSlot({ extensions: interpretationExtensions({ interpretation: services.interpretation }), consultations: services.openGovernment.consultations }),
+  });
   const handler = express();
   handler.disable('x-powered-by');
   // A file requested with a portal session goes to the portal, which knows whether the viewer is staff.
@@ -291,6 +303,8 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(wechatChannelRoutes({ kit: only({ push }) }));
   app.use(textHygienePageRoutes({ kit: only({ policies, textHygiene: services.textHygiene }) }));
   if (disclosure) app.use(disclosurePageRoutes({ kit, requests: disclosure.requests }), calendarPageRoutes({ kit, calendars: disclosure.calendars }));
+  app.use(consultationPageRoutes({ kit: only({ openGovernment: services.openGovernment }) }));
+  app.use(annualReportPageRoutes({ kit: only({ openGovernment: services.openGovernment }) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;

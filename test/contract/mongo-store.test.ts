@@ -7,6 +7,7 @@ import { DomainError } from '../../server/errors.js';
 import { newPolicyRecord, publishTransition } from '../../server/services/policy-workflow.js';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
 import { auditContract } from './audit.contract.js';
+import { consultationContract } from './consultation.contract.js';
 import { storeContract } from './store.contract.js';
 
 /**
@@ -63,6 +64,7 @@ describe('MongoDB store (runs when MONGODB_URL is set)', function () {
 
   storeContract({ name: 'mongodb (replica set)', create: freshStore });
   auditContract({ name: 'mongodb (replica set)', create: freshStore });
+  consultationContract({ name: 'mongodb (replica set)', create: freshStore });
 
   describe('engine-specific: MongoDB', () => {
     let store: MongoStore;

@@ -6,6 +6,7 @@ import { pushTrackingContract } from './push-tracking.contract.js';
 import { wechatChannelContract } from './wechat-channels.contract.js';
 import { textFindingsContract } from './text-findings.contract.js';
 import { disclosureContract } from './disclosure.contract.js';
+import { consultationContract } from './consultation.contract.js';
 
 /** The embedded store is the reference: these contracts run against it on every test run. */
 const create = async () => new SqliteStore({ file: ':memory:' });
@@ -17,3 +18,4 @@ pushTrackingContract({ name: 'sqlite', create });
 wechatChannelContract({ name: 'sqlite', create });
 textFindingsContract({ name: 'sqlite', create });
 disclosureContract({ name: 'sqlite', create });
+consultationContract({ name: 'sqlite', create });

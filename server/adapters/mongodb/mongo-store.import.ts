@@ -14,6 +14,8 @@ import { MongoStore } from './mongo.store.js';
 import { PUSH_TRACKING_COLLECTIONS, trackingKey, type PushFeedbackDoc, type PushOpenDoc } from './mongo-push-tracking.repository.js';
 import { WECHAT_CHANNEL_COLLECTIONS, type AccountDoc, type RobotDoc, type TokenDoc } from './mongo-wechat-channels.repository.js';
 import { DISCLOSURE_COLLECTIONS } from './mongo-disclosure.repository.js';
+import { CONSULTATION_COLLECTIONS } from './mongo-consultation.repository.js';
+import { REPORT_FIGURES_COLLECTION } from './mongo-report-figures.repository.js';
 import { COLLECTIONS, SEQ } from './mongo.support.js';
 
 /**
@@ -192,6 +194,12 @@ const WRITERS: Writers = {
   calendarAdjustments: simple<'calendarAdjustments'>(DISCLOSURE_COLLECTIONS.adjustments, ({ date, ...rest }) => upsertById({ ...rest, _id: date })),
   disclosureRequests: simple<'disclosureRequests'>(DISCLOSURE_COLLECTIONS.requests, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
   disclosureMail: simple<'disclosureMail'>(DISCLOSURE_COLLECTIONS.mail, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
+  consultations: simple<'consultations'>(CONSULTATION_COLLECTIONS.consultations, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
+  consultationComments: simple<'consultationComments'>(CONSULTATION_COLLECTIONS.comments, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
+  consultationAdoptions: simple<'consultationAdoptions'>(CONSULTATION_COLLECTIONS.adoptions, ({ id, ...rest }) => upsertById({ ...rest, _id: id })),
+  consultationAdoptionClaims: simple<'consultationAdoptionClaims'>(CONSULTATION_COLLECTIONS.adoptionClaims, ({ commentId, adoptionId }) => upsertById({ _id: commentId, adoptionId })),
+  consultationNoticePreferences: simple<'consultationNoticePreferences'>(CONSULTATION_COLLECTIONS.noticePreferences, ({ subscriberId, ...rest }) => upsertById({ ...rest, _id: subscriberId })),
+  reportFigures: simple<'reportFigures'>(REPORT_FIGURES_COLLECTION, ({ year, ...rest }) => upsertById({ ...rest, _id: year })),
 };
 
 /** The collection an entity lands in (its count is the one verified after the copy). */

@@ -35,6 +35,10 @@ import { MongoTextFindingsRepository, textFindingsModels } from './mongo-text-fi
 import type { TextFindingsRepository } from '../../ports/text-findings.port.js';
 import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from '../../ports/disclosure.port.js';
 import { disclosureModels, MongoCalendarAdjustmentRepository, MongoDisclosureRequestRepository } from './mongo-disclosure.repository.js';
+import { consultationModels, MongoConsultationRepository } from './mongo-consultation.repository.js';
+import { MongoReportFigureRepository, reportFigureModels } from './mongo-report-figures.repository.js';
+import type { ConsultationRepository } from '../../ports/consultation.port.js';
+import type { ReportFigureRepository } from '../../ports/report-figures.port.js';
 import { assertReplicaSet, COLLECTIONS, mongoose, type ModelBinding, type MongoContext } from './mongo.support.js';
 
 /** Every stored shape of the MongoDB store: indexes are created from these and the model test checks them all. */
@@ -53,6 +57,8 @@ export const MONGO_MODELS: readonly ModelBinding[] = [
   ...wechatChannelModels,
   ...textFindingsModels,
   ...disclosureModels,
+  ...consultationModels,
+  ...reportFigureModels,
 ];
 
 /** The collection a binding declares (set explicitly in every schema, never derived from the model name). */
@@ -87,6 +93,8 @@ export class MongoStore implements Store {
   readonly textFindings: TextFindingsRepository;
   readonly calendarAdjustments: CalendarAdjustmentRepository;
   readonly disclosureRequests: DisclosureRequestRepository;
+  readonly consultations: ConsultationRepository;
+  readonly reportFigures: ReportFigureRepository;
   private readonly connection: Connection;
   private readonly url: string;
   private readonly dbName: string | undefined;
@@ -123,6 +131,8 @@ export class MongoStore implements Store {
     this.textFindings = new MongoTextFindingsRepository(ctx);
     this.calendarAdjustments = new MongoCalendarAdjustmentRepository(ctx);
     this.disclosureRequests = new MongoDisclosureRequestRepository(ctx);
+    this.consultations = new MongoConsultationRepository(ctx);
+    this.reportFigures = new MongoReportFigureRepository(ctx);
     // After the repositories, which may have registered their own models already (same schema objects).
     for (const binding of MONGO_MODELS) {
       if (!this.connection.models[binding.name]) this.connection.model(binding.name, binding.schema);

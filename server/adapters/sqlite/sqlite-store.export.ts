@@ -23,6 +23,7 @@ import { textFindingsFromRow } from './sqlite-text-findings.repository.js';
 import { adjustmentFromRow, mailFromRow, requestFromRow } from './sqlite-disclosure.repository.js';
 import { attemptFromRow, deliveryFromRow, messageFromRow } from './sqlite-delivery.rows.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
+import { adoptionDecisionSchema, consultationCommentSchema, consultationSchema } from '../../../schemas/consultation.schema.js';
 
 /**
  * The embedded store read out entity by entity for `npm run migrate:mongo`: each table's rows
@@ -243,6 +244,30 @@ const READERS: TableReaders = {
   wechatOfficialAccounts: { table: 'wechat_official_accounts', read: officialAccountFromRow },
   wecomRobots: { table: 'wecom_robots', read: robotFromRow },
   platformTokens: { table: 'platform_tokens', read: tokenFromRow },
+  consultations: { table: 'consultations', read: (row) => consultationSchema.parse(json(docColumn.parse(row).doc)) },
+  consultationComments: { table: 'consultation_comments', read: (row) => consultationCommentSchema.parse(json(docColumn.parse(row).doc)) },
+  consultationAdoptions: { table: 'consultation_adoptions', read: (row) => adoptionDecisionSchema.parse(json(docColumn.parse(row).doc)) },
+  consultationAdoptionClaims: {
+    table: 'consultation_adoption_comments',
+    read: (row) => {
+      const r = z.object({ comment_id: text, adoption_id: text }).parse(row);
+      return { commentId: r.comment_id, adoptionId: r.adoption_id };
+    },
+  },
+  consultationNoticePreferences: {
+    table: 'consultation_notice_preferences',
+    read: (row) => {
+      const r = z.object({ subscriber_id: text, wanted: flag, updated_at: text }).parse(row);
+      return { subscriberId: r.subscriber_id, wanted: r.wanted, updatedAt: r.updated_at };
+    },
+  },
+  reportFigures: {
+    table: 'annual_report_figures',
+    read: (row) => {
+      const r = z.object({ year: int, figures: text, updated_by: text, updated_at: text }).parse(row);
+      return STORE_RECORD_SCHEMAS.reportFigures.parse({ year: r.year, figures: json(r.figures), updatedBy: r.updated_by, updatedAt: r.updated_at });
+    },
+  },
 };
 
 /** The table each entity is read from (the export's coverage is checked against the schema in tests). */

@@ -13,6 +13,7 @@ import { wechatChannelsMigration } from './migrations/011-wechat-channels.migrat
 import { pushTrackingMigration } from './migrations/012-push-tracking.migration.js';
 import { policyTextFindingsMigration } from './migrations/013-policy-text-findings.migration.js';
 import { disclosureRequestsMigration } from './migrations/008-disclosure-requests.migration.js';
+import { consultationsAnnualReportMigration } from './migrations/009-consultations-annual-report.migration.js';
 
 export interface Migration {
   version: number;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   pushTrackingMigration,
   policyTextFindingsMigration,
   disclosureRequestsMigration,
+  consultationsAnnualReportMigration,
 ];

@@ -50,6 +50,10 @@ import { SqliteTextFindingsRepository } from './sqlite-text-findings.repository.
 import type { TextFindingsRepository } from '../../ports/text-findings.port.js';
 import type { CalendarAdjustmentRepository, DisclosureRequestRepository } from '../../ports/disclosure.port.js';
 import { SqliteCalendarAdjustmentRepository, SqliteDisclosureRequestRepository } from './sqlite-disclosure.repository.js';
+import { SqliteConsultationRepository } from './sqlite-consultation.repository.js';
+import { SqliteReportFigureRepository } from './sqlite-report-figures.repository.js';
+import type { ConsultationRepository } from '../../ports/consultation.port.js';
+import type { ReportFigureRepository } from '../../ports/report-figures.port.js';
 import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
 
 
@@ -554,6 +558,8 @@ export class SqliteStore implements Store {
   readonly textFindings: TextFindingsRepository;
   readonly calendarAdjustments: CalendarAdjustmentRepository;
   readonly disclosureRequests: DisclosureRequestRepository;
+  readonly consultations: ConsultationRepository;
+  readonly reportFigures: ReportFigureRepository;
   private readonly db: Db;
 
   constructor({ file, busyTimeoutMs }: { file: string; busyTimeoutMs?: number }) {
@@ -580,6 +586,8 @@ export class SqliteStore implements Store {
     this.textFindings = new SqliteTextFindingsRepository(this.db);
     this.calendarAdjustments = new SqliteCalendarAdjustmentRepository(this.db);
     this.disclosureRequests = new SqliteDisclosureRequestRepository(this.db);
+    this.consultations = new SqliteConsultationRepository(this.db);
+    this.reportFigures = new SqliteReportFigureRepository(this.db);
     // Web, workers and the import commands may share the file: a lock held past the timeout is a 503, not a 500.
     return guardBusy(this);
   }

@@ -15,6 +15,7 @@ export function accountTabs({ subscriber, current }: { subscriber: Subscriber; c
           ['/account/park/robots', '群机器人'],
         ] as [string, string][])
       : ([['/account/wechat', '服务号通知']] as [string, string][])),
+    ['/account/consultation-notices', '征求意见通知'],
     ['/account/security', '账号与安全'],
   ];
   return html`<nav class="subnav" aria-label="账号功能"><ul class="tabs">${items.map(

@@ -19,6 +19,7 @@ function navItems(ctx: WebContext): NavItem[] {
     { href: '/', label: '首页', match: (p) => p === '/' },
     { href: '/search', label: '政策检索', match: starts('/search') },
     { href: '/faq', label: '常见问题', match: starts('/faq') },
+    { href: '/consultations', label: '征求意见', match: starts('/consultations') },
   ];
   if (ctx.viewer.kind === 'account') {
     items.push({ href: '/account', label: '我的推送', match: (p) => p === '/account' || starts('/account/feed')(p) });
@@ -29,6 +30,8 @@ function navItems(ctx: WebContext): NavItem[] {
     items.push({ href: '/staff', label: '政策工作台', match: (p) => p === '/staff' || starts('/staff/policies')(p) });
     items.push({ href: '/staff/questions', label: '留言答复', match: starts('/staff/questions') });
     items.push({ href: '/staff/push/statistics', label: '推送成效', match: starts('/staff/push') });
+    items.push({ href: '/staff/consultations', label: '征求意见', match: starts('/staff/consultations') });
+    items.push({ href: '/staff/annual-report', label: '年度报告', match: starts('/staff/annual-report') });
     if (ctx.viewer.actor.role === 'admin') {
       items.push({ href: '/staff/taxonomy', label: '标签体系', match: starts('/staff/taxonomy') });
       items.push({ href: '/staff/users', label: '用户与角色', match: starts('/staff/users') });
