@@ -11,6 +11,7 @@ import { policyRoutes } from './http/routes/policy.routes.js';
 import { taxonomyRoutes } from './http/routes/taxonomy.routes.js';
 import { userRoutes } from './http/routes/user.routes.js';
 import { auditRoutes } from './http/routes/audit.routes.js';
+import { policyDocumentRoutes } from './http/routes/policy-document.routes.js';
 import type { Logger } from './logger.js';
 import type { SearchIndex } from './ports/search-index.port.js';
 import type { Store } from './ports/store.port.js';
@@ -307,6 +308,7 @@ export async function startPlatform({
         }),
         ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),
         ...auditRoutes({ audit: services.audit }),
+        ...policyDocumentRoutes({ maxBytes: config.INGEST_MAX_BYTES }),
       ],
       users: services.users,
       subscribers: services.subscribers,

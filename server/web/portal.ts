@@ -30,6 +30,7 @@ import { RateLimiter } from './security/rate-limit.js';
 import { SignInDevices } from './security/sign-in-devices.js';
 import { SignInThrottle } from './security/sign-in-throttle.js';
 import { mediaRoutes } from './routes/media.routes.js';
+import { documentImportRoutes } from './routes/document-import.routes.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
 
@@ -277,6 +278,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(questionRoutes({ kit: only({ interpretation, policies }) }));
   app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage, policies, audit }) }));
   app.use(mediaRoutes({ kit: only({ interpretation }) }));
+  app.use(documentImportRoutes({ kit: only({}) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;
