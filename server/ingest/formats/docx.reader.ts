@@ -56,7 +56,7 @@ function label({ levels, depth, n }: { levels: Map<number, LevelFormat>; depth: 
   return /[、.．）)]$/.test(text) ? text : `${text} `;
 }
 
-const cellText = ($: cheerio.CheerioAPI, cell: Element) => $(cell).text().replace(/\s+/g, ' ').trim();
+const cellText = ($: cheerio.CheerioAPI, cell: Element) => $(cell).text().replace(/[ \t\n\r\f\v\u00a0]+/g, ' ').trim();
 
 /** mammoth's HTML to blocks: headings with their level, numbered items with their label, tables as rows. */
 function blocksOf({ html, levels }: { html: string; levels: Map<number, LevelFormat> }): { blocks: ExtractedBlock[]; title: string | undefined } {
@@ -69,7 +69,7 @@ function blocksOf({ html, levels }: { html: string; levels: Map<number, LevelFor
       n += 1;
       const own = $(item).clone();
       own.children('ol, ul').remove();
-      const text = own.text().replace(/\s+/g, ' ').trim();
+      const text = own.text().replace(/[ \t\n\r\f\v\u00a0]+/g, ' ').trim();
       if (text) blocks.push({ kind: 'list-item', text: `${list.tagName === 'ol' ? label({ levels, depth, n }) : ''}${text}` });
       for (const nested of $(item).children('ol, ul').toArray()) walkList(nested, depth + 1);
     }
@@ -79,7 +79,7 @@ function blocksOf({ html, levels }: { html: string; levels: Map<number, LevelFor
       if (node.type !== 'tag') continue;
       const tag = node.tagName.toLowerCase();
       const heading = /^h([1-6])$/.exec(tag);
-      const text = $(node).text().replace(/\s+/g, ' ').trim();
+      const text = $(node).text().replace(/[ \t\n\r\f\v\u00a0]+/g, ' ').trim();
       if (heading?.[1]) {
         if (!text) continue;
         if ($(node).hasClass('doc-title') && !title) title = text;

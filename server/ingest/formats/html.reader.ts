@@ -37,7 +37,8 @@ function decodeHtml(bytes: Uint8Array): { decoded: DecodedText; warnings: Ingest
   }
 }
 
-const clean = (text: string) => text.replace(/[\s\u00a0\u3000]+/g, ' ').trim();
+// The ideographic space stays: 公文 set it after article numbers (`第一条　`).
+const clean = (text: string) => text.replace(/[ \t\n\r\f\v\u00a0]+/g, ' ').trim();
 const isChromeElement = (el: Element) => CHROME_NAME.test(`${el.attribs.class ?? ''} ${el.attribs.id ?? ''}`);
 
 /** The element with the most paragraph text (less its link text), when no known container has any. */

@@ -56,7 +56,7 @@ function linesOf(items: TextItem[]): Line[] {
       end = part.x + part.width;
     }
     const first = parts[0];
-    return { text: text.replace(/\s+/g, ' ').trim(), x: first?.x ?? 0, right: end, y: first?.y ?? 0, height: Math.max(...parts.map((p) => p.height)) };
+    return { text: text.replace(/[ \t\n\r\f\v\u00a0]+/g, ' ').trim(), x: first?.x ?? 0, right: end, y: first?.y ?? 0, height: Math.max(...parts.map((p) => p.height)) };
   });
 }
 
