@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { DomainError } from '../errors.js';
 
@@ -51,26 +52,20 @@ function byteLines(bytes: Uint8Array): Uint8Array[] {
 
 const isAscii = (line: Uint8Array) => line.every((b) => b < 0x80);
 
+/** Validity is checked first: a failed fatal decode throws, and exceptions per line are slow on large files. */
 function strictUtf8(line: Uint8Array): string | null {
-  try {
-    return UTF8.decode(line);
-  } catch {
-    return null;
-  }
+  return isUtf8(line) ? UTF8.decode(line) : null;
 }
 
 /** A legacy decode that reports its first bad line instead of writing U+FFFD for it. */
-function strictLegacy({ lines, encoding }: { lines: Uint8Array[]; encoding: 'gb18030' | 'big5' }): { text: string; badLine: number | null; score: number } {
-  const out: string[] = [];
-  let badLine: number | null = null;
+function strictLegacy({ bytes, encoding }: { bytes: Uint8Array; encoding: 'gb18030' | 'big5' }): { text: string; badLine: number | null; score: number } {
+  const text = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), encoding);
   let score = 0;
-  lines.forEach((line, index) => {
-    const text = iconv.decode(Buffer.from(line.buffer, line.byteOffset, line.byteLength), encoding);
-    if (badLine === null && text.includes('\uFFFD')) badLine = index + 1;
-    for (const ch of text) if (COMMON_SET.has(ch)) score += 1;
-    out.push(text);
-  });
-  return { text: out.join('\n'), badLine, score };
+  for (const ch of text) if (COMMON_SET.has(ch)) score += 1;
+  if (!text.includes('\uFFFD')) return { text, badLine: null, score };
+  // Only a failing decode is repeated line by line, to name the first line that breaks.
+  const badIndex = byteLines(bytes).findIndex((line) => iconv.decode(Buffer.from(line.buffer, line.byteOffset, line.byteLength), encoding).includes('\uFFFD'));
+  return { text, badLine: badIndex >= 0 ? badIndex + 1 : 1, score };
 }
 
 function decodeUtf16({ bytes, encoding }: { bytes: Uint8Array; encoding: 'utf-16le' | 'utf-16be' }): DecodedText {
@@ -101,7 +96,7 @@ export function decodeText({ bytes, declared }: { bytes: Uint8Array; declared?: 
       details: { line: lineOf({ bytes, offset: nul }) },
     });
   }
-  if (declared === 'gb18030' || declared === 'big5') return decodeLegacy({ lines: byteLines(bytes), only: declared });
+  if (declared === 'gb18030' || declared === 'big5') return decodeLegacy({ bytes, only: declared });
   const whole = strictUtf8(bytes);
   if (whole !== null) return { text: whole, encoding: 'utf-8', bom: false, uncertain: false };
   if (declared === 'utf-8') return decodeUtf8({ bytes, bom: false });
@@ -110,7 +105,7 @@ export function decodeText({ bytes, declared }: { bytes: Uint8Array; declared?: 
   const utf8Lines = nonAscii.filter((line) => strictUtf8(line) !== null).length;
   // Mostly valid UTF-8 with a few bad lines is a damaged UTF-8 file, not a legacy one: name the line.
   if (utf8Lines > 0 && utf8Lines * 2 >= nonAscii.length) return decodeUtf8({ bytes, bom: false });
-  return decodeLegacy({ lines });
+  return decodeLegacy({ bytes });
 }
 
 function decodeUtf8({ bytes, bom }: { bytes: Uint8Array; bom: boolean }): DecodedText {
@@ -121,14 +116,14 @@ function decodeUtf8({ bytes, bom }: { bytes: Uint8Array; bom: boolean }): Decode
   throw undecodable({ line: bad + 1, encoding: 'utf-8', reason: '含有无效的 UTF-8 字节' });
 }
 
-function decodeLegacy({ lines, only }: { lines: Uint8Array[]; only?: 'gb18030' | 'big5' }): DecodedText {
+function decodeLegacy({ bytes, only }: { bytes: Uint8Array; only?: 'gb18030' | 'big5' }): DecodedText {
   if (only) {
-    const result = strictLegacy({ lines, encoding: only });
+    const result = strictLegacy({ bytes, encoding: only });
     if (result.badLine !== null) throw undecodable({ line: result.badLine, encoding: only, reason: `含有不属于 ${only.toUpperCase()} 的字节` });
     return { text: result.text, encoding: only, bom: false, uncertain: false };
   }
-  const gb = strictLegacy({ lines, encoding: 'gb18030' });
-  const big5 = strictLegacy({ lines, encoding: 'big5' });
+  const gb = strictLegacy({ bytes, encoding: 'gb18030' });
+  const big5 = strictLegacy({ bytes, encoding: 'big5' });
   const gbClean = gb.badLine === null;
   const big5Clean = big5.badLine === null;
   if (gbClean && (!big5Clean || gb.score >= big5.score)) return { text: gb.text, encoding: 'gb18030', bom: false, uncertain: big5Clean && gb.score < big5.score * 2 + 3 };

@@ -72,19 +72,23 @@ const BLOCK_TAGS = new Set(['p', 'div', 'section', 'article', 'main', 'li', 'ul'
 /** Blocks of the content element: headings, paragraphs (split at <br>), list items, tables as rows. */
 function blocksOf($: cheerio.CheerioAPI, root: Element): ExtractedBlock[] {
   const blocks: ExtractedBlock[] = [];
-  const paragraphs = (el: AnyNode, kind: 'paragraph' | 'list-item') => {
+  const push = (text: string, kind: 'paragraph' | 'list-item') => {
+    for (const line of text.split('\n').map(clean).filter(Boolean)) blocks.push({ kind, text: line });
+  };
+  /** Text with each <br> as a line break; only elements that hold one are copied to rewrite it. */
+  const textOf = (el: AnyNode): string => {
+    if (el.type === 'tag' && el.tagName.toLowerCase() === 'br') return '\n';
+    if (el.type !== 'tag' || $(el).find('br').length === 0) return $(el).text();
     const copy = $(el).clone();
     copy.find('br').replaceWith('\n');
-    for (const line of copy.text().split('\n').map(clean).filter(Boolean)) blocks.push({ kind, text: line });
+    return copy.text();
   };
+  const paragraphs = (el: AnyNode, kind: 'paragraph' | 'list-item') => push(textOf(el), kind);
   const hasBlockChild = (el: Element) => $(el).children().toArray().some((c) => c.type === 'tag' && ['p', 'div', 'table', 'ul', 'ol', 'section', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote'].includes(c.tagName.toLowerCase()));
   const walk = (el: Element) => {
     let inline: AnyNode[] = [];
     const flush = () => {
-      if (inline.length === 0) return;
-      const wrapper = $('<div></div>');
-      for (const node of inline) wrapper.append($(node).clone());
-      paragraphs(wrapper.get(0) as AnyNode, 'paragraph');
+      if (inline.length > 0) push(inline.map(textOf).join(''), 'paragraph');
       inline = [];
     };
     for (const child of $(el).contents().toArray()) {
@@ -136,11 +140,11 @@ export function readHtml({ bytes }: { bytes: Uint8Array }): ExtractedDocument {
   const { decoded, warnings } = decodeHtml(bytes);
   const $ = cheerio.load(decoded.text);
   const pageTitle = clean($('title').first().text());
-  const chrome = $(NEVER).length + $('[class], [id]').toArray().filter((el) => isChromeElement(el)).length;
-  $(NEVER).remove();
-  $('[class], [id]').each((_i, el) => {
-    if (isChromeElement(el)) $(el).remove();
-  });
+  const never = $(NEVER);
+  const named = $('[class], [id]').toArray().filter((el) => isChromeElement(el));
+  const chrome = never.length + named.length;
+  never.remove();
+  for (const el of named) $(el).remove();
   let root: Element | null = null;
   for (const selector of CONTENT_SELECTORS) {
     const found = $(selector).toArray().find((el): el is Element => el.type === 'tag' && clean($(el).text()).length >= 50);
