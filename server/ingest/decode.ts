@@ -98,7 +98,13 @@ export function decodeText({ bytes, declared }: { bytes: Uint8Array; declared?: 
   }
   if (declared === 'gb18030' || declared === 'big5') return decodeLegacy({ bytes, only: declared });
   const whole = strictUtf8(bytes);
-  if (whole !== null) return { text: whole, encoding: 'utf-8', bom: false, uncertain: false };
+  if (whole !== null && (declared === 'utf-8' || !legacyInDisguise(whole))) return { text: whole, encoding: 'utf-8', bom: false, uncertain: false };
+  if (whole !== null) {
+    // A short GBK text can be valid UTF-8 by accident (通知 → two Hebrew/Greek points): Chinese wins if it reads as Chinese.
+    const gb = strictLegacy({ bytes, encoding: 'gb18030' });
+    if (gb.badLine === null && gb.score > 0) return { text: gb.text, encoding: 'gb18030', bom: false, uncertain: true };
+    return { text: whole, encoding: 'utf-8', bom: false, uncertain: false };
+  }
   if (declared === 'utf-8') return decodeUtf8({ bytes, bom: false });
   const lines = byteLines(bytes);
   const nonAscii = lines.filter((line) => !isAscii(line));
@@ -106,6 +112,20 @@ export function decodeText({ bytes, declared }: { bytes: Uint8Array; declared?: 
   // Mostly valid UTF-8 with a few bad lines is a damaged UTF-8 file, not a legacy one: name the line.
   if (utf8Lines > 0 && utf8Lines * 2 >= nonAscii.length) return decodeUtf8({ bytes, bom: false });
   return decodeLegacy({ bytes });
+}
+
+/**
+ * UTF-8 that no Chinese office writes: only two-byte sequences, at least one of them in the
+ * combining, Greek, Cyrillic, Hebrew or Arabic blocks — which is what GBK bytes look like as UTF-8.
+ */
+function legacyInDisguise(text: string): boolean {
+  let odd = false;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code >= 0x800) return false;
+    if (code >= 0x300) odd = true;
+  }
+  return odd;
 }
 
 function decodeUtf8({ bytes, bom }: { bytes: Uint8Array; bom: boolean }): DecodedText {

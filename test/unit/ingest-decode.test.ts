@@ -36,6 +36,11 @@ describe('text decoding (UTF-8, BOM, UTF-16, GB18030, Big5)', () => {
     expect(decoded).to.deep.include({ text: PLAIN_POLICY, encoding: 'gb18030' });
   });
 
+  it('reads a two-character GBK file as Chinese even though its bytes also pass as UTF-8, and flags the choice', () => {
+    expect(decodeText({ bytes: gbk('通知') })).to.deep.include({ text: '通知', encoding: 'gb18030', uncertain: true });
+    expect(decodeText({ bytes: Buffer.from('Привет, café') })).to.deep.include({ text: 'Привет, café', encoding: 'utf-8' });
+  });
+
   it('detects Big5 in a traditional-character file', () => {
     const text = '上海市專利轉化專項資助辦法\n第一條　為促進專利轉化運用，制定本辦法。\n第二條　本辦法自發布之日起施行。';
     expect(decodeText({ bytes: big5(text) })).to.deep.include({ text, encoding: 'big5' });
