@@ -11,6 +11,7 @@ import { benchSearchIndex } from './search-index.bench.js';
 import { benchMatching } from './matching.bench.js';
 import { benchOutbox } from './outbox.bench.js';
 import { benchDelivery } from './delivery.bench.js';
+import { benchIngest } from './ingest.bench.js';
 import { ownPeakRssMb } from './support/http-load.js';
 
 export interface BenchSection {
@@ -44,6 +45,11 @@ const SECTIONS: readonly BenchSection[] = [
     name: 'delivery',
     title: 'Delivery: emails/s from the dispatcher vs a bare nodemailer loop, same local SMTP server, same run; 服务号 notices and group robots against the local WeChat platform',
     run: () => benchDelivery(),
+  },
+  {
+    name: 'ingest',
+    title: 'Bringing documents in: 200 generated files per format, read + repair and import, next to plain-text JSONL import',
+    run: () => benchIngest(),
   },
 ];
 

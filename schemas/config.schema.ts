@@ -86,6 +86,8 @@ export const configEnvSchema = z.object({
   MATCHER_BATCH_SIZE: z.coerce.number().int().min(10).max(100_000).default(5000),
   // Interpretation packages, graphics and public questions; see docs/interpretation.md.
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  // Documents brought in from files (drafter upload, API, import command); see docs/back-catalogue.md.
+  INGEST_MAX_BYTES: z.coerce.number().int().min(1024).max(200 * 1024 * 1024).default(20 * 1024 * 1024),
   IMAGE_MAX_PIXELS: z.coerce.number().int().min(10_000).max(268_402_689).default(40_000_000),
   QUESTION_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(5),
   QUESTION_RATE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),

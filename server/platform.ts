@@ -12,6 +12,7 @@ import { policyRoutes } from './http/routes/policy.routes.js';
 import { taxonomyRoutes } from './http/routes/taxonomy.routes.js';
 import { userRoutes } from './http/routes/user.routes.js';
 import { auditRoutes } from './http/routes/audit.routes.js';
+import { policyDocumentRoutes } from './http/routes/policy-document.routes.js';
 import type { Logger } from './logger.js';
 import type { SearchIndex } from './ports/search-index.port.js';
 import type { Store } from './ports/store.port.js';
@@ -348,6 +349,7 @@ export async function startPlatform({
         ...calendarRoutes({ calendars: services.calendar }),
         ...disclosureRequestRoutes({ requests: services.disclosure.requests, uploadMaxBytes: config.UPLOAD_MAX_BYTES }),
         ...openGovernmentRoutes({ services: services.openGovernment }),
+        ...policyDocumentRoutes({ maxBytes: config.INGEST_MAX_BYTES }),
       ],
       users: services.users,
       subscribers: services.subscribers,

@@ -5,6 +5,8 @@ import { createLogger } from '../logger.js';
 import { closeServices, openServices } from '../platform.js';
 import { createProgressBar } from './progress-bar.js';
 import { IMPORT_BATCH_SIZE } from '../services/subscriber-import.service.js';
+import { DomainError } from '../errors.js';
+import { decodeText } from '../ingest/decode.js';
 
 /**
  * `npm run import:subscribers -- FILE.csv|FILE.jsonl [--park ID] [--from-line N] [--batch-size N]`:
@@ -28,7 +30,17 @@ async function main(): Promise<number> {
     return 2;
   }
   const format = values.format === 'csv' || values.format === 'jsonl' ? values.format : file.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl';
-  const text = fs.readFileSync(file, 'utf8');
+  // Excel on Chinese Windows saves CSV as GBK: detect the encoding, and refuse (naming the line) what none decodes.
+  let text: string;
+  try {
+    const decoded = decodeText({ bytes: fs.readFileSync(file) });
+    text = decoded.text;
+    process.stderr.write(`文件编码：${decoded.encoding.toUpperCase()}${decoded.bom ? '（带 BOM）' : ''}\n`);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    process.stdout.write(`${file}：[${error.code}] ${error.message}\n`);
+    return 1;
+  }
   const total = countRows({ text, format, fromLine });
   const services = await openServices({ config: loadConfig(), logger: createLogger({ level: 'warn' }), syncSearch: false });
   try {

@@ -33,6 +33,7 @@ import { SignInThrottle } from './security/sign-in-throttle.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { PUSH_TRACKING_PAGE, pushTrackingRoutes } from './routes/push-tracking.routes.js';
 import { textHygienePageRoutes } from './routes/text-hygiene.routes.js';
+import { documentImportRoutes } from './routes/document-import.routes.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
 import { errorPage } from './views/error.view.js';
 import type { DisclosureRequestService } from '../open-government/requests/request.service.js';
@@ -305,6 +306,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   if (disclosure) app.use(disclosurePageRoutes({ kit, requests: disclosure.requests }), calendarPageRoutes({ kit, calendars: disclosure.calendars }));
   app.use(consultationPageRoutes({ kit: only({ openGovernment: services.openGovernment }) }));
   app.use(annualReportPageRoutes({ kit: only({ openGovernment: services.openGovernment }) }));
+  app.use(documentImportRoutes({ kit: only({}) }));
   app.use((req, _res, next) => next(new DomainError({ type: 'not_found', code: 'page_not_found', message: `页面不存在：${req.path}` })));
   app.use(portalErrors({ kit, logger }));
   return app;

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Config } from '../config.js';
 import type { UploadedFile } from '../uploaded-file.js';
+import { decodeText } from '../ingest/decode.js';
 
 /** Plain-text policy bodies are small; anything near this size is not a policy document. */
 export const BODY_FILE_MAX_BYTES = 4 * 1024 * 1024;
@@ -14,6 +15,7 @@ const UPLOAD_ROUTES: readonly { pattern: RegExp; maxBytes: (config: Config) => n
   { pattern: /^\/staff\/policies\/(?:new|[a-z0-9][a-z0-9-]{1,63})\/body-file$/, maxBytes: () => BODY_FILE_MAX_BYTES },
   // 依申请公开: PDF documents sent with a reply.
   { pattern: /^\/staff\/disclosure\/ysq-[A-Za-z0-9_-]{8,40}\/attachments$/, maxBytes: (config) => config.UPLOAD_MAX_BYTES },
+  { pattern: /^\/staff\/policies\/new\/import$/, maxBytes: (config) => config.INGEST_MAX_BYTES },
 ];
 
 export function uploadLimitFor({ path, config }: { path: string; config: Config }): number | null {
@@ -34,14 +36,10 @@ export function uploadedFile(res: Response): UploadedFile | null {
 }
 
 /**
- * A text file's content. Government offices save plain text as UTF-8 or as GBK (GB 18030); bytes
- * that are not valid UTF-8 are read as GB 18030, which also covers GBK and GB 2312.
+ * A text file's content. Government offices save plain text as UTF-8 (with or without a BOM), GBK
+ * (GB 18030) or Big5; the decoder detects which and refuses a file it cannot decode, naming the line,
+ * rather than filling the text with replacement characters.
  */
 export function decodeTextFile(buffer: Buffer): string {
-  const withoutBom = buffer.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? buffer.subarray(3) : buffer;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(withoutBom);
-  } catch {
-    return new TextDecoder('gb18030').decode(withoutBom);
-  }
+  return decodeText({ bytes: buffer }).text;
 }

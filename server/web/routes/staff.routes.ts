@@ -120,7 +120,14 @@ function withSuggestions({ values, suggestions }: { values: PolicyFormValues; su
 
 /** A text file's body; a first line that is not an article (a heading) becomes the title when there is none. */
 function bodyFromFile({ buffer, values }: { buffer: Buffer; values: PolicyFormValues }): { values: PolicyFormValues; error: string | null } {
-  const text = decodeTextFile(buffer).replace(/\r\n?/g, '\n');
+  let text: string;
+  try {
+    text = decodeTextFile(buffer).replace(/\r\n?/g, '\n');
+  } catch (error) {
+    // An undecodable or binary file is the drafter's to fix: said next to the file field, with its line.
+    if (error instanceof DomainError) return { values, error: error.message };
+    throw error;
+  }
   if (text.includes('\u0000')) return { values, error: '这不是文本文件。请另存为 .txt（纯文本）后再上传。' };
   const body = text.trim();
   if (!body) return { values, error: '文件是空的。' };

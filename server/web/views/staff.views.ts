@@ -288,7 +288,7 @@ export function newPolicyPage({
   return staffLayout({
     ctx,
     title: '新建政策',
-    body: html`<h1>新建政策</h1>${policyForm({ ctx, taxonomy, values, errors, action: '/staff/policies', published, preview, suggestions, bodyFileAction: '/staff/policies/new/body-file' })}`,
+    body: html`<h1>新建政策</h1><p><a href="/staff/policies/new/import">从文件导入（Word、PDF、网页、文本）</a></p>${policyForm({ ctx, taxonomy, values, errors, action: '/staff/policies', published, preview, suggestions, bodyFileAction: '/staff/policies/new/body-file' })}`,
   });
 }
 
