@@ -104,7 +104,7 @@ export async function benchIngest(): Promise<BenchRow[]> {
     const report = await services.importer.importLines({ lines: jsonl });
     const jsonlRate = report.imported / (Number(process.hrtime.bigint() - started) / 1e9);
     rows.push({ name: 'import: JSONL lines (plain text)', n: report.imported, reqPerSec: jsonlRate, ratio: 1, note: 'docs/s into SQLite, batches of 100' });
-    const documents = new DocumentImportService({ importer: services.importer, limits: extractLimits() });
+    const documents = new DocumentImportService({ importer: services.importer, textHygiene: services.textHygiene, limits: extractLimits() });
     for (const format of ['txt (GBK)', 'html', 'docx', 'pdf']) {
       const files = generated.get(format) ?? [];
       let imported = 0;

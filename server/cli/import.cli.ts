@@ -131,7 +131,7 @@ async function importFiles({ files, root, issuer }: { files: string[]; root: str
   const config = loadConfig();
   const services = await openServices({ config, logger: createLogger({ level: 'warn' }), syncSearch: false });
   try {
-    const documents = new DocumentImportService({ importer: services.importer, limits: extractLimits({ maxBytes: config.INGEST_MAX_BYTES }) });
+    const documents = new DocumentImportService({ importer: services.importer, textHygiene: services.textHygiene, limits: extractLimits({ maxBytes: config.INGEST_MAX_BYTES }) });
     const bar = createProgressBar({ label: '导入文件' });
     const lines: string[] = [];
     let ok = 0;

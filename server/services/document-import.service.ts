@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { DomainError, invalid } from '../errors.js';
 import { previewDocument } from '../ingest/document-intake.js';
 import { decodeText } from '../ingest/decode.js';
+import type { TextHygieneService } from './text-hygiene.service.js';
 import { formatOfName } from '../ingest/formats/format-detect.js';
 import type { ExtractLimits } from '../ingest/extract-document.js';
 import { refuse } from '../ingest/ingest-errors.js';
@@ -40,7 +41,14 @@ const lineOf = (error: DomainError): number | null => {
  * already imported. A file refused for any reason leaves nothing behind.
  */
 export class DocumentImportService {
-  constructor(private readonly deps: { importer: PolicyImportService; limits: ExtractLimits }) {}
+  constructor(
+    private readonly deps: {
+      importer: PolicyImportService;
+      limits: ExtractLimits;
+      /** Keeps the repairs made on the way in, so the drafter sees them on the draft's text check. */
+      textHygiene: Pick<TextHygieneService, 'recordPrepared'>;
+    },
+  ) {}
 
   async importFile({ bytes, filename, defaults = {} }: { bytes: Uint8Array; filename: string; defaults?: DocumentDefaults }): Promise<FileImportResult> {
     try {
@@ -91,6 +99,7 @@ export class DocumentImportService {
       const message = error.code === 'policy_exists' ? `该文件已导入过（政策编号 ${id}）` : error.message;
       return { status: 'refused', code: error.code, message, line: null, errors: [] };
     }
+    await this.deps.textHygiene.recordPrepared({ policyId: id, prepared });
     return {
       status: 'imported',
       format: extracted.format,
