@@ -52,7 +52,8 @@ describe('年度报告 over real HTTP: tables from the stores, staff figures, wo
     const res = await t.api<AnnualReport>({ path: '/api/v1/annual-reports/2025', token: drafter });
     expect(res.status).to.equal(200);
     const report = res.body;
-    expect(report.tables.map((table) => table.id)).to.deep.equal(['proactive', 'review', 'office']);
+    // 依申请公开 contributes its own table (表三) between 主动公开 and 复议/诉讼.
+    expect(report.tables.map((table) => table.id)).to.deep.equal(['proactive', 'requests-received-handled', 'review', 'office']);
     expect([0, 1, 2].map((c) => figureOf(report, 'proactive', '扶持措施', c))).to.deep.equal([1, 0, 1]);
     expect([0, 1, 2].map((c) => figureOf(report, 'proactive', '管理办法', c))).to.deep.equal([1, 1, 1]);
     expect([0, 1, 2].map((c) => figureOf(report, 'proactive', '其他（未标注政策类型）', c))).to.deep.equal([1, 0, 1]);
