@@ -21,7 +21,7 @@ import { createLogger } from '../../server/logger.js';
 import { closeServices, openServices, startPlatform, type Services } from '../../server/platform.js';
 import type { PolicySearchDoc } from '../../server/ports/search-index.port.js';
 import { SYSTEM_IMPORTER } from '../../server/services/actor.js';
-import { syntheticPolicies } from '../search-index.bench.js';
+import { syntheticPolicies } from './policy-corpus.js';
 
 const BATCH_SIZE = 500;
 
