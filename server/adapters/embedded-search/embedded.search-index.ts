@@ -105,6 +105,16 @@ export class EmbeddedSearchIndex implements SearchIndex {
   /** Words with impact-ordered postings: matches and ranks keyword queries without FTS5's per-row bm25. */
   private readonly text = new TextPostings();
   /**
+   * Rebuilding the word index from the FTS5 table takes seconds at 10,000 policies, so it runs in
+   * the background after `open`, a page of rows per turn of the event loop; until it is complete
+   * keyword queries go through FTS5 (same results, see the relevance test), and the server can
+   * listen at once. Rows up to `textThrough` are in the word index; writes to later rows are
+   * picked up when the rebuild reaches them.
+   */
+  private textThrough = Number.POSITIVE_INFINITY;
+  private textBuild = 0;
+  private textReady: Promise<void> = Promise.resolve();
+  /**
    * Profiles live in memory only: the store is their source of truth and rebuilding a million of
    * them takes seconds, so persisting them here would only add a second copy to keep in step.
    * Opening therefore starts from watermark 0 and the core reloads them.
@@ -154,7 +164,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     this.db = null;
     this.statements = null;
     this.memory.reset();
-    this.text.clear();
+    this.stopWordIndexBuild();
     await this.audience.clearAudience();
     await this.faqs.close();
   }
@@ -179,7 +189,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     }
     for (const { doc, slot } of planned) {
       this.memory.put({ slot, id: doc.id, fields: doc.fields, body: doc.body, normalizedBody: doc.normalizedBody });
-      this.text.put({ slot, columns: doc.words });
+      if (slot <= this.textThrough) this.text.put({ slot, columns: doc.words });
     }
   }
 
@@ -199,7 +209,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     })();
     for (const { id, slot } of slots) {
       this.memory.remove(id);
-      this.text.remove(slot);
+      if (slot <= this.textThrough) this.text.remove(slot);
     }
   }
 
@@ -211,7 +221,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
       statements.setMeta.run('watermark', '0');
     })();
     this.memory.reset();
-    this.text.clear();
+    this.stopWordIndexBuild();
   }
 
   async getWatermark(): Promise<number> {
@@ -348,14 +358,46 @@ export class EmbeddedSearchIndex implements SearchIndex {
       this.memory.put({ slot: row.slot, id: row.id, fields, body: row.body, normalizedBody: row.body_norm });
     }
     this.memory.settleFreeSlots();
+    this.startWordIndexBuild();
+  }
+
+  /** Resolves once the word index holds every stored policy (searches are right before, only slower). */
+  wordIndexReady(): Promise<void> {
+    return this.textReady;
+  }
+
+  /** Whether keyword queries are still answered through FTS5 while the word index is rebuilt. */
+  get warming(): boolean {
+    return this.textThrough !== Number.POSITIVE_INFINITY;
+  }
+
+  private stopWordIndexBuild(): void {
+    this.textBuild += 1;
     this.text.clear();
-    for (let after = -1; ; ) {
-      const rows = statements.loadWords.all(after, LOAD_PAGE);
-      for (const [slot, ...columns] of rows) this.text.put({ slot, columns });
-      const last = rows.at(-1);
-      if (!last || rows.length < LOAD_PAGE) break;
-      after = last[0];
-    }
+    this.textThrough = Number.POSITIVE_INFINITY;
+  }
+
+  private startWordIndexBuild(): void {
+    this.stopWordIndexBuild();
+    const build = this.textBuild;
+    this.textThrough = -1;
+    this.textReady = new Promise<void>((resolve) => {
+      const step = (): void => {
+        // Closed, cleared or reopened meanwhile: that build is abandoned.
+        if (build !== this.textBuild || !this.statements) return resolve();
+        const rows = this.statements.loadWords.all(this.textThrough, LOAD_PAGE);
+        for (const [slot, ...columns] of rows) this.text.put({ slot, columns });
+        const last = rows.at(-1);
+        if (!last || rows.length < LOAD_PAGE) {
+          this.textThrough = Number.POSITIVE_INFINITY;
+          this.results.clear();
+          return resolve();
+        }
+        this.textThrough = last[0];
+        setImmediate(step);
+      };
+      step();
+    });
   }
 
   /** AND of every word; when nothing has them all, any of them. */
@@ -385,7 +427,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
    * positions this index does not keep).
    */
   private wordIndexAnswers(query: TextQuery): boolean {
-    return this.useWordIndex && query.groups.every((group) =>
+    return this.useWordIndex && !this.warming && query.groups.every((group) =>
       [group.word, ...group.parts].every((term) => {
         const tokens = unicodeTokens(term);
         return tokens.length === 1 && tokens[0] === term;
