@@ -29,7 +29,8 @@ const POLICY_COUNT = 10_000;
 const LOAD: LoadOptions = { concurrency: 32, warmUpMs: 1_000, durationMs: 5_000 };
 const SINGLE: LoadOptions = { concurrency: 1, warmUpMs: 500, durationMs: 2_000 };
 const TARGETS = { computed: 0.25, filtered: 0.3, cached: 0.8, page: 0.3, computedP99Ms: 100, healthzP99Ms: 50, peakRssMb: 1024 } as const;
-const SERVER_START_TIMEOUT_MS = 180_000;
+// Generating and indexing 10,000 realistic policies takes minutes on a busy machine.
+const SERVER_START_TIMEOUT_MS = 900_000;
 const SERVER_ENTRY = fileURLToPath(new URL('./support/bench-server.ts', import.meta.url));
 
 // ---------------------------------------------------------------------------------------------

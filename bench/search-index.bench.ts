@@ -117,8 +117,11 @@ async function timeReopen(index: SearchIndex): Promise<BenchRow> {
   const started = performance.now();
   await index.close();
   await index.open();
+  const listening = performance.now() - started;
+  // Open returns once filters are loaded; the word index is rebuilt in the background meanwhile.
+  if (index instanceof EmbeddedSearchIndex) await index.wordIndexReady();
   const elapsed = performance.now() - started;
-  return { name: 'reopen (load metadata)', p50Ms: elapsed, p99Ms: elapsed, n: 1 };
+  return { name: 'reopen (filters, then word index)', p50Ms: elapsed, p99Ms: elapsed, n: 1, note: `open returned after ${Math.round(listening)} ms; word index complete after ${Math.round(elapsed)} ms` };
 }
 
 function keywordTarget({ row, count }: { row: BenchRow; count: number }): BenchRow {
