@@ -196,6 +196,26 @@ describe('search relevance: judged queries', function () {
     }
   });
 
+  it('scores a policy whose words outgrow the word table while it is being indexed, as FTS5 does', async function () {
+    // Thousands of new words in one body make the index grow its per-word tallies mid-document.
+    const words = Array.from({ length: 3_000 }, (_, i) => `term${i.toString(36)}x`);
+    const doc: PolicySearchDoc = { ...corpus()[0], id: 'many-words', title: '词表增长测试', body: `${words.join(' ')} 词表增长测试` } as PolicySearchDoc;
+    const other: PolicySearchDoc = { ...doc, id: 'few-words', title: '其他通知', body: `${words[0]} 其他内容` };
+    const results: string[][] = [];
+    for (const wordIndex of [true, false]) {
+      const index = new EmbeddedSearchIndex({ file: ':memory:', resultCacheSize: 0, wordIndex });
+      await index.open();
+      try {
+        await index.upsertPolicies([doc, other]);
+        results.push((await index.searchPolicies(request(words[0] ?? ''))).hits.map((hit) => `${hit.id}:${hit.score.toFixed(9)}`));
+      } finally {
+        await index.close();
+      }
+    }
+    expect(results[0]).to.have.length(2);
+    expect(results[0]).to.deep.equal(results[1]);
+  });
+
   it('pages a relevance order without gaps or repeats, as FTS5 bm25 does', async function () {
     const [memory, reference] = engines.map(({ index }) => index);
     if (!memory || !reference) throw new Error('engines missing');

@@ -212,8 +212,13 @@ export class TextPostings {
     const seenIn = new Uint32Array(capacity);
     seenIn.set(this.seenIn);
     this.seenIn = seenIn;
-    this.fullTally = new Uint32Array(capacity);
-    this.highTally = new Uint32Array(capacity);
+    // Copied, not just reallocated: the document being indexed has tallies in them already.
+    const fullTally = new Uint32Array(capacity);
+    fullTally.set(this.fullTally);
+    this.fullTally = fullTally;
+    const highTally = new Uint32Array(capacity);
+    highTally.set(this.highTally);
+    this.highTally = highTally;
   }
 
   remove(slot: number): void {
