@@ -24,7 +24,7 @@ export interface BenchSection {
 const SECTIONS: readonly BenchSection[] = [
   {
     name: 'search',
-    title: 'Search: embedded index in process, then the HTTP endpoint against /healthz',
+    title: 'Search: embedded index in process (10k and 50k policies, computed), then search and the policy page over HTTP against /healthz in the same run',
     run: async () => {
       const inProcess = await benchSearchIndex();
       const http = await benchSearchHttp();

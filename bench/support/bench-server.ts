@@ -21,15 +21,43 @@ import { createLogger } from '../../server/logger.js';
 import { closeServices, openServices, startPlatform, type Services } from '../../server/platform.js';
 import type { PolicySearchDoc } from '../../server/ports/search-index.port.js';
 import { SYSTEM_IMPORTER } from '../../server/services/actor.js';
-import { syntheticPolicies } from '../search-index.bench.js';
+import { corpusPolicies, syntheticPolicies } from './policy-corpus.js';
 
 const BATCH_SIZE = 500;
+/** Policies imported through the store, so the policy page has real records to show. */
+const PAGE_POLICIES = 300;
+
+/** Published 主动公开 policies from the same generator, as import lines, for the policy page. */
+function pageImportLines(): { lines: string[]; ids: string[] } {
+  const policies = corpusPolicies({ count: PAGE_POLICIES, seed: 7 }).map((policy, i) => ({ ...policy, id: `page-${String(i).padStart(4, '0')}` }));
+  const lines = policies.map((policy) =>
+    JSON.stringify({
+      id: policy.id,
+      docNumber: policy.docNumber,
+      title: policy.title,
+      issuer: policy.issuer,
+      level: null,
+      issuedAt: policy.issuedAt,
+      effectiveAt: policy.issuedAt,
+      expiresAt: null,
+      disclosure: 'public',
+      body: policy.body,
+      criteria: {},
+      tags: [],
+      applicationWindow: null,
+      predecessorId: null,
+      state: 'published',
+      publishedAt: `${policy.issuedAt ?? '2024-01-01'}T09:00:00+08:00`,
+    }),
+  );
+  return { lines, ids: policies.map((policy) => policy.id) };
+}
 
 export type TagsByDimension = Partial<Record<DimensionId, string[]>>;
 
 export type ParentMessage = { type: 'stop' } | { type: 'result-cache'; size: number };
 export type ChildMessage =
-  | { type: 'ready'; url: string; policies: number; loadMs: number; tags: TagsByDimension }
+  | { type: 'ready'; url: string; policies: number; loadMs: number; tags: TagsByDimension; pages: string[] }
   | { type: 'failed'; message: string }
   /** `applied` is false when the configured index has no result cache to resize. */
   | { type: 'result-cache'; size: number; applied: boolean };
@@ -66,19 +94,24 @@ async function main(): Promise<void> {
   const loadStarted = performance.now();
   const docs = syntheticPolicies({ count });
   const tags = tagsOf(docs);
+  const pages = pageImportLines();
 
   const services = await openServices({ config, logger });
   try {
     await registerTags({ services, tags });
     for (let at = 0; at < docs.length; at += BATCH_SIZE) await services.index.upsertPolicies(docs.slice(at, at + BATCH_SIZE));
+    const report = await services.importer.importLines({ lines: pages.lines });
+    if (report.failed > 0) throw new Error(`page policies not imported: ${JSON.stringify(report.errors.slice(0, 3))}`);
   } finally {
     await closeServices(services);
   }
 
   const platform = await startPlatform({ config, logger });
+  // The server listens at once; the measured runs start once the word index is complete.
+  if (platform.services.index instanceof EmbeddedSearchIndex) await platform.services.index.wordIndexReady();
   const loadMs = performance.now() - loadStarted;
   if (!platform.url) throw new Error('ROLES must include web for the HTTP benchmark');
-  const ready: ChildMessage = { type: 'ready', url: platform.url, policies: await platform.services.index.countPolicies(), loadMs, tags };
+  const ready: ChildMessage = { type: 'ready', url: platform.url, policies: await platform.services.index.countPolicies(), loadMs, tags, pages: pages.ids };
 
   let stopping = false;
   const stop = async (): Promise<void> => {

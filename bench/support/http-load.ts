@@ -66,7 +66,11 @@ export async function checkPaths(target: LoadTarget): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     for (const path of target.paths) {
-      const reply = await send({ agent, host: target.host, port: target.port, path, keepBody: true });
+      // A keep-alive socket the server closed as idle just as it was reused: ask again once.
+      const reply = await send({ agent, host: target.host, port: target.port, path, keepBody: true }).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+        return send({ agent, host: target.host, port: target.port, path, keepBody: true });
+      });
       if (reply.status < 200 || reply.status >= 300) throw new Error(`GET ${path} → ${reply.status}: ${reply.body.slice(0, 300)}`);
     }
   } finally {

@@ -4,16 +4,30 @@ import type { DimensionId } from '../../schemas/taxonomy.schema.js';
 import { invalid } from '../errors.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import { shanghaiToday } from './validity.js';
+import { SearchGate } from './search-gate.js';
 import type { TaxonomyService } from './taxonomy.service.js';
 import type { Taxonomy } from './taxonomy.js';
 
+/** Searches computed at once: one for an engine on this event loop, several for one across the network. */
+const IN_PROCESS_SEARCHES = 1;
+const REMOTE_SEARCHES = 16;
+/** Searches that may wait for a slot, and for how long, before the answer is 503 search_busy. */
+const SEARCH_QUEUE = 64;
+const SEARCH_WAIT_MS = 2_000;
+
 export class PolicySearchService {
-  constructor(private readonly deps: { index: SearchIndex; taxonomy: TaxonomyService; now: () => Date }) {}
+  private readonly gate: SearchGate;
+
+  constructor(private readonly deps: { index: SearchIndex; taxonomy: TaxonomyService; now: () => Date; gate?: SearchGate }) {
+    this.gate =
+      deps.gate ??
+      new SearchGate({ concurrency: deps.index.kind === 'embedded' ? IN_PROCESS_SEARCHES : REMOTE_SEARCHES, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS });
+  }
 
   async search(query: PolicySearchQuery): Promise<PolicySearchResponse> {
     const taxonomy = this.deps.taxonomy.current();
     const tagFilters = this.tagFilters({ taxonomy, tags: query.tags ?? [], levels: query.level ?? [] });
-    const result = await this.deps.index.searchPolicies({
+    const result = await this.gate.run(() => this.deps.index.searchPolicies({
       ...(query.q ? { q: query.q } : {}),
       tagFilters,
       ...(query.validity ? { validity: query.validity } : {}),
@@ -25,7 +39,7 @@ export class PolicySearchService {
       limit: query.pageSize,
       facets: query.facets,
       today: shanghaiToday(this.deps.now()),
-    });
+    }));
     return {
       total: result.total,
       page: query.page,

@@ -211,8 +211,9 @@ export class PolicyService {
    * missing id, so the endpoint cannot be used to probe for withheld documents.
    */
   async getPublicView({ id, version }: { id: string; version?: number }): Promise<PublicPolicy> {
-    const { policy, chosen, isCurrent } = await this.deps.publicVersions.require({ policyId: id, ...(version === undefined ? {} : { version }) });
-    const publicVersions = await this.deps.publicVersions.list({ policyId: id });
+    const found = await this.deps.publicVersions.require({ policyId: id, ...(version === undefined ? {} : { version }) });
+    const { policy, chosen, isCurrent } = found;
+    const publicVersions = await this.deps.publicVersions.versionsOf(found);
     const taxonomy = this.deps.taxonomy.current();
     // A superseded version is history (已修订) even while the policy itself is in force; repeal covers every version.
     const validity = isCurrent
@@ -237,6 +238,12 @@ export class PolicyService {
       isCurrent,
       currentVersion: policy.currentVersion ?? chosen.version,
     };
+  }
+
+  /** Id and title of a policy the public may see, or null: what a link to a successor needs. */
+  async getPublicLink({ id }: { id: string }): Promise<{ id: string; title: string } | null> {
+    const found = await this.deps.publicVersions.find({ policyId: id });
+    return found ? { id, title: found.current.title } : null;
   }
 
   private async staffView(policy: PolicyRecord): Promise<StaffPolicy> {

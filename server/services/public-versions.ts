@@ -41,8 +41,16 @@ export class PublicVersions {
 
   /** Every public version of a policy, oldest first; empty when the policy is not public at all. */
   async list({ policyId }: { policyId: string }): Promise<PolicyVersion[]> {
-    if (!(await this.find({ policyId }))) return [];
-    const versions = await this.deps.store.policies.listVersions({ policyId });
+    const found = await this.find({ policyId });
+    return found ? this.versionsOf(found) : [];
+  }
+
+  /**
+   * Every public version of a policy `find` has just answered for, without reading the policy and
+   * its current version again (a policy page used to read and parse them twice).
+   */
+  async versionsOf(found: PublicVersion): Promise<PolicyVersion[]> {
+    const versions = await this.deps.store.policies.listVersions({ policyId: found.policy.id });
     return versions.filter((v) => v.disclosure === 'public');
   }
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config.js';
+import { compressionMiddleware } from '../http/compression.middleware.js';
 import { DomainError, retryAfterOf } from '../errors.js';
 import { malformedPathError, statusOf } from '../http/error-status.js';
 import { readMultipart } from '../http/multipart.js';
@@ -105,6 +106,8 @@ export function createWebPortal({ services, accounts, csrf, signer, config, logg
   });
   const handler = express();
   handler.disable('x-powered-by');
+  // Negotiated gzip/brotli for pages, JSON and feeds alike (see compression.middleware.ts).
+  handler.use(compressionMiddleware());
   // A file requested with a portal session goes to the portal, which knows whether the viewer is staff.
   const session = cookieName({ base: 'pp_session', policy: { secure: new URL(config.PUBLIC_BASE_URL).protocol === 'https:' } });
   const signedInMedia = (req: Request) => (req.method === 'GET' || req.method === 'HEAD') && MEDIA_PATH.test(req.path) && readCookies(req).has(session);

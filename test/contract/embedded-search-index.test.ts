@@ -65,6 +65,47 @@ describe('EmbeddedSearchIndex', function () {
       }
     });
 
+    it('answers keyword queries while the word index is rebuilt after reopening, and the same once it is complete', async function () {
+      const file = nextFile();
+      const base = CONTRACT_POLICIES[0];
+      if (!base) throw new Error('fixture missing');
+      const many = Array.from({ length: 1_300 }, (_, i) => ({
+        ...base,
+        id: `many-${i}`,
+        title: i % 50 === 0 ? `专利导航项目第${i}号通知` : `年度工作通知第${i}号`,
+        body: i % 3 === 0 ? '支持企业开展专利导航。' : '加强管理工作。',
+      }));
+      const first = new EmbeddedSearchIndex({ file, resultCacheSize: 0 });
+      await first.open();
+      await first.upsertPolicies(many);
+      await first.close();
+
+      const index = new EmbeddedSearchIndex({ file, resultCacheSize: 0 });
+      await index.open();
+      try {
+        expect(index.warming).to.equal(true);
+        const during = await index.searchPolicies(request({ q: '专利导航', facets: true }));
+        // Written while the rebuild has not reached the end: found once it has.
+        await index.upsertPolicies([{ ...base, id: 'late-arrival', title: '专利导航成果转化办法', body: '专利导航成果。' }]);
+        await index.removePolicies(['many-1299']);
+        await index.wordIndexReady();
+        expect(index.warming).to.equal(false);
+        const after = await index.searchPolicies(request({ q: '专利导航', facets: true }));
+        // One added, one (many-1299, which holds the words) removed.
+        expect(after.total).to.equal(during.total);
+        expect(after.hits.map((hit) => hit.id)).to.include('late-arrival');
+        const reference = new EmbeddedSearchIndex({ file: ':memory:', resultCacheSize: 0, wordIndex: false });
+        await reference.open();
+        await reference.upsertPolicies([...many.slice(0, 1_299), { ...base, id: 'late-arrival', title: '专利导航成果转化办法', body: '专利导航成果。' }]);
+        const expected = await reference.searchPolicies(request({ q: '专利导航', facets: true }));
+        await reference.close();
+        expect(after.hits.map((hit) => hit.id)).to.deep.equal(expected.hits.map((hit) => hit.id));
+        expect(after.total).to.equal(expected.total);
+      } finally {
+        await index.close();
+      }
+    });
+
     it('falls back to any query word when no policy has them all', async function () {
       const index = new EmbeddedSearchIndex({ file: ':memory:' });
       await index.open();

@@ -29,7 +29,9 @@ export interface Statements {
   matchScored: Database.Statement<[string], [number, number]>;
   matchGramsScored: Database.Statement<[string], [number, number]>;
   bodyOf: Database.Statement<[number], { body: string; body_norm: string }>;
-  loadDocs: Database.Statement<[], { slot: number; id: string; fields: string }>;
+  loadDocs: Database.Statement<[], { slot: number; id: string; fields: string; body: string; body_norm: string }>;
+  /** The word columns of the rows after a slot, a page at a time, to rebuild the in-memory word index. */
+  loadWords: Database.Statement<[number, number], FtsRow>;
 }
 
 
@@ -102,6 +104,9 @@ export function prepareStatements(db: SqliteDatabase): Statements {
     matchScored: db.prepare<[string], [number, number]>(`SELECT rowid, bm25(docs_fts, ${weights}) FROM docs_fts WHERE docs_fts MATCH ?`).raw(),
     matchGramsScored: db.prepare<[string], [number, number]>(`SELECT rowid, bm25(docs_grams, ${weights}) FROM docs_grams WHERE docs_grams MATCH ?`).raw(),
     bodyOf: db.prepare<[number], { body: string; body_norm: string }>('SELECT body, body_norm FROM docs WHERE slot = ?'),
-    loadDocs: db.prepare<[], { slot: number; id: string; fields: string }>('SELECT slot, id, fields FROM docs ORDER BY slot'),
+    loadDocs: db.prepare<[], { slot: number; id: string; fields: string; body: string; body_norm: string }>('SELECT slot, id, fields, body, body_norm FROM docs ORDER BY slot'),
+    loadWords: db
+      .prepare<[number, number], FtsRow>('SELECT rowid, title, tag_text, body, doc_number, issuer FROM docs_fts WHERE rowid > ? ORDER BY rowid LIMIT ?')
+      .raw(),
   };
 }

@@ -10,6 +10,8 @@ export interface WordGroup {
   word: string;
   expression: string;
   phrases: number;
+  /** The smaller words the word also matches through, all of them together; empty when none. */
+  parts: string[];
   /** Bigram phrase for the recall table, when the word index alone can miss the word. */
   grams: string | null;
 }
@@ -31,8 +33,8 @@ export function wordGroup(word: string): WordGroup {
   const bigrams = recallGrams(word);
   // A quoted string of several bigrams is a phrase: the bigrams one after another, i.e. the word.
   const grams = bigrams.length > 0 ? quote(bigrams.join(' ')) : null;
-  if (parts.length === 0) return { word, expression: quote(word), phrases: 1, grams };
-  return { word, expression: `(${quote(word)} OR (${parts.map(quote).join(' AND ')}))`, phrases: 1 + parts.length, grams };
+  if (parts.length === 0) return { word, expression: quote(word), phrases: 1, parts, grams };
+  return { word, expression: `(${quote(word)} OR (${parts.map(quote).join(' AND ')}))`, phrases: 1 + parts.length, parts, grams };
 }
 
 export function parseTextQuery(q: string | undefined): TextQuery | null {

@@ -38,6 +38,7 @@ import { andInto, forEachBit, hasBit, orInto, popcount } from './embedded.bitset
 import { FilterMasks, combine, policyFacets } from './embedded.policy-facets.js';
 import { EFFECTIVE, MemoryState, StoredFields, VALIDITIES, compareIds, dayNumber, issuerKey, latestById, prepareDoc, tagEntries } from './embedded.policy-memory.js';
 import { SqliteDatabase, Statements, ensureSchema, prepareStatements, writeDoc } from './embedded.policy-tables.js';
+import { type ScoredGroup, TextPostings, unicodeTokens } from './embedded.policy-postings.js';
 import { TextQuery, WordGroup, parseTextQuery, quote } from './embedded.policy-text-query.js';
 import { DEFAULT_RESULT_CACHE_SIZE, ResultCache, cacheKey, copyResult } from './embedded.result-cache.js';
 
@@ -49,6 +50,9 @@ const HIGH_WEIGHT_FIELDS = '{title tag_text}';
 
 /** Share of a word's matches that must hold it whole for the parts to be left out of scoring. */
 const WHOLE_WORD_SHARE = 0.9;
+
+/** Rows read at a time when rebuilding the word index from the FTS5 table. */
+const LOAD_PAGE = 1_000;
 
 /** Above this many wanted hits a full sort beats insertion into a sorted buffer. */
 const TOP_K_LIMIT = 256;
@@ -64,13 +68,15 @@ interface TextMatch {
   groupBits: Uint32Array[];
   /** Per word, the documents found through the word index; the others only through bigrams. */
   wordBits: Uint32Array[];
+  /** Matched by the in-memory word index, which can then rank without FTS5's bm25(). */
+  inMemory: boolean;
 }
 
 
 interface HitInput {
   slot: number;
   terms: string[];
-  scores: Float64Array | null;
+  score: number;
   validity: Uint8Array;
   statements: Statements;
 }
@@ -83,6 +89,11 @@ export interface EmbeddedSearchIndexOptions {
   resultCacheSize?: number;
   /** How long a write waits for another process sharing the file (see `openDatabase`). */
   busyTimeoutMs?: number;
+  /**
+   * False answers every keyword query through FTS5's bm25() over every match, as before the
+   * in-memory word index: the reference the word index's ranking is tested against.
+   */
+  wordIndex?: boolean;
 }
 
 export class EmbeddedSearchIndex implements SearchIndex {
@@ -91,6 +102,18 @@ export class EmbeddedSearchIndex implements SearchIndex {
   private db: SqliteDatabase | null = null;
   private statements: Statements | null = null;
   private readonly memory = new MemoryState();
+  /** Words with impact-ordered postings: matches and ranks keyword queries without FTS5's per-row bm25. */
+  private readonly text = new TextPostings();
+  /**
+   * Rebuilding the word index from the FTS5 table takes seconds at 10,000 policies, so it runs in
+   * the background after `open`, a page of rows per turn of the event loop; until it is complete
+   * keyword queries go through FTS5 (same results, see the relevance test), and the server can
+   * listen at once. Rows up to `textThrough` are in the word index; writes to later rows are
+   * picked up when the rebuild reaches them.
+   */
+  private textThrough = Number.POSITIVE_INFINITY;
+  private textBuild = 0;
+  private textReady: Promise<void> = Promise.resolve();
   /**
    * Profiles live in memory only: the store is their source of truth and rebuilding a million of
    * them takes seconds, so persisting them here would only add a second copy to keep in step.
@@ -102,9 +125,11 @@ export class EmbeddedSearchIndex implements SearchIndex {
   private readonly results: ResultCache;
 
   private readonly busyTimeoutMs: number;
+  private readonly useWordIndex: boolean;
 
-  constructor({ file, resultCacheSize = DEFAULT_RESULT_CACHE_SIZE, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS }: EmbeddedSearchIndexOptions) {
+  constructor({ file, resultCacheSize = DEFAULT_RESULT_CACHE_SIZE, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, wordIndex = true }: EmbeddedSearchIndexOptions) {
     this.file = file;
+    this.useWordIndex = wordIndex;
     this.busyTimeoutMs = busyTimeoutMs;
     this.faqs = new EmbeddedFaqIndex(file);
     this.results = new ResultCache(Math.max(0, Math.floor(resultCacheSize)));
@@ -139,6 +164,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     this.db = null;
     this.statements = null;
     this.memory.reset();
+    this.stopWordIndexBuild();
     await this.audience.clearAudience();
     await this.faqs.close();
   }
@@ -161,7 +187,10 @@ export class EmbeddedSearchIndex implements SearchIndex {
       this.memory.restoreAllocation(snapshot);
       throw error;
     }
-    for (const { doc, slot } of planned) this.memory.put({ slot, id: doc.id, fields: doc.fields });
+    for (const { doc, slot } of planned) {
+      this.memory.put({ slot, id: doc.id, fields: doc.fields, body: doc.body, normalizedBody: doc.normalizedBody });
+      if (slot <= this.textThrough) this.text.put({ slot, columns: doc.words });
+    }
   }
 
   async removePolicies(ids: string[]): Promise<void> {
@@ -178,7 +207,10 @@ export class EmbeddedSearchIndex implements SearchIndex {
         statements.deleteGrams.run(slot);
       }
     })();
-    for (const { id } of slots) this.memory.remove(id);
+    for (const { id, slot } of slots) {
+      this.memory.remove(id);
+      if (slot <= this.textThrough) this.text.remove(slot);
+    }
   }
 
   async clear(): Promise<void> {
@@ -189,6 +221,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
       statements.setMeta.run('watermark', '0');
     })();
     this.memory.reset();
+    this.stopWordIndexBuild();
   }
 
   async getWatermark(): Promise<number> {
@@ -223,11 +256,11 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const final = combine({ words: this.memory.words, base: masks.base, dimensions: masks.dimensions, skip: null });
     if (masks.validity) andInto(final, masks.validity);
     const total = popcount(final);
-    const scores = text && request.sort === 'relevance' && total > 0 ? this.score({ text, final }) : null;
-    const slots = this.orderedPage({ final, scores, request });
+    const ranked = text && request.sort === 'relevance' && total > 0 ? this.rank({ text, final, request }) : null;
+    const slots = ranked ? ranked.slots : this.orderedPage({ final, scores: null, request });
     const validity = this.memory.derivedValidity(today);
     const terms = text?.query.highlightTerms ?? [];
-    const hits = slots.map((slot) => this.hit({ slot, terms, scores, validity, statements }));
+    const hits = slots.map((slot) => this.hit({ slot, terms, score: ranked?.scoreOf(slot) ?? 0, validity, statements }));
     const facets = request.facets ? policyFacets({ memory: this.memory,  masks, request, validity }) : null;
     return { total, hits, facets };
   }
@@ -322,16 +355,59 @@ export class EmbeddedSearchIndex implements SearchIndex {
     this.memory.reset();
     for (const row of statements.loadDocs.iterate()) {
       const fields = JSON.parse(row.fields) as StoredFields;
-      this.memory.put({ slot: row.slot, id: row.id, fields });
+      this.memory.put({ slot: row.slot, id: row.id, fields, body: row.body, normalizedBody: row.body_norm });
     }
     this.memory.settleFreeSlots();
+    this.startWordIndexBuild();
+  }
+
+  /** Resolves once the word index holds every stored policy (searches are right before, only slower). */
+  wordIndexReady(): Promise<void> {
+    return this.textReady;
+  }
+
+  /** Whether keyword queries are still answered through FTS5 while the word index is rebuilt. */
+  get warming(): boolean {
+    return this.textThrough !== Number.POSITIVE_INFINITY;
+  }
+
+  private stopWordIndexBuild(): void {
+    this.textBuild += 1;
+    this.text.clear();
+    this.textThrough = Number.POSITIVE_INFINITY;
+  }
+
+  private startWordIndexBuild(): void {
+    this.stopWordIndexBuild();
+    const build = this.textBuild;
+    this.textThrough = -1;
+    this.textReady = new Promise<void>((resolve) => {
+      const step = (): void => {
+        // Closed, cleared or reopened meanwhile: that build is abandoned.
+        if (build !== this.textBuild || !this.statements) return resolve();
+        const rows = this.statements.loadWords.all(this.textThrough, LOAD_PAGE);
+        for (const [slot, ...columns] of rows) this.text.put({ slot, columns });
+        const last = rows.at(-1);
+        if (!last || rows.length < LOAD_PAGE) {
+          this.textThrough = Number.POSITIVE_INFINITY;
+          this.results.clear();
+          return resolve();
+        }
+        this.textThrough = last[0];
+        setImmediate(step);
+      };
+      step();
+    });
   }
 
   /** AND of every word; when nothing has them all, any of them. */
   private matchText(query: TextQuery | null): TextMatch | null {
     if (!query) return null;
     const { statements } = this.connection();
-    const wordBits = query.groups.map((group) => this.rowidBits({ statement: statements.matchRowids, expression: group.expression }));
+    const inMemory = this.wordIndexAnswers(query);
+    const wordBits = query.groups.map((group) =>
+      inMemory ? this.wordGroupBits(group) : this.rowidBits({ statement: statements.matchRowids, expression: group.expression }),
+    );
     const groupBits = query.groups.map((group, i) => {
       const words = wordBits[i] ?? new Uint32Array(this.memory.words);
       if (group.grams === null) return words;
@@ -342,7 +418,126 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const bits = Uint32Array.from(groupBits[0] ?? new Uint32Array(this.memory.words));
     for (const other of groupBits.slice(1)) andInto(bits, other);
     if (groupBits.length > 1 && popcount(bits) === 0) for (const other of groupBits) orInto(bits, other);
-    return { query, bits, groupBits, wordBits };
+    return { query, bits, groupBits, wordBits, inMemory };
+  }
+
+  /**
+   * Whether the in-memory word index answers the query as FTS5 would: every word and part must be
+   * one `unicode61` token (a word holding punctuation is a multi-token phrase, which needs
+   * positions this index does not keep).
+   */
+  private wordIndexAnswers(query: TextQuery): boolean {
+    return this.useWordIndex && !this.warming && query.groups.every((group) =>
+      [group.word, ...group.parts].every((term) => {
+        const tokens = unicodeTokens(term);
+        return tokens.length === 1 && tokens[0] === term;
+      }),
+    );
+  }
+
+  /** The documents holding the word, or all of its parts: FTS5's `("word" OR ("part" AND …))`. */
+  private wordGroupBits(group: WordGroup): Uint32Array {
+    const words = this.memory.words;
+    const bits = this.text.bits({ term: group.word, words });
+    if (group.parts.length === 0) return bits;
+    const parts = this.text.bits({ term: group.parts[0] ?? '', words });
+    for (const part of group.parts.slice(1)) andInto(parts, this.text.bits({ term: part, words }));
+    orInto(bits, parts);
+    return bits;
+  }
+
+  /** The page of a relevance-sorted keyword query, with each hit's score. */
+  private rank({ text, final, request }: { text: TextMatch; final: Uint32Array; request: PolicySearchRequest }): { slots: number[]; scoreOf: (slot: number) => number } {
+    if (!text.inMemory) {
+      const scores = this.score({ text, final });
+      return { slots: this.orderedPage({ final, scores, request }), scoreOf: (slot) => scores[slot] ?? 0 };
+    }
+    const wanted = Math.max(0, request.offset) + Math.max(0, request.limit);
+    if (request.limit <= 0) return { slots: [], scoreOf: () => 0 };
+    const { groups, fields } = this.scoredGroups({ text, final });
+    const before = (a: number, b: number, scores: Map<number, number>): number =>
+      (scores.get(b) ?? 0) - (scores.get(a) ?? 0) || this.byIssuedThenId(a, b);
+    const top = this.text.topScored({ groups, fields, final, wanted, before });
+    const slots = [...top.keys()];
+    if (slots.length < wanted) slots.push(...this.unscored({ final, scored: top, wanted: wanted - slots.length }));
+    return { slots: slots.slice(Math.max(0, request.offset), wanted), scoreOf: (slot) => top.get(slot) ?? 0 };
+  }
+
+  /**
+   * The groups worth scoring and the fields to score, as {@link score} decides them: words in more
+   * than half of the documents are left out when another word is more telling (FTS5 floors their
+   * IDF, so they barely count), and when every word is that common only title and tag text count.
+   */
+  private scoredGroups({ text, final }: { text: TextMatch; final: Uint32Array }): { groups: ScoredGroup[]; fields: 'all' | 'high' } {
+    const half = this.memory.size / 2;
+    const counted = text.query.groups.map((group, i) => ({
+      group,
+      documents: popcount(text.groupBits[i] ?? new Uint32Array(0)),
+      wordBits: text.wordBits[i] ?? new Uint32Array(0),
+      groupBits: text.groupBits[i] ?? new Uint32Array(0),
+    }));
+    const informative = counted.filter(({ documents }) => documents > 0 && documents <= half).sort((a, b) => a.documents - b.documents);
+    const fields = informative.length > 0 ? 'all' : 'high';
+    const scored = informative.length > 0 ? informative : counted.filter(({ documents }) => documents > 0);
+    const groups = scored.map(({ group, documents, wordBits, groupBits }, at): ScoredGroup => {
+      const whole = group.parts.length === 0 || this.text.documentCount(group.word) >= documents * WHOLE_WORD_SHARE;
+      const phrases = [{ term: group.word, partOf: null }, ...(whole ? [] : group.parts.map((term) => ({ term, partOf: at })))];
+      return { phrases, gramOnly: this.gramOnlyScores({ group, wordBits, groupBits, final, fields }) };
+    });
+    return { groups, fields };
+  }
+
+  /** bm25 from the bigram table of the documents a word reached only through its bigrams. */
+  private gramOnlyScores({ group, wordBits, groupBits, final, fields }: {
+    group: WordGroup;
+    wordBits: Uint32Array;
+    groupBits: Uint32Array;
+    final: Uint32Array;
+    fields: 'all' | 'high';
+  }): Map<number, number> {
+    const scores = new Map<number, number>();
+    if (group.grams === null) return scores;
+    const { statements } = this.connection();
+    const expression = fields === 'all' ? group.grams : `${HIGH_WEIGHT_FIELDS} : (${group.grams})`;
+    const slots: number[] = [];
+    for (let i = 0; i < groupBits.length; i++) {
+      let word = (groupBits[i] ?? 0) & (final[i] ?? 0) & ~(wordBits[i] ?? 0);
+      while (word !== 0) {
+        const lowest = word & -word;
+        slots.push(i * 32 + 31 - Math.clz32(lowest));
+        word ^= lowest;
+      }
+    }
+    if (slots.length === 0) return scores;
+    // Only words the dictionary does not know take this path, and few documents hold those.
+    const wanted = new Set(slots);
+    // bm25() is lower-is-better; hits report higher-is-better.
+    for (const [slot, bm25] of statements.matchGramsScored.all(expression)) if (wanted.has(slot)) scores.set(slot, -bm25);
+    return scores;
+  }
+
+  /** Matching documents no scored word reached, newest first, to fill a page after the scored ones. */
+  private unscored({ final, scored, wanted }: { final: Uint32Array; scored: Map<number, number>; wanted: number }): number[] {
+    const picked: number[] = [];
+    forEachBit(final, (slot) => {
+      if (scored.has(slot)) return;
+      const worst = picked[picked.length - 1];
+      if (picked.length >= wanted && worst !== undefined && this.byIssuedThenId(slot, worst) >= 0) return;
+      let low = 0;
+      let high = picked.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (this.byIssuedThenId(picked[mid] ?? 0, slot) <= 0) low = mid + 1;
+        else high = mid;
+      }
+      picked.splice(low, 0, slot);
+      if (picked.length > wanted) picked.pop();
+    });
+    return picked;
+  }
+
+  private byIssuedThenId(a: number, b: number): number {
+    return (this.memory.issuedDay[b] ?? 0) - (this.memory.issuedDay[a] ?? 0) || compareIds(this.memory.entries[a]?.id, this.memory.entries[b]?.id);
   }
 
   private rowidBits({ statement, expression }: { statement: Database.Statement<[string], number>; expression: string }): Uint32Array {
@@ -502,11 +697,10 @@ export class EmbeddedSearchIndex implements SearchIndex {
     return top;
   }
 
-  private hit({ slot, terms, scores, validity, statements }: HitInput): PolicySearchHitDoc {
+  private hit({ slot, terms, score, validity, statements }: HitInput): PolicySearchHitDoc {
     const entry = this.memory.entries[slot];
     if (!entry) throw new Error(`search index slot ${slot} is empty`);
-    const stored = statements.bodyOf.get(slot);
-    const body = stored?.body ?? '';
+    const { body } = entry;
     const { fields } = entry;
     return {
       id: entry.id,
@@ -518,8 +712,8 @@ export class EmbeddedSearchIndex implements SearchIndex {
       issuedAt: fields.issuedAt,
       validity: VALIDITIES[validity[slot] ?? EFFECTIVE] ?? fields.validity,
       applicationWindow: fields.applicationWindow,
-      snippet: policySnippet({ body, normalizedBody: stored?.body_norm ?? body, terms }),
-      score: scores?.[slot] ?? 0,
+      snippet: policySnippet({ body, normalizedBody: entry.normalizedBody, terms }),
+      score,
     };
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type Database from 'better-sqlite3';
 import { dimensionSchema, tagSchema, type Dimension, type Tag } from '../../../schemas/taxonomy.schema.js';
 import {
   policyRecordSchema,
@@ -261,10 +262,22 @@ class SqliteTaxonomyRepository implements TaxonomyRepository {
 }
 
 class SqlitePolicyRepository implements PolicyRepository {
+  /** Statements of the reads every public page makes, compiled once: better-sqlite3 compiles on every `prepare`. */
+  private readonly reads = new Map<string, Database.Statement<unknown[]>>();
+
   constructor(private readonly db: Db) {}
 
+  private read(sql: string): Database.Statement<unknown[]> {
+    let statement = this.reads.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[]>(sql);
+      this.reads.set(sql, statement);
+    }
+    return statement;
+  }
+
   async get(id: string): Promise<PolicyRecord | null> {
-    const row = this.db.prepare('SELECT doc FROM policies WHERE id = ?').get(id);
+    const row = this.read('SELECT doc FROM policies WHERE id = ?').get(id);
     return row ? policyFromRow(row) : null;
   }
 
@@ -414,15 +427,12 @@ class SqlitePolicyRepository implements PolicyRepository {
   }
 
   async getVersion({ policyId, version }: { policyId: string; version: number }): Promise<PolicyVersion | null> {
-    const row = this.db.prepare('SELECT doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
+    const row = this.read('SELECT doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
     return row ? versionFromRow(row) : null;
   }
 
   async listVersions({ policyId }: { policyId: string }): Promise<PolicyVersion[]> {
-    return this.db
-      .prepare('SELECT doc FROM policy_versions WHERE policy_id = ? ORDER BY version')
-      .all(policyId)
-      .map(versionFromRow);
+    return this.read('SELECT doc FROM policy_versions WHERE policy_id = ? ORDER BY version').all(policyId).map(versionFromRow);
   }
 
   async list({ status, limit, offset }: { status?: PolicyRecord['status']; limit: number; offset: number }) {

@@ -62,17 +62,8 @@ export function publicRoutes({ kit }: { kit: PortalKit<PublicPageServices> }): e
     }
     const policy = await services.policies.getPublicView({ id, ...(version === undefined ? {} : { version }) });
     const ctx = webContext(res);
-    const linked = async (otherId: string | null): Promise<LinkedPolicy | null> => {
-      if (!otherId) return null;
-      try {
-        const other = await services.policies.getPublicView({ id: otherId });
-        return { id: other.id, title: other.title };
-      } catch (error) {
-        // A successor that is not public yet is simply not linked.
-        if (error instanceof DomainError && error.type === 'not_found') return null;
-        throw error;
-      }
-    };
+    // A successor that is not public yet is simply not linked.
+    const linked = async (otherId: string | null): Promise<LinkedPolicy | null> => (otherId ? services.policies.getPublicLink({ id: otherId }) : null);
     const slots: { slot: PolicySlot; body: SafeHtml }[] = [];
     for (const slot of POLICY_SLOTS) {
       const renderer = kit.extensions.policySlots?.[slot];
