@@ -1,4 +1,3 @@
-import type { WorkingDayCalendar } from './calendar/working-day-calendar.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
@@ -59,6 +58,8 @@ import { createWebPortal } from './web/portal.js';
 import { TextHygieneService } from './services/text-hygiene.service.js';
 import { textHygieneRoutes } from './http/routes/text-hygiene.routes.js';
 import type { CalendarService } from './calendar/calendar.service.js';
+import type { WorkingDayCalendar } from './calendar/working-day-calendar.js';
+import { IndexCatchUp } from './services/index-catch-up.js';
 import { calendarRoutes } from './calendar/calendar.routes.js';
 import { createCalendarService, createDisclosureMail, createDisclosureServices, type DisclosureServices } from './open-government/requests/disclosure-platform.js';
 import { disclosureRequestRoutes } from './open-government/requests/request.routes.js';
@@ -99,6 +100,8 @@ export interface Services {
   textHygiene: TextHygieneService;
   /** The working-day calendar with local adjustments, for every deadline. */
   calendar: CalendarService;
+  /** Whether the search and FAQ indexes are still catching up with the store after start. */
+  indexCatchUp: IndexCatchUp;
   /** 依申请公开 cases and the yearly report's request tables. */
   disclosure: DisclosureServices;
   /** 征求意见 and the yearly disclosure report. */
@@ -115,6 +118,7 @@ export async function openServices({
   now = () => new Date(),
   syncSearch = true,
   searchIndex,
+  indexCatchUp = 'before_return',
 }: {
   config: Config;
   logger: Logger;
@@ -123,6 +127,8 @@ export async function openServices({
   searchIndex?: SearchIndex;
   /** Off for tools and worker processes beside a live server: the web process's sync workers own the index. */
   syncSearch?: boolean;
+  /** `background`: return at once and let the indexes catch up with the store while serving (readiness says so). */
+  indexCatchUp?: 'before_return' | 'background';
 }): Promise<Services> {
   const store = createStore({ config });
   await store.migrate();
@@ -192,6 +198,7 @@ export async function openServices({
     signer,
     textHygiene,
     calendar,
+    indexCatchUp: new IndexCatchUp(),
     disclosure,
     openGovernment: createOpenGovernmentServices({ config, store, index, taxonomy, matching, audienceSync, now, logger, calendar: workingDays, requestSections: [disclosure.reportTables] }),
   };
@@ -212,8 +219,12 @@ export async function openServices({
   addUserTerms(current.tags.map((t) => t.label));
   if (config.ADMIN_TOKEN) await services.users.bootstrapAdmin({ token: config.ADMIN_TOKEN });
   else logger.warn('ADMIN_TOKEN is not set: no administrator can sign in until it is (see .env.example)', { setting: 'ADMIN_TOKEN' });
-  if (syncSearch) await searchSync.catchUp();
-  if (syncSearch) await interpretation.faqSync.catchUp();
+  const catchUpIndexes = async (): Promise<void> => {
+    await searchSync.catchUp();
+    await interpretation.faqSync.catchUp();
+  };
+  if (syncSearch && indexCatchUp === 'background') void services.indexCatchUp.inBackground({ work: catchUpIndexes, logger });
+  else if (syncSearch) await catchUpIndexes();
   await audienceSync.catchUp();
   return services;
 }
@@ -274,11 +285,14 @@ export async function startPlatform({
   now,
   searchIndex,
   responseCheck,
+  indexCatchUp = 'background',
 }: {
   config: Config;
   logger: Logger;
   now?: () => Date;
   searchIndex?: SearchIndex;
+  /** The web role listens at once and the indexes catch up while it serves; tests that search at once wait instead. */
+  indexCatchUp?: 'before_return' | 'background';
   /** Tests pass `strict` so a response that strays from its schema fails the test that made it. */
   responseCheck?: ResponseCheck;
 }): Promise<RunningPlatform> {
@@ -287,7 +301,7 @@ export async function startPlatform({
   // file, so only a process that serves search writes the index (its own writes, imports and missed
   // changes, through the sync workers); a workers-only process beside it never allocates a document slot.
   const ownsSearchIndex = config.ROLES.includes('web');
-  const services = await openServices({ config, logger, now: clock, syncSearch: ownsSearchIndex, ...(searchIndex ? { searchIndex } : {}) });
+  const services = await openServices({ config, logger, now: clock, syncSearch: ownsSearchIndex, indexCatchUp, ...(searchIndex ? { searchIndex } : {}) });
   const dispatcher = config.ROLES.includes('workers')
     ? createDispatcherWorker({ config, store: services.store, push: services.push, logger, now: clock, ...createPushAdapters({ config, logger, now: clock }) })
     : null;
@@ -455,10 +469,12 @@ function healthCheck({ services, roles, dispatcher }: { services: Services; role
       if (ready) {
         const [latest, indexed] = await Promise.all([services.store.policies.latestSeq(), services.index.getWatermark()]);
         checks.searchLag = latest - indexed;
+        if (services.indexCatchUp.catchingUp) checks.search = 'catching_up';
+        if (services.indexCatchUp.lastFailure) checks.searchCatchUpError = services.indexCatchUp.lastFailure;
         // Visible, not fatal: a logged-out bot pauses the WeChat queue but the platform still serves.
         checks.push = await pushHealth({ services, dispatcher });
       }
-      return { ready, checks };
+      return { ready, catchingUp: services.indexCatchUp.catchingUp, checks };
     },
   };
 }

@@ -107,7 +107,8 @@ async function main(): Promise<void> {
   }
 
   const platform = await startPlatform({ config, logger });
-  // The server listens at once; the measured runs start once the word index is complete.
+  // The server listens at once; the measured runs start once the index has caught up and the word index is complete.
+  while (platform.services.indexCatchUp.catchingUp) await new Promise((resolve) => setTimeout(resolve, 50));
   if (platform.services.index instanceof EmbeddedSearchIndex) await platform.services.index.wordIndexReady();
   const loadMs = performance.now() - loadStarted;
   if (!platform.url) throw new Error('ROLES must include web for the HTTP benchmark');

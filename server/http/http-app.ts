@@ -12,7 +12,8 @@ import { mountRoute, type Access, type AnyRouteSpec, type Caller, type ResponseC
 
 export interface HealthCheck {
   live(): Promise<Record<string, unknown>>;
-  ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }>;
+  /** `catchingUp`: serving, but the search index is still catching up with the store after start. */
+  ready(): Promise<{ ready: boolean; catchingUp?: boolean; checks: Record<string, unknown> }>;
 }
 
 /**
@@ -35,8 +36,10 @@ export async function answerProbe({
   const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
   const admin = token && !token.startsWith('pps_') ? (await users.authenticate({ token }))?.role === 'admin' : false;
   if (route === '/healthz') return { status: 200, body: { status: 'ok', ...(admin ? await health.live() : {}) } };
-  const { ready, checks } = await health.ready();
-  return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not_ready', ...(admin ? { checks } : {}) } };
+  const { ready, catchingUp = false, checks } = await health.ready();
+  // Not ready while catching up, so an orchestrator holds traffic back; the server itself answers meanwhile.
+  const status = !ready ? 'not_ready' : catchingUp ? 'catching_up' : 'ready';
+  return { status: status === 'ready' ? 200 : 503, body: { status, ...(admin ? { checks } : {}) } };
 }
 
 const securityHeaders: RequestHandler = (_req, res, next) => {

@@ -744,7 +744,7 @@ describe('the demo library on a later day', () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-later-'));
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, DEMO_DATA: '1', LOG_LEVEL: 'silent' });
-    platform = await startPlatform({ config, logger: createLogger({ level: 'silent' }), now: () => later });
+    platform = await startPlatform({ config, logger: createLogger({ level: 'silent' }), now: () => later, indexCatchUp: 'before_return' });
   });
   after(async () => {
     await platform.close();

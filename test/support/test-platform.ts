@@ -43,7 +43,7 @@ export async function startTestPlatform({
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const platform = await startPlatform({ config, logger, responseCheck: 'strict', ...(searchIndex ? { searchIndex: searchIndex({ dataDir: dir }) } : {}) });
+  const platform = await startPlatform({ config, logger, responseCheck: 'strict', indexCatchUp: 'before_return', ...(searchIndex ? { searchIndex: searchIndex({ dataDir: dir }) } : {}) });
   if (!demo) await platform.services.taxonomy.seed({ dimensions: [], tags: TEST_TAXONOMY_TAGS });
   const url = platform.url ?? '';
 
