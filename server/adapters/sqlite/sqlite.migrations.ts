@@ -9,11 +9,11 @@ import { interpretationMigration } from './migrations/004-interpretation.migrati
 import { webAccountsMigration } from './migrations/005-web-accounts.migration.js';
 import { parkMembershipRequestsMigration } from './migrations/006-park-membership-requests.migration.js';
 import { auditTrailMigration } from './migrations/007-audit-trail.migration.js';
-import { wechatChannelsMigration } from './migrations/011-wechat-channels.migration.js';
-import { pushTrackingMigration } from './migrations/012-push-tracking.migration.js';
-import { policyTextFindingsMigration } from './migrations/013-policy-text-findings.migration.js';
 import { disclosureRequestsMigration } from './migrations/008-disclosure-requests.migration.js';
 import { consultationsAnnualReportMigration } from './migrations/009-consultations-annual-report.migration.js';
+import { wechatChannelsMigration } from './migrations/010-wechat-channels.migration.js';
+import { pushTrackingMigration } from './migrations/011-push-tracking.migration.js';
+import { policyTextFindingsMigration } from './migrations/012-policy-text-findings.migration.js';
 
 export interface Migration {
   version: number;
@@ -29,9 +29,9 @@ export const MIGRATIONS: readonly Migration[] = [
   webAccountsMigration,
   parkMembershipRequestsMigration,
   auditTrailMigration,
+  disclosureRequestsMigration,
+  consultationsAnnualReportMigration,
   wechatChannelsMigration,
   pushTrackingMigration,
   policyTextFindingsMigration,
-  disclosureRequestsMigration,
-  consultationsAnnualReportMigration,
 ];

@@ -1,7 +1,7 @@
 import type { Migration } from '../sqlite.migrations.js';
 
 export const pushTrackingMigration: Migration = {
-  version: 12,
+  version: 11,
   name: 'push measurement: first opens and 与我无关 feedback per push, statistics indexes',
   sql: `
       -- The first open of a push through its signed link. One row per push (the key), no address,

@@ -1,7 +1,7 @@
 import type { Migration } from '../sqlite.migrations.js';
 
 export const wechatChannelsMigration: Migration = {
-  version: 11,
+  version: 10,
   name: 'official WeChat channels: 服务号 settings, park group robots, shared access tokens',
   sql: `
       -- One office per installation: the single row has id 'office'.

@@ -1,7 +1,7 @@
 import type { Migration } from '../sqlite.migrations.js';
 
 export const policyTextFindingsMigration: Migration = {
-  version: 13,
+  version: 12,
   name: 'policy text repairs and suspect-line decisions',
   sql: `
       CREATE TABLE policy_text_findings (
