@@ -2,6 +2,10 @@
  * Digest and reminder times are wall-clock times in Asia/Shanghai. China has kept UTC+8 without
  * daylight saving since 1991, so a fixed offset is exact and needs no time-zone database.
  */
+import { shanghaiDate } from '../calendar/working-day-calendar.js';
+
+export { shanghaiDate };
+
 const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 24 * 3600_000;
 
@@ -20,10 +24,6 @@ function parseTime(time: string): { hours: number; minutes: number } {
   return { hours: Number(match[1]), minutes: Number(match[2]) };
 }
 
-/** Shanghai calendar date (YYYY-MM-DD) of an instant. */
-export function shanghaiDate(at: Date): string {
-  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
-}
 
 /** The instant a Shanghai wall-clock time happens on a Shanghai date. */
 export function shanghaiInstant({ date, time }: { date: string; time: string }): Date {

@@ -8,6 +8,7 @@ import {
 } from '../../schemas/audit.schema.js';
 import type { Store } from '../ports/store.port.js';
 import type { Actor } from './actor.js';
+import { csvDocument } from '../text/csv-writer.js';
 export { contentDigest } from './content-digest.js';
 
 export type AuditDetails = NewAuditEntry['details'];
@@ -96,18 +97,10 @@ export class AuditService {
 
 const CSV_COLUMNS = ['id', 'at', 'actorId', 'actorName', 'actorRole', 'action', 'targetType', 'targetId', 'digest', 'details'] as const;
 
-function csvCell(value: string): string {
-  // A leading = + - @ would be run as a formula by spreadsheet programs.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** RFC 4180 CSV with a header row and a BOM, so spreadsheet programs read the Chinese names correctly. */
+/** A header row and one row per entry, for spreadsheet programs (see csv-writer.ts). */
 export function auditCsv(entries: readonly AuditEntry[]): string {
-  const rows = entries.map((e) =>
-    CSV_COLUMNS.map((column) => csvCell(column === 'details' ? JSON.stringify(e.details) : String(e[column] ?? ''))).join(','),
-  );
-  return `\uFEFF${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
+  const rows = entries.map((e) => CSV_COLUMNS.map((column) => (column === 'details' ? JSON.stringify(e.details) : String(e[column] ?? ''))));
+  return csvDocument([CSV_COLUMNS, ...rows]);
 }
 
 export function auditJsonLines(entries: readonly AuditEntry[]): string {

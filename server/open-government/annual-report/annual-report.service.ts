@@ -5,6 +5,7 @@ import type { Store } from '../../ports/store.port.js';
 import type { Actor } from '../../services/actor.js';
 import type { ReportSectionBuilder, ReportTable, TracedRecord } from '../annual-report.types.js';
 import { reportPeriod } from './report-sections.js';
+import { csvDocument, type CsvValue } from '../../text/csv-writer.js';
 
 /**
  * 政府信息公开工作年度报告: runs every registered section builder for the year, in the order the
@@ -59,17 +60,12 @@ export async function reportWorkbook(report: AnnualReport): Promise<Buffer> {
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** UTF-8 with a byte order mark, so Excel opens the Chinese text correctly. */
+/** Every table one after the other, for spreadsheet programs (see csv-writer.ts). */
 export function reportCsv(report: AnnualReport): string {
-  const lines: string[] = [csvField(`${report.year}年政府信息公开工作年度报告（统计表）`)];
+  const rows: CsvValue[][] = [[`${report.year}年政府信息公开工作年度报告（统计表）`]];
   for (const table of report.tables) {
-    lines.push('', csvField(table.title), ['', ...table.columns].map(csvField).join(','));
-    for (const row of table.rows) lines.push([row.label, ...row.cells.map((c) => c.value)].map(csvField).join(','));
+    rows.push([], [table.title], ['', ...table.columns]);
+    for (const row of table.rows) rows.push([row.label, ...row.cells.map((c) => c.value)]);
   }
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return csvDocument(rows);
 }
