@@ -18,10 +18,11 @@ import {
 import { DomainError } from '../../errors.js';
 import { defineRoute } from '../../http/route.js';
 import type { Actor } from '../../services/actor.js';
+import type { Role } from '../../../schemas/user.schema.js';
 import type { DisclosureRequestService } from './request.service.js';
 
 /** Case contents are for the disclosure office: administrators and reviewers (审查人). */
-export const DISCLOSURE_ROLES = ['admin', 'reviewer'] as const;
+export const DISCLOSURE_ROLES: readonly Role[] = ['admin', 'reviewer'];
 const TAG = 'disclosure-requests';
 
 function staff(actor: Actor | null): Actor {

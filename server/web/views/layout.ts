@@ -1,4 +1,5 @@
 import { ROLE_LABELS } from '../../../schemas/user.schema.js';
+import { DISCLOSURE_ROLES } from '../../open-government/requests/request.routes.js';
 import { ASSETS } from '../assets/assets.js';
 import type { WebContext } from '../context.js';
 import { html, type Interpolation, type SafeHtml } from '../html.js';
@@ -20,6 +21,7 @@ function navItems(ctx: WebContext): NavItem[] {
     { href: '/search', label: '政策检索', match: starts('/search') },
     { href: '/faq', label: '常见问题', match: starts('/faq') },
     { href: '/consultations', label: '征求意见', match: starts('/consultations') },
+    { href: '/disclosure', label: '依申请公开', match: starts('/disclosure') },
   ];
   if (ctx.viewer.kind === 'account') {
     items.push({ href: '/account', label: '我的推送', match: (p) => p === '/account' || starts('/account/feed')(p) });
@@ -32,12 +34,14 @@ function navItems(ctx: WebContext): NavItem[] {
     items.push({ href: '/staff/push/statistics', label: '推送成效', match: starts('/staff/push') });
     items.push({ href: '/staff/consultations', label: '征求意见', match: starts('/staff/consultations') });
     items.push({ href: '/staff/annual-report', label: '年度报告', match: starts('/staff/annual-report') });
+    if (DISCLOSURE_ROLES.includes(ctx.viewer.actor.role)) items.push({ href: '/staff/disclosure', label: '依申请公开', match: starts('/staff/disclosure') });
     if (ctx.viewer.actor.role === 'admin') {
       items.push({ href: '/staff/taxonomy', label: '标签体系', match: starts('/staff/taxonomy') });
       items.push({ href: '/staff/users', label: '用户与角色', match: starts('/staff/users') });
       items.push({ href: '/staff/audit', label: '审计记录', match: starts('/staff/audit') });
       items.push({ href: '/staff/wechat-channels', label: '微信渠道', match: starts('/staff/wechat-channels') });
       items.push({ href: '/staff/text-recheck', label: '文本复查', match: starts('/staff/text-recheck') });
+      items.push({ href: '/staff/calendar', label: '工作日历', match: starts('/staff/calendar') });
     }
   } else {
     items.push({ href: '/account/sign-in', label: '企业登录', match: starts('/account/sign-in') });
