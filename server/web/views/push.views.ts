@@ -91,6 +91,7 @@ export function deliveryStatsPage({
           ['写入推送队列', `${formatCount(log.total)} 条（按用户 × 渠道）`],
           ['引起的退订', `${formatCount(log.unsubscribes.total)} 次${Object.keys(log.unsubscribes.byScope).length > 0 ? `（${(Object.entries(log.unsubscribes.byScope) as [UnsubscribeScope, number][]).map(([scope, n]) => `${SCOPE_LABELS[scope]} ${n}`).join('，')}）` : ''}`],
         ])}
+        <p><a href="/staff/push/deliveries?policyId=${encodeURIComponent(policy.id)}${log.version ? `&version=${log.version}` : ''}">查看推送明细</a>：推送到了谁、哪个渠道、状态和原因，可筛选、导出 CSV。</p>
       </section>
       ${
         channels.length === 0
