@@ -170,12 +170,14 @@ export function listDeliveriesSql({ filter, after, before, limit }: { filter: De
   // Going back reads upwards from the cursor; the caller turns the page round.
   const order = before !== undefined && after === undefined ? 'ASC' : 'DESC';
   params.push(limit + 1);
+  // The page is chosen first on deliveries alone, so names and contacts are looked up for its rows only.
   const sql = `SELECT d.id, d.policy_id, d.version, d.subscriber_id, s.name AS subscriber_name, s.kind AS subscriber_kind, d.channel,
       (SELECT c.address FROM contacts c WHERE c.subscriber_id = d.subscriber_id AND c.channel = d.channel ORDER BY c.sort LIMIT 1) AS address,
       d.status, d.frequency, d.message_id, d.next_attempt_at, d.lease_until, d.error_class, d.last_error, d.sent_at, d.attempts, d.created_at
-    FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY d.id ${order} LIMIT ?`;
+    FROM (SELECT d.id, d.policy_id, d.version, d.subscriber_id, d.channel, d.status, d.frequency, d.message_id, d.next_attempt_at, d.lease_until, d.error_class, d.last_error, d.sent_at, d.attempts, d.created_at
+      FROM deliveries d ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id ${order} LIMIT ?) d
+    LEFT JOIN subscribers s ON s.id = d.subscriber_id
+    ORDER BY d.id ${order}`;
   return { sql, params };
 }
 
