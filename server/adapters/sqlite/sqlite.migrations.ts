@@ -14,6 +14,7 @@ import { pushTrackingMigration } from './migrations/012-push-tracking.migration.
 import { policyTextFindingsMigration } from './migrations/013-policy-text-findings.migration.js';
 import { disclosureRequestsMigration } from './migrations/008-disclosure-requests.migration.js';
 import { consultationsAnnualReportMigration } from './migrations/009-consultations-annual-report.migration.js';
+import { deliveryListMigration } from './migrations/014-delivery-list.migration.js';
 
 export interface Migration {
   version: number;
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   policyTextFindingsMigration,
   disclosureRequestsMigration,
   consultationsAnnualReportMigration,
+  deliveryListMigration,
 ];
