@@ -1,9 +1,8 @@
 import type { DeliveryListFilter as FilterInput, DeliveryListItem, DeliveryListPage, DeliveryListQuery } from '../../schemas/delivery-list.schema.js';
 import type { DeliveryListFilter, DeliveryListRow } from '../ports/push-queue.port.js';
 import type { Store } from '../ports/store.port.js';
-import type { DeliveryLogService } from './delivery-log.service.js';
+import { reasonOf, type DeliveryLogService } from './delivery-log.service.js';
 import { queuedReason, type ChannelHold } from './queued-reason.js';
-import { reasonOf } from './delivery-log.service.js';
 
 const EXPORT_PAGE = 200;
 const DAY_MS = 86_400_000;
