@@ -48,6 +48,7 @@ import { publishDemoPushes } from './demo/demo-pushes.js';
 import { createPushServices, type PushDispatcher, type PushServices } from './push/push-platform.js';
 import { metricsRouter, pushRoutes, unsubscribeRouter } from './push/push.routes.js';
 import { pushTrackingRoutes } from './push/tracking/push-tracking.routes.js';
+import { deliveryListRoutes } from './push/delivery-list.routes.js';
 import { shanghaiToday } from './services/validity.js';
 import { createDispatcherWorker } from '../workers/dispatcher.worker.js';
 import { createSweeperWorker } from '../workers/sweeper.worker.js';
@@ -359,6 +360,7 @@ export async function startPlatform({
         ...pushRoutes({ log: services.push.log, unsubscribe: services.push.unsubscribe, control: services.push.control, audit: services.audit }),
         ...auditRoutes({ audit: services.audit }),
         ...pushTrackingRoutes({ tracking: services.push.tracking }),
+        ...deliveryListRoutes({ deliveries: services.push.deliveries }),
         ...textHygieneRoutes({ policies: services.policies, textHygiene: services.textHygiene }),
         ...calendarRoutes({ calendars: services.calendar }),
         ...disclosureRequestRoutes({ requests: services.disclosure.requests, uploadMaxBytes: config.UPLOAD_MAX_BYTES }),

@@ -13,6 +13,29 @@ import type {
 import type { DeliveryStatus } from '../../schemas/delivery.schema.js';
 import type { Channel } from '../../schemas/subscriber.schema.js';
 import type { Frequency } from '../../schemas/subscription.schema.js';
+import type { SubscriberKind } from '../../schemas/subscriber.schema.js';
+
+/** What the staff delivery list filters on; `since` (inclusive) and `until` (exclusive) are instants. */
+export interface DeliveryListFilter {
+  policyId?: string | undefined;
+  version?: number | undefined;
+  channel?: Channel | undefined;
+  status?: DeliveryStatus | undefined;
+  parkId?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+/** One row of the staff delivery list: the delivery, whom it is for and the (masked) address. */
+export interface DeliveryListRow extends Pick<
+  Delivery,
+  'id' | 'policyId' | 'version' | 'subscriberId' | 'channel' | 'status' | 'frequency' | 'messageId' | 'nextAttemptAt' | 'leaseUntil' | 'errorClass' | 'lastError' | 'sentAt' | 'attempts' | 'createdAt'
+> {
+  subscriberName: string;
+  subscriberKind: SubscriberKind | null;
+  /** The subscriber's first address on the channel, already masked (see push/contact-mask.ts). */
+  contact: string | null;
+}
 
 export interface LaneReport {
   owner: string;
@@ -104,6 +127,13 @@ export interface DeliveryLogRepository {
   countSent(input: { channel: Channel; account: string; since: string }): Promise<number>;
   /** Queue depth per channel and status, across deliveries and messages (metrics). */
   queueStats(): Promise<{ channel: Channel; status: DeliveryStatus; count: number }[]>;
+  /**
+   * The staff delivery list, newest first (id descending). `after` continues below a row id,
+   * `before` goes back above one; `more` tells whether rows remain beyond the page in that direction.
+   * The park filter takes the park's confirmed members and the park itself; the date range reads the
+   * sending time, or the queueing time of rows not sent.
+   */
+  listDeliveries(input: { filter: DeliveryListFilter; after?: number; before?: number; limit: number }): Promise<{ rows: DeliveryListRow[]; more: boolean }>;
   /** Attempt totals per channel, outcome and error class: monotonic, so they serve as counters. */
   attemptTotals(): Promise<{ channel: Channel; outcome: string; errorClass: string | null; count: number }[]>;
 }

@@ -12,7 +12,7 @@ import { queuedReason } from './queued-reason.js';
 
 const LANE_FRESH_MS = 60_000;
 
-function reasonOf(errorClass: string | null, lastError: string | null): string {
+export function reasonOf(errorClass: string | null, lastError: string | null): string {
   const label = errorClass && errorClass in ERROR_CLASSES ? ERROR_CLASSES[errorClass as ErrorClass].label : null;
   return [label, lastError].filter(Boolean).join('：') || '未知原因';
 }
@@ -72,7 +72,8 @@ export class DeliveryLogService {
     };
   }
 
-  private async channels(): Promise<DeliveryLog['channels']> {
+  /** Each channel's pause switch and lane state: what holds its queued rows back right now. */
+  async channels(): Promise<DeliveryLog['channels']> {
     const controls = await this.deps.store.pushSettings.listControls();
     const lanes = await this.deps.store.deliveryLeases.listLanes({ since: new Date(this.deps.now().getTime() - LANE_FRESH_MS).toISOString() });
     return channelSchema.options.map((channel) => {

@@ -15,6 +15,7 @@ import type { TaxonomyService } from '../services/taxonomy.service.js';
 import { Composer } from './composer.js';
 import { PushContent } from './content.js';
 import { DeliveryLogService } from './delivery-log.service.js';
+import { DeliveryListService } from './delivery-list.service.js';
 import { ChannelLane, workerId, type ChannelDriver } from './dispatcher.js';
 import { EmailDriver, WechatDriver } from './drivers.js';
 import { PushMetrics } from './metrics.js';
@@ -37,6 +38,8 @@ export interface PushServices {
   unsubscribe: UnsubscribeService;
   scheduler: PushScheduler;
   log: DeliveryLogService;
+  /** The staff delivery list and its CSV export. */
+  deliveries: DeliveryListService;
   metrics: PushMetrics;
   /** Subscribers' push preferences and the administrators' channel switches. */
   control: PushControlService;
@@ -103,6 +106,7 @@ export function createPushServices({
     const loggedIn = wechat.length === 0 ? null : wechat.some((l) => l.state === 'running' || (l.reason !== null && !l.reason.startsWith('微信机器人未登录'))) ? 1 : 0;
     return { loggedIn, paused };
   });
+  const log = new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now, digestTime: config.DIGEST_TIME });
   return {
     content,
     unsubscribe,
@@ -112,7 +116,8 @@ export function createPushServices({
     tracking,
     composer: new Composer({ store, content, unsubscribe, subscribers, mailFrom: config.MAIL_FROM, now, tracking, ...(calendar ? { calendar } : {}) }),
     scheduler: new PushScheduler({ store, now, logger, digestTime: config.DIGEST_TIME, reminderDays: config.REMINDER_DAYS }),
-    log: new DeliveryLogService({ store, index, matching, audienceSync, content, wechatDryRun: config.WECHAT_DRY_RUN, now, digestTime: config.DIGEST_TIME }),
+    log,
+    deliveries: new DeliveryListService({ store, log, now, digestTime: config.DIGEST_TIME }),
     wechatChannels: new WechatChannelService({
       store,
       signer,

@@ -11,6 +11,14 @@ export function csvCell(value: CsvValue): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/** Byte-order mark: without it spreadsheet programs read UTF-8 Chinese as mojibake. */
+export const CSV_BOM = '\uFEFF';
+
+/** One row with its line end, for writers that stream rows one at a time (after `CSV_BOM`). */
+export function csvRow(values: readonly CsvValue[]): string {
+  return `${values.map(csvCell).join(',')}\r\n`;
+}
+
 export function csvDocument(rows: readonly (readonly CsvValue[])[]): string {
-  return `\uFEFF${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+  return `${CSV_BOM}${rows.map(csvRow).join('')}`;
 }

@@ -94,7 +94,7 @@ export interface PortalServices {
   matching: MatchingService;
   tagUsage: TagUsageService;
   audit: AuditService;
-  push: Pick<PushServices, 'unsubscribe' | 'log' | 'content' | 'history' | 'tracking' | 'wechatChannels'>;
+  push: Pick<PushServices, 'unsubscribe' | 'log' | 'content' | 'history' | 'tracking' | 'wechatChannels' | 'deliveries'>;
   interpretation: Pick<InterpretationServices, 'packages' | 'faqs' | 'questions' | 'mediaAccess'>;
   textHygiene: TextHygieneService;
   /** 征求意见 and the yearly report. */

@@ -33,6 +33,7 @@ import { SignInDevices } from './security/sign-in-devices.js';
 import { SignInThrottle } from './security/sign-in-throttle.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { PUSH_TRACKING_PAGE, pushTrackingRoutes } from './routes/push-tracking.routes.js';
+import { deliveryListPageRoutes } from './routes/delivery-list.routes.js';
 import { textHygienePageRoutes } from './routes/text-hygiene.routes.js';
 import { documentImportRoutes } from './routes/document-import.routes.js';
 import { uploadLimitFor, setUploadedFile } from './uploads.js';
@@ -304,6 +305,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
   app.use(adminRoutes({ kit: only({ taxonomy, users, tagUsage, policies, audit }) }));
   app.use(mediaRoutes({ kit: only({ interpretation }) }));
   app.use(pushTrackingRoutes({ kit: only({ push }) }));
+  app.use(deliveryListPageRoutes({ kit: only({ push }) }));
   app.use(wechatChannelRoutes({ kit: only({ push }) }));
   app.use(textHygienePageRoutes({ kit: only({ policies, textHygiene: services.textHygiene }) }));
   if (disclosure) app.use(disclosurePageRoutes({ kit, requests: disclosure.requests }), calendarPageRoutes({ kit, calendars: disclosure.calendars }));

@@ -337,6 +337,65 @@ export function pushQueueContract({ name, create }: { name: string; create: () =
       expect(await store.pushSettings.getPreferences('s-1')).to.deep.equal({ deadlineReminders: true });
     });
 
+    it('lists deliveries for staff by policy, channel, status, park and date, in stable keyset pages with masked contacts', async () => {
+      await store.subscribers.insert({ subscriber: subscriber('park-1', { kind: 'park', name: '张江园区', contacts: [contact('c-park', 'wecom_robot', '张江企业服务群')] }), tokenHash: 'h-park' });
+      await store.subscribers.insert({ subscriber: subscriber('s-a', { name: '甲公司', parkId: 'park-1', contacts: [contact('c-a', 'email', 'zhang@example.com'), contact('c-a2', 'wechat_oa', 'oAbCdEfGhIjKlMnOpQrSt')] }), tokenHash: 'h-a' });
+      await store.subscribers.insert({ subscriber: subscriber('s-b', { name: '乙公司', contacts: [contact('c-b', 'email', 'li@example.org')] }), tokenHash: 'h-b' });
+      await store.outbox.enqueue([row('s-a'), row('s-b'), row('s-a', { channel: 'wechat_oa' })], t(0));
+      await store.outbox.enqueue([row('park-1', { channel: 'wecom_robot', frequency: 'daily' })], t(1));
+      await store.outbox.enqueue([row('s-a', { policyId: 'p-2' }), row('s-b', { policyId: 'p-1', version: 2 })], t(2 * 24 * 60));
+      const claimed = await store.deliveryLeases.claim({ channel: 'email', now: t(5), leaseUntil: t(6), owner: 'w1', limit: 2 });
+      const [first, second] = claimed.map(refOf);
+      if (!first || !second) throw new Error('expected two claimed deliveries');
+      await store.deliveryLeases.recordOutcomes({ owner: 'w1', at: t(5), outcomes: [outcome(first), outcome(second, { outcome: 'failed_permanent', errorClass: 'recipient_rejected', response: '550 no such user' })] });
+
+      const all = await store.deliveryLog.listDeliveries({ filter: {}, limit: 200 });
+      expect(all.more).to.equal(false);
+      expect(all.rows).to.have.length(6);
+      const ids = all.rows.map((r) => r.id);
+      expect(ids).to.deep.equal([...ids].sort((a, b) => b - a));
+
+      const policyOne = await store.deliveryLog.listDeliveries({ filter: { policyId: 'p-1', version: 1 }, limit: 200 });
+      expect(policyOne.rows.map((r) => `${r.subscriberId}:${r.channel}`).sort()).to.deep.equal(['park-1:wecom_robot', 's-a:email', 's-a:wechat_oa', 's-b:email']);
+      const emailA = policyOne.rows.find((r) => r.subscriberId === 's-a' && r.channel === 'email');
+      expect(emailA).to.include({ subscriberName: '甲公司', subscriberKind: 'enterprise', contact: 'z***@example.com' });
+      expect(policyOne.rows.find((r) => r.channel === 'wechat_oa')?.contact).to.equal('oAbC…QrSt');
+      expect(policyOne.rows.find((r) => r.channel === 'wecom_robot')).to.include({ contact: '张江企业服务群', subscriberKind: 'park', frequency: 'daily', status: 'pending' });
+
+      const failed = await store.deliveryLog.listDeliveries({ filter: { status: 'failed_permanent' }, limit: 200 });
+      expect(failed.rows).to.have.length(1);
+      expect(failed.rows[0]).to.include({ errorClass: 'recipient_rejected', attempts: 1 });
+      const sent = await store.deliveryLog.listDeliveries({ filter: { status: 'sent', channel: 'email' }, limit: 200 });
+      expect(sent.rows).to.have.length(1);
+      expect(sent.rows[0]?.sentAt).to.equal(t(5));
+      expect((await store.deliveryLog.listDeliveries({ filter: { channel: 'wechat_oa' }, limit: 200 })).rows.map((r) => r.subscriberId)).to.deep.equal(['s-a']);
+
+      const park = await store.deliveryLog.listDeliveries({ filter: { parkId: 'park-1' }, limit: 200 });
+      expect([...new Set(park.rows.map((r) => r.subscriberId))].sort()).to.deep.equal(['park-1', 's-a']);
+
+      const later = await store.deliveryLog.listDeliveries({ filter: { since: t(24 * 60) }, limit: 200 });
+      expect(later.rows.map((r) => r.policyId + ':' + r.version).sort()).to.deep.equal(['p-1:2', 'p-2:1']);
+      const earlier = await store.deliveryLog.listDeliveries({ filter: { until: t(24 * 60) }, limit: 200 });
+      expect(earlier.rows).to.have.length(4);
+
+      const page1 = await store.deliveryLog.listDeliveries({ filter: {}, limit: 4 });
+      expect(page1.more).to.equal(true);
+      expect(page1.rows.map((r) => r.id)).to.deep.equal(ids.slice(0, 4));
+      const lastOfPage1 = page1.rows[3];
+      if (!lastOfPage1) throw new Error('expected a full first page');
+      const page2 = await store.deliveryLog.listDeliveries({ filter: {}, after: lastOfPage1.id, limit: 4 });
+      expect(page2.more).to.equal(false);
+      expect(page2.rows.map((r) => r.id)).to.deep.equal(ids.slice(4));
+      const firstOfPage2 = page2.rows[0];
+      if (!firstOfPage2) throw new Error('expected a second page');
+      const back = await store.deliveryLog.listDeliveries({ filter: {}, before: firstOfPage2.id, limit: 4 });
+      expect(back.more).to.equal(false);
+      expect(back.rows.map((r) => r.id)).to.deep.equal(ids.slice(0, 4));
+      const backShort = await store.deliveryLog.listDeliveries({ filter: {}, before: firstOfPage2.id, limit: 2 });
+      expect(backShort.more).to.equal(true);
+      expect(backShort.rows.map((r) => r.id)).to.deep.equal(ids.slice(2, 4));
+    });
+
     it('reports the delivery log, queue depth and attempt totals', async () => {
       await store.outbox.enqueue([row('s-sent'), row('s-bad'), row('s-wait', { frequency: 'daily' }), row('s-v2', { version: 2 })], t(0));
       const claimed = await store.deliveryLeases.claim({ channel: 'email', now: t(1), leaseUntil: t(5), owner: 'w1', limit: 10 });

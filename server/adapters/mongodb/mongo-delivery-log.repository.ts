@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { unsubscribeScopeSchema, type DeliveryAttempt, type DeliveryStatus } from '../../../schemas/delivery.schema.js';
-import { channelSchema, type Channel } from '../../../schemas/subscriber.schema.js';
-import type { DeliveryLogRepository } from '../../ports/push-queue.port.js';
+import { channelSchema, subscriberKindSchema, type Channel } from '../../../schemas/subscriber.schema.js';
+import type { DeliveryListFilter, DeliveryListRow, DeliveryLogRepository } from '../../ports/push-queue.port.js';
+import { maskContact } from '../../push/contact-mask.js';
 import { OPEN_STATUSES } from '../../push/queue-rules.js';
 import { attemptFromDoc, countRowSchema, deliveryFromDoc, messageFromDoc, pushCollections, statusCountSchema } from './mongo-delivery.models.js';
-import type { MongoContext } from './mongo.support.js';
+import { COLLECTIONS, type MongoContext } from './mongo.support.js';
 
 /** Reads for the delivery log, metrics and send budgets. */
 export class MongoDeliveryLogRepository implements DeliveryLogRepository {
@@ -104,6 +105,74 @@ export class MongoDeliveryLogRepository implements DeliveryLogRepository {
       }
     }
     return [...merged.values()];
+  }
+
+  async listDeliveries({ filter, after, before, limit }: { filter: DeliveryListFilter; after?: number; before?: number; limit: number }) {
+    const query: Record<string, unknown> = {};
+    if (filter.policyId !== undefined) query['policyId'] = filter.policyId;
+    if (filter.version !== undefined) query['version'] = filter.version;
+    if (filter.channel !== undefined) query['channel'] = filter.channel;
+    if (filter.status !== undefined) query['status'] = filter.status;
+    if (filter.parkId !== undefined) {
+      const members = await this.ctx.connection
+        .collection<{ _id: string }>(COLLECTIONS.subscribers)
+        .find({ parkId: filter.parkId }, { projection: { _id: 1 } })
+        .toArray();
+      query['subscriberId'] = { $in: [filter.parkId, ...members.map((m) => m._id)] };
+    }
+    if (filter.since !== undefined || filter.until !== undefined) {
+      const when = { $ifNull: ['$sentAt', '$createdAt'] };
+      const bounds = [...(filter.since !== undefined ? [{ $gte: [when, filter.since] }] : []), ...(filter.until !== undefined ? [{ $lt: [when, filter.until] }] : [])];
+      query['$expr'] = { $and: bounds };
+    }
+    const backwards = before !== undefined && after === undefined;
+    if (after !== undefined) query['_id'] = { $lt: after };
+    else if (before !== undefined) query['_id'] = { $gt: before };
+    const docs = await this.c.deliveries
+      .find(query)
+      .sort({ _id: backwards ? 1 : -1 })
+      .limit(limit + 1)
+      .toArray();
+    const more = docs.length > limit;
+    const page = docs.slice(0, limit).map(deliveryFromDoc);
+    if (backwards) page.reverse();
+    const subscriberIds = [...new Set(page.map((d) => d.subscriberId))];
+    const subscribers = await this.ctx.connection
+      .collection<{ _id: string; name: string; kind: string }>(COLLECTIONS.subscribers)
+      .find({ _id: { $in: subscriberIds } }, { projection: { _id: 1, name: 1, kind: 1 } })
+      .toArray();
+    const contacts = await this.ctx.connection
+      .collection<{ _id: string; subscriberId: string; channel: string; address: string; sort: number }>(COLLECTIONS.contacts)
+      .find({ subscriberId: { $in: subscriberIds } })
+      .sort({ sort: 1 })
+      .toArray();
+    const people = new Map(subscribers.map((s) => [s._id, s]));
+    const rows: DeliveryListRow[] = page.map((d) => {
+      const person = people.get(d.subscriberId);
+      const kind = subscriberKindSchema.safeParse(person?.kind);
+      const address = contacts.find((c) => c.subscriberId === d.subscriberId && c.channel === d.channel)?.address ?? null;
+      return {
+        id: d.id,
+        policyId: d.policyId,
+        version: d.version,
+        subscriberId: d.subscriberId,
+        subscriberName: person?.name ?? d.subscriberId,
+        subscriberKind: kind.success ? kind.data : null,
+        channel: d.channel,
+        contact: maskContact({ channel: d.channel, address }),
+        status: d.status,
+        frequency: d.frequency,
+        messageId: d.messageId,
+        nextAttemptAt: d.nextAttemptAt,
+        leaseUntil: d.leaseUntil,
+        errorClass: d.errorClass,
+        lastError: d.lastError,
+        sentAt: d.sentAt,
+        attempts: d.attempts,
+        createdAt: d.createdAt,
+      };
+    });
+    return { rows, more };
   }
 
   async attemptTotals() {

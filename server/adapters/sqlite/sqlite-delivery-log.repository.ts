@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import type { DeliveryAttempt, DeliveryStatus } from '../../../schemas/delivery.schema.js';
-import { channelSchema, type Channel } from '../../../schemas/subscriber.schema.js';
-import type { DeliveryLogRepository } from '../../ports/push-queue.port.js';
+import { deliveryStatusSchema, type DeliveryAttempt, type DeliveryStatus } from '../../../schemas/delivery.schema.js';
+import { channelSchema, subscriberKindSchema, type Channel } from '../../../schemas/subscriber.schema.js';
+import { frequencySchema } from '../../../schemas/subscription.schema.js';
+import type { DeliveryListFilter, DeliveryListRow, DeliveryLogRepository } from '../../ports/push-queue.port.js';
+import { maskContact } from '../../push/contact-mask.js';
 import { OPEN_STATUSES } from '../../push/queue-rules.js';
 import { attemptFromRow, deliveryFromRow, messageFromRow, StatementCache, statusList } from './sqlite-delivery.rows.js';
 import type { Db } from './sqlite.support.js';
@@ -89,9 +91,116 @@ export class SqliteDeliveryLogRepository implements DeliveryLogRepository {
     return [...merged.values()];
   }
 
+  async listDeliveries(input: { filter: DeliveryListFilter; after?: number; before?: number; limit: number }) {
+    const { sql, params } = listDeliveriesSql(input);
+    const raw = this.stmt(sql).all(...params);
+    const more = raw.length > input.limit;
+    const rows = raw.slice(0, input.limit).map(listRowFromSql);
+    if (input.before !== undefined && input.after === undefined) rows.reverse();
+    return { rows, more };
+  }
+
   async attemptTotals() {
     return this.stmt(`SELECT channel, outcome, error_class AS errorClass, COUNT(*) AS count FROM delivery_attempts GROUP BY channel, outcome, error_class`)
       .all()
       .map((row) => z.object({ channel: channelSchema, outcome: z.string(), errorClass: z.string().nullable(), count: z.number() }).parse(row));
   }
+}
+
+const listRowSchema = z.object({
+  id: z.number(),
+  policy_id: z.string(),
+  version: z.number(),
+  subscriber_id: z.string(),
+  subscriber_name: z.string().nullable(),
+  subscriber_kind: subscriberKindSchema.nullable(),
+  channel: channelSchema,
+  address: z.string().nullable(),
+  status: deliveryStatusSchema,
+  frequency: frequencySchema,
+  message_id: z.number().nullable(),
+  next_attempt_at: z.string().nullable(),
+  lease_until: z.string().nullable(),
+  error_class: z.string().nullable(),
+  last_error: z.string().nullable(),
+  sent_at: z.string().nullable(),
+  attempts: z.number(),
+  created_at: z.string(),
+});
+
+/** The staff delivery list as one keyset query over deliveries, joined to the subscriber and the first contact on the channel. */
+export function listDeliveriesSql({ filter, after, before, limit }: { filter: DeliveryListFilter; after?: number | undefined; before?: number | undefined; limit: number }): { sql: string; params: (string | number)[] } {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (filter.policyId !== undefined) {
+    where.push('d.policy_id = ?');
+    params.push(filter.policyId);
+  }
+  if (filter.version !== undefined) {
+    where.push('d.version = ?');
+    params.push(filter.version);
+  }
+  if (filter.channel !== undefined) {
+    where.push('d.channel = ?');
+    params.push(filter.channel);
+  }
+  if (filter.status !== undefined) {
+    where.push('d.status = ?');
+    params.push(filter.status);
+  }
+  if (filter.parkId !== undefined) {
+    where.push('d.subscriber_id IN (SELECT id FROM subscribers WHERE park_id = ? UNION ALL SELECT ?)');
+    params.push(filter.parkId, filter.parkId);
+  }
+  if (filter.since !== undefined) {
+    where.push('COALESCE(d.sent_at, d.created_at) >= ?');
+    params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    where.push('COALESCE(d.sent_at, d.created_at) < ?');
+    params.push(filter.until);
+  }
+  if (after !== undefined) {
+    where.push('d.id < ?');
+    params.push(after);
+  } else if (before !== undefined) {
+    where.push('d.id > ?');
+    params.push(before);
+  }
+  // Going back reads upwards from the cursor; the caller turns the page round.
+  const order = before !== undefined && after === undefined ? 'ASC' : 'DESC';
+  params.push(limit + 1);
+  // The page is chosen first on deliveries alone, so names and contacts are looked up for its rows only.
+  const sql = `SELECT d.id, d.policy_id, d.version, d.subscriber_id, s.name AS subscriber_name, s.kind AS subscriber_kind, d.channel,
+      (SELECT c.address FROM contacts c WHERE c.subscriber_id = d.subscriber_id AND c.channel = d.channel ORDER BY c.sort LIMIT 1) AS address,
+      d.status, d.frequency, d.message_id, d.next_attempt_at, d.lease_until, d.error_class, d.last_error, d.sent_at, d.attempts, d.created_at
+    FROM (SELECT d.id, d.policy_id, d.version, d.subscriber_id, d.channel, d.status, d.frequency, d.message_id, d.next_attempt_at, d.lease_until, d.error_class, d.last_error, d.sent_at, d.attempts, d.created_at
+      FROM deliveries d ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id ${order} LIMIT ?) d
+    LEFT JOIN subscribers s ON s.id = d.subscriber_id
+    ORDER BY d.id ${order}`;
+  return { sql, params };
+}
+
+export function listRowFromSql(raw: unknown): DeliveryListRow {
+  const r = listRowSchema.parse(raw);
+  return {
+    id: r.id,
+    policyId: r.policy_id,
+    version: r.version,
+    subscriberId: r.subscriber_id,
+    subscriberName: r.subscriber_name ?? r.subscriber_id,
+    subscriberKind: r.subscriber_kind,
+    channel: r.channel,
+    contact: maskContact({ channel: r.channel, address: r.address }),
+    status: r.status,
+    frequency: r.frequency,
+    messageId: r.message_id,
+    nextAttemptAt: r.next_attempt_at,
+    leaseUntil: r.lease_until,
+    errorClass: r.error_class,
+    lastError: r.last_error,
+    sentAt: r.sent_at,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+  };
 }

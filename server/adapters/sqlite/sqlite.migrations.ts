@@ -14,6 +14,7 @@ import { consultationsAnnualReportMigration } from './migrations/009-consultatio
 import { wechatChannelsMigration } from './migrations/010-wechat-channels.migration.js';
 import { pushTrackingMigration } from './migrations/011-push-tracking.migration.js';
 import { policyTextFindingsMigration } from './migrations/012-policy-text-findings.migration.js';
+import { deliveryListMigration } from './migrations/013-delivery-list.migration.js';
 
 export interface Migration {
   version: number;
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   wechatChannelsMigration,
   pushTrackingMigration,
   policyTextFindingsMigration,
+  deliveryListMigration,
 ];

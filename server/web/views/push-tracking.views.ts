@@ -174,6 +174,7 @@ function staffTabs(current: 'statistics' | 'precision'): SafeHtml {
   return html`<nav aria-label="推送成效"><ul class="tabs">
     <li><a href="/staff/push/statistics"${current === 'statistics' ? html` aria-current="page"` : ''}>推送成效</a></li>
     <li><a href="/staff/push/precision"${current === 'precision' ? html` aria-current="page"` : ''}>精准度分析</a></li>
+    <li><a href="/staff/push/deliveries">推送明细</a></li>
   </ul></nav>`;
 }
 

@@ -8,22 +8,14 @@ import { csrfField, definitionList, notice } from './components.js';
 import { formatCount, formatInstant } from './format.js';
 import { layout } from './layout.js';
 import { policyWorkspace } from './staff.views.js';
+import { DELIVERY_STATUS_TEXT } from '../../push/delivery-status-text.js';
 
-export const DELIVERY_STATUS_LABELS: Record<DeliveryStatus, string> = {
-  pending: '排队中',
-  sending: '发送中',
-  sent: '已发送',
-  delivered: '已送达',
-  failed_temporary: '暂时失败，将重试',
-  failed_permanent: '发送失败',
-  skipped: '未发送',
-};
 const STATUS_ORDER: readonly DeliveryStatus[] = ['pending', 'sending', 'sent', 'delivered', 'failed_temporary', 'failed_permanent', 'skipped'];
 const SCOPE_LABELS: Record<UnsubscribeScope, string> = { subscription: '退订单个订阅', frequency: '退订汇总', all: '退订全部推送', reminders: '关闭截止提醒' };
 
 function statusBadge(status: DeliveryStatus): SafeHtml {
   const tone = status === 'sent' || status === 'delivered' ? 'badge-effective' : status === 'failed_permanent' ? 'badge-repealed' : status === 'failed_temporary' ? 'badge-revised' : 'badge-neutral';
-  return html`<span class="badge ${tone}">${DELIVERY_STATUS_LABELS[status]}</span>`;
+  return html`<span class="badge ${tone}">${DELIVERY_STATUS_TEXT[status]}</span>`;
 }
 
 // ---- one-click unsubscribe landing pages ---------------------------------------------------
@@ -91,13 +83,14 @@ export function deliveryStatsPage({
           ['写入推送队列', `${formatCount(log.total)} 条（按用户 × 渠道）`],
           ['引起的退订', `${formatCount(log.unsubscribes.total)} 次${Object.keys(log.unsubscribes.byScope).length > 0 ? `（${(Object.entries(log.unsubscribes.byScope) as [UnsubscribeScope, number][]).map(([scope, n]) => `${SCOPE_LABELS[scope]} ${n}`).join('，')}）` : ''}`],
         ])}
+        <p><a href="/staff/push/deliveries?policyId=${encodeURIComponent(policy.id)}${log.version ? `&version=${log.version}` : ''}">查看推送明细</a>：推送到了谁、哪个渠道、状态和原因，可筛选、导出 CSV。</p>
       </section>
       ${
         channels.length === 0
           ? html`<p>该版本还没有推送记录。</p>`
           : html`<div class="table-wrap"><table>
               <caption>按渠道和状态${dryRun > 0 ? `（其中 ${formatCount(dryRun)} 条为演练，未实际发出）` : ''}</caption>
-              <thead><tr><th scope="col">渠道</th>${statuses.map((s) => html`<th scope="col" class="num">${DELIVERY_STATUS_LABELS[s]}</th>`)}<th scope="col" class="num">合计</th></tr></thead>
+              <thead><tr><th scope="col">渠道</th>${statuses.map((s) => html`<th scope="col" class="num">${DELIVERY_STATUS_TEXT[s]}</th>`)}<th scope="col" class="num">合计</th></tr></thead>
               <tbody>${channels.map(
                 (c) => html`<tr><th scope="row">${CHANNEL_LABELS[c]}</th>${statuses.map((s) => html`<td class="num">${formatCount(count(c, s))}</td>`)}<td class="num">${formatCount(
                   statuses.reduce((sum, s) => sum + count(c, s), 0),
@@ -109,7 +102,7 @@ export function deliveryStatsPage({
         log.reminders.length > 0 &&
         html`<div class="table-wrap"><table><caption>申报截止提醒</caption>
           <thead><tr><th scope="col">渠道</th><th scope="col">状态</th><th scope="col" class="num">条数</th></tr></thead>
-          <tbody>${log.reminders.map((r) => html`<tr><td>${CHANNEL_LABELS[r.channel]}</td><td>${DELIVERY_STATUS_LABELS[r.status]}</td><td class="num">${formatCount(r.count)}</td></tr>`)}</tbody>
+          <tbody>${log.reminders.map((r) => html`<tr><td>${CHANNEL_LABELS[r.channel]}</td><td>${DELIVERY_STATUS_TEXT[r.status]}</td><td class="num">${formatCount(r.count)}</td></tr>`)}</tbody>
         </table></div>`
       }
       ${
