@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
+import { applyHeapPolicy } from './heap-policy.js';
 import { createLogger } from './logger.js';
 import { startPlatform } from './platform.js';
 
 async function main(): Promise<void> {
+  applyHeapPolicy();
   // Variables already in the environment win over the file.
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
   let config;

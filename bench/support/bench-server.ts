@@ -1,22 +1,25 @@
 /**
- * The real platform, run as a child of the HTTP benchmark so the load generator does not share an
- * event loop with the server. Configuration comes from the environment as in production; the
- * parent points DATA_DIR at a fresh temporary directory and sets DEMO_DATA=0.
- *
- * Synthetic policies go straight into the search index: the search endpoint only reads the index,
- * and importing 10,000 policies through the store and the workflow would measure the importer.
- * The index is filled through `openServices` and closed again before `startPlatform` opens the same
- * data directory, so the server starts exactly as it would on a data directory with a built index.
+ * The real platform for the HTTP benchmark, in two phases run as two child processes so the
+ * server's memory and CPU figures are the server's alone:
+ * - `BENCH_PHASE=seed` fills DATA_DIR: synthetic policies straight into the search index (the
+ *   search endpoint only reads the index, and importing 10,000 policies through the store and the
+ *   workflow would measure the importer), their tags into the taxonomy, and 300 policies through the
+ *   store for the policy page. It reports what it wrote and exits.
+ * - `BENCH_PHASE=serve` starts the platform on that directory as a deployment starts on a data
+ *   directory with a built index, and reports its address once the index has caught up.
+ * The parent runs the compiled file (`dist/bench/support/bench-server.js`) with plain `node`, as
+ * production runs `dist/server/main.js`: a TypeScript loader keeps every source map in memory.
  *
  * The parent can resize the index's result cache (0 turns it off) to measure uncached requests;
  * the child answers once the new size applies, so no measured request runs under the old one.
  *
- * Alone (`npx tsx bench/support/bench-server.ts` with DATA_DIR set) it prints its address and
- * serves until interrupted.
+ * Alone (`node dist/bench/support/bench-server.js` with DATA_DIR set, no BENCH_PHASE) it seeds,
+ * prints its address and serves until interrupted.
  */
 import type { DimensionId } from '../../schemas/taxonomy.schema.js';
 import { EmbeddedSearchIndex } from '../../server/adapters/embedded-search/embedded.search-index.js';
 import { loadConfig } from '../../server/config.js';
+import { applyHeapPolicy } from '../../server/heap-policy.js';
 import { createLogger } from '../../server/logger.js';
 import { closeServices, openServices, startPlatform, type Services } from '../../server/platform.js';
 import type { PolicySearchDoc } from '../../server/ports/search-index.port.js';
@@ -56,8 +59,15 @@ function pageImportLines(): { lines: string[]; ids: string[] } {
 export type TagsByDimension = Partial<Record<DimensionId, string[]>>;
 
 export type ParentMessage = { type: 'stop' } | { type: 'result-cache'; size: number };
+export interface Seeded {
+  tags: TagsByDimension;
+  /** Policy ids in the store, for the policy page. */
+  pages: string[];
+  seedMs: number;
+}
 export type ChildMessage =
-  | { type: 'ready'; url: string; policies: number; loadMs: number; tags: TagsByDimension; pages: string[] }
+  | ({ type: 'seeded' } & Seeded)
+  | { type: 'ready'; url: string; policies: number; loadMs: number }
   | { type: 'failed'; message: string }
   /** `applied` is false when the configured index has no result cache to resize. */
   | { type: 'result-cache'; size: number; applied: boolean };
@@ -87,15 +97,14 @@ async function registerTags({ services, tags }: { services: Services; tags: Tags
   }
 }
 
-async function main(): Promise<void> {
+async function seed(): Promise<Seeded> {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: 'silent' });
   const count = Number(process.env.BENCH_POLICIES ?? 10_000);
-  const loadStarted = performance.now();
+  const started = performance.now();
   const docs = syntheticPolicies({ count });
   const tags = tagsOf(docs);
   const pages = pageImportLines();
-
   const services = await openServices({ config, logger });
   try {
     await registerTags({ services, tags });
@@ -105,14 +114,21 @@ async function main(): Promise<void> {
   } finally {
     await closeServices(services);
   }
+  return { tags, pages: pages.ids, seedMs: performance.now() - started };
+}
 
+/** As `server/main.ts` starts a deployment. */
+async function serve(): Promise<void> {
+  applyHeapPolicy();
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: 'silent' });
+  const started = performance.now();
   const platform = await startPlatform({ config, logger });
   // The server listens at once; the measured runs start once the index has caught up and the word index is complete.
   while (platform.services.indexCatchUp.catchingUp) await new Promise((resolve) => setTimeout(resolve, 50));
   if (platform.services.index instanceof EmbeddedSearchIndex) await platform.services.index.wordIndexReady();
-  const loadMs = performance.now() - loadStarted;
   if (!platform.url) throw new Error('ROLES must include web for the HTTP benchmark');
-  const ready: ChildMessage = { type: 'ready', url: platform.url, policies: await platform.services.index.countPolicies(), loadMs, tags, pages: pages.ids };
+  const ready: ChildMessage = { type: 'ready', url: platform.url, policies: await platform.services.index.countPolicies(), loadMs: performance.now() - started };
 
   let stopping = false;
   const stop = async (): Promise<void> => {
@@ -124,24 +140,37 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 
-  if (process.send) {
-    const send = process.send.bind(process);
-    process.on('message', (message: ParentMessage) => {
-      if (message.type === 'stop') void stop();
-      if (message.type === 'result-cache') {
-        const { index } = platform.services;
-        const applied = index instanceof EmbeddedSearchIndex;
-        if (applied) index.setResultCacheSize(message.size);
-        const reply: ChildMessage = { type: 'result-cache', size: message.size, applied };
-        send(reply);
-      }
-    });
-    // A parent that dies without saying goodbye must not leave a server behind.
-    process.on('disconnect', () => void stop());
-    process.send(ready);
-  } else {
-    process.stdout.write(`${ready.url} (${ready.policies} policies, loaded in ${(loadMs / 1000).toFixed(1)} s)\n`);
+  if (!process.send) {
+    process.stdout.write(`${ready.url} (${ready.policies} policies, ready in ${(ready.loadMs / 1000).toFixed(1)} s)\n`);
+    return;
   }
+  const send = process.send.bind(process);
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'stop') void stop();
+    if (message.type === 'result-cache') {
+      const { index } = platform.services;
+      const applied = index instanceof EmbeddedSearchIndex;
+      if (applied) index.setResultCacheSize(message.size);
+      const reply: ChildMessage = { type: 'result-cache', size: message.size, applied };
+      send(reply);
+    }
+  });
+  // A parent that dies without saying goodbye must not leave a server behind.
+  process.on('disconnect', () => void stop());
+  send(ready);
+}
+
+async function main(): Promise<void> {
+  const phase = process.env.BENCH_PHASE;
+  if (phase === 'serve') return serve();
+  const seeded = await seed();
+  if (phase !== 'seed') return serve();
+  const message: ChildMessage = { type: 'seeded', ...seeded };
+  await new Promise<void>((resolve, reject) => {
+    if (!process.send) return reject(new Error('BENCH_PHASE=seed reports to a parent process'));
+    process.send(message, (error: Error | null) => (error ? reject(error) : resolve()));
+  });
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {

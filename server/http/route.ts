@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../schemas/user.schema.js';
@@ -158,6 +159,7 @@ export function mountRoute({
   authorize: (req: Request, access: Access) => Promise<Caller>;
   responseCheck?: ResponseCheck;
 }) {
+  const preparedJson = new WeakMap<object, { body: Buffer; etag: string }>();
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     const caller = await authorize(req, spec.access);
     const readBody = async (): Promise<RawBody> => {
@@ -175,6 +177,32 @@ export function mountRoute({
     };
     const result = await spec.handle({ req, res, caller, readBody });
     if (res.headersSent) return;
-    res.status(spec.status ?? 200).json(checkedResponse({ spec, result, check: responseCheck }));
+    const status = spec.status ?? 200;
+    if (!isFrozenObject(result)) {
+      res.status(status).json(checkedResponse({ spec, result, check: responseCheck }));
+      return;
+    }
+    let prepared = preparedJson.get(result);
+    if (!prepared) {
+      prepared = jsonBody(checkedResponse({ spec, result, check: responseCheck }));
+      preparedJson.set(result, prepared);
+    }
+    res.status(status).type('application/json').setHeader('ETag', prepared.etag);
+    res.send(prepared.body);
   });
+}
+
+/**
+ * A frozen result is one a service hands unchanged to every request asking the same (a cached
+ * search), so its checked JSON and ETag are made once per route and kept while the result lives.
+ * For a cached search that was most of the cost of answering.
+ */
+function isFrozenObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && Object.isFrozen(value);
+}
+
+function jsonBody(value: unknown): { body: Buffer; etag: string } {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  // The same weak validator express makes for a body: length and a SHA-1 prefix.
+  return { body, etag: `W/"${body.length.toString(16)}-${crypto.createHash('sha1').update(body).digest('base64').slice(0, 27)}"` };
 }

@@ -80,7 +80,13 @@ export interface SearchIndex extends AudienceIndex, FaqIndex {
   ping(): Promise<void>;
   upsertPolicies(docs: PolicySearchDoc[]): Promise<void>;
   removePolicies(ids: string[]): Promise<void>;
+  /** Read-only: the embedded index hands one frozen result to every caller asking the same. */
   searchPolicies(request: PolicySearchRequest): Promise<PolicySearchResult>;
+  /**
+   * The answer `searchPolicies` would give when it is at hand without computing (a result cache),
+   * else null. Lets a caller answer a repeated search without waiting for a computing slot.
+   */
+  peekPolicies(request: PolicySearchRequest): PolicySearchResult | null;
   /** Removes every document and resets the watermark (full rebuild). */
   clear(): Promise<void>;
   /** Highest store change sequence the index reflects. */

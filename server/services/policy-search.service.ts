@@ -2,7 +2,8 @@ import type { PolicySearchQuery, PolicySearchResponse, Validity } from '../../sc
 import { VALIDITY_LABELS } from '../../schemas/policy.schema.js';
 import type { DimensionId } from '../../schemas/taxonomy.schema.js';
 import { invalid } from '../errors.js';
-import type { SearchIndex } from '../ports/search-index.port.js';
+import { deepFreeze } from '../deep-freeze.js';
+import type { PolicySearchRequest, PolicySearchResult, SearchIndex } from '../ports/search-index.port.js';
 import { shanghaiToday } from './validity.js';
 import { SearchGate } from './search-gate.js';
 import type { TaxonomyService } from './taxonomy.service.js';
@@ -15,8 +16,22 @@ const REMOTE_SEARCHES = 16;
 const SEARCH_QUEUE = 64;
 const SEARCH_WAIT_MS = 2_000;
 
+/** The response built from one index result, kept while the result and the taxonomy stay the same. */
+interface BuiltResponse {
+  taxonomy: Taxonomy;
+  page: number;
+  pageSize: number;
+  response: PolicySearchResponse;
+}
+
 export class PolicySearchService {
   private readonly gate: SearchGate;
+  /**
+   * The embedded index hands out one frozen result per cached request, so the labelled response
+   * built from it is kept by the result's identity (and the taxonomy's: labels change with it).
+   * It goes with its result: when the index drops a result, its response goes too.
+   */
+  private readonly built = new WeakMap<PolicySearchResult, BuiltResponse>();
 
   constructor(private readonly deps: { index: SearchIndex; taxonomy: TaxonomyService; now: () => Date; gate?: SearchGate }) {
     this.gate =
@@ -24,12 +39,26 @@ export class PolicySearchService {
       new SearchGate({ concurrency: deps.index.kind === 'embedded' ? IN_PROCESS_SEARCHES : REMOTE_SEARCHES, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS });
   }
 
+  /**
+   * A repeated search is answered from the index's cache without waiting for a computing slot; only
+   * a search the index has to compute takes its turn through the gate. The response is frozen and
+   * the same object for the same cached result, so the HTTP layer can keep its JSON too.
+   */
   async search(query: PolicySearchQuery): Promise<PolicySearchResponse> {
     const taxonomy = this.deps.taxonomy.current();
-    const tagFilters = this.tagFilters({ taxonomy, tags: query.tags ?? [], levels: query.level ?? [] });
-    const result = await this.gate.run(() => this.deps.index.searchPolicies({
+    const request = this.indexRequest({ query, taxonomy });
+    const result = this.deps.index.peekPolicies(request) ?? (await this.gate.run(() => this.deps.index.searchPolicies(request)));
+    const built = this.built.get(result);
+    if (built && built.taxonomy === taxonomy && built.page === query.page && built.pageSize === query.pageSize) return built.response;
+    const response = deepFreeze(this.response({ query, taxonomy, result }));
+    if (Object.isFrozen(result)) this.built.set(result, { taxonomy, page: query.page, pageSize: query.pageSize, response });
+    return response;
+  }
+
+  private indexRequest({ query, taxonomy }: { query: PolicySearchQuery; taxonomy: Taxonomy }): PolicySearchRequest {
+    return {
       ...(query.q ? { q: query.q } : {}),
-      tagFilters,
+      tagFilters: this.tagFilters({ taxonomy, tags: query.tags ?? [], levels: query.level ?? [] }),
       ...(query.validity ? { validity: query.validity } : {}),
       ...(query.issuer ? { issuer: query.issuer } : {}),
       ...(query.issuedFrom ? { issuedFrom: query.issuedFrom } : {}),
@@ -39,7 +68,10 @@ export class PolicySearchService {
       limit: query.pageSize,
       facets: query.facets,
       today: shanghaiToday(this.deps.now()),
-    }));
+    };
+  }
+
+  private response({ query, taxonomy, result }: { query: PolicySearchQuery; taxonomy: Taxonomy; result: PolicySearchResult }): PolicySearchResponse {
     return {
       total: result.total,
       page: query.page,

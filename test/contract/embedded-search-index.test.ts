@@ -244,19 +244,23 @@ describe('EmbeddedSearchIndex', function () {
         }
       });
 
-      it('hands out copies: changing a result does not change the next answer', async function () {
+      it('hands out one frozen answer: a caller cannot change what the next caller gets', async function () {
         const index = await loaded();
         try {
           const first = await index.searchPolicies(request({ q: '专利资助', facets: true }));
           const pristine = structuredClone(first);
           const hit = first.hits[0];
           if (!hit || !first.facets) throw new Error('expected hits and facets');
-          hit.title = 'changed';
-          first.hits.pop();
-          first.facets.validity.effective = -1;
-          const region = first.facets.tags.region;
-          if (region) region['reg-shanghai'] = -1;
-          expect(await index.searchPolicies(request({ q: '专利资助', facets: true }))).to.deep.equal(pristine);
+          const facets = first.facets;
+          expect(() => Object.assign(hit, { title: 'changed' })).to.throw(TypeError);
+          expect(() => first.hits.pop()).to.throw(TypeError);
+          expect(() => Object.assign(facets.validity, { effective: -1 })).to.throw(TypeError);
+          expect(() => Object.assign(facets.tags.region ?? {}, { 'reg-shanghai': -1 })).to.throw(TypeError);
+          const again = await index.searchPolicies(request({ q: '专利资助', facets: true }));
+          expect(again).to.equal(first);
+          expect(again).to.deep.equal(pristine);
+          expect(index.peekPolicies(request({ q: '专利资助', facets: true }))).to.equal(first);
+          expect(index.peekPolicies(request({ q: '专利资助', facets: false }))).to.equal(null);
         } finally {
           await index.close();
         }

@@ -114,6 +114,11 @@ export class ElasticsearchSearchIndex implements SearchIndex {
     return parsePolicySearchResponse({ response, request, terms: words ? highlightTerms(words) : [], scored: text !== null && request.sort === 'relevance' });
   }
 
+  /** Elasticsearch keeps its own request cache; every search goes there. */
+  peekPolicies(): PolicySearchResult | null {
+    return null;
+  }
+
   async clear(): Promise<void> {
     await this.indices.rebuild(['policies']);
   }

@@ -38,20 +38,6 @@ export function cacheKey(request: PolicySearchRequest): string {
   ]);
 }
 
-/** A copy sharing nothing mutable with the cached result, so a caller cannot change the cache. */
-export function copyResult(result: PolicySearchResult): PolicySearchResult {
-  return {
-    total: result.total,
-    hits: result.hits.map((hit) => ({ ...hit, applicationWindow: hit.applicationWindow ? { ...hit.applicationWindow } : null })),
-    facets: result.facets
-      ? {
-          tags: Object.fromEntries(Object.entries(result.facets.tags).map(([dimension, counts]) => [dimension, { ...counts }])),
-          validity: { ...result.facets.validity },
-        }
-      : null,
-  };
-}
-
 /**
  * Least recently used results by request, as Elasticsearch's request cache keeps them: every
  * write empties it, so an entry never outlives the documents it was computed from, and `today` is

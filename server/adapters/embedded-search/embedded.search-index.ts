@@ -40,7 +40,8 @@ import { EFFECTIVE, MemoryState, StoredFields, VALIDITIES, compareIds, dayNumber
 import { SqliteDatabase, Statements, ensureSchema, prepareStatements, writeDoc } from './embedded.policy-tables.js';
 import { type ScoredGroup, TextPostings, unicodeTokens } from './embedded.policy-postings.js';
 import { TextQuery, WordGroup, parseTextQuery, quote } from './embedded.policy-text-query.js';
-import { DEFAULT_RESULT_CACHE_SIZE, ResultCache, cacheKey, copyResult } from './embedded.result-cache.js';
+import { DEFAULT_RESULT_CACHE_SIZE, ResultCache, cacheKey } from './embedded.result-cache.js';
+import { deepFreeze } from '../../deep-freeze.js';
 
 /** Matching rows × phrases worth scoring over every field; about a microsecond each. */
 const SCORING_BUDGET = 20_000;
@@ -242,11 +243,17 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const { statements } = this.connection();
     const key = cacheKey(request);
     const cached = this.results.get(key);
-    if (cached) return copyResult(cached);
+    if (cached) return cached;
     // Computed without awaiting anything, so no write can land between the search and caching it.
-    const result = this.computeSearch({ request, statements });
+    // Frozen, because every later caller asking the same gets this very object.
+    const result = deepFreeze(this.computeSearch({ request, statements }));
     this.results.set(key, result);
-    return copyResult(result);
+    return result;
+  }
+
+  peekPolicies(request: PolicySearchRequest): PolicySearchResult | null {
+    this.connection();
+    return this.results.get(cacheKey(request)) ?? null;
   }
 
   private computeSearch({ request, statements }: { request: PolicySearchRequest; statements: Statements }): PolicySearchResult {
