@@ -48,17 +48,40 @@ function findOccurrences({ haystack, terms }: { haystack: string; terms: readonl
   return disjoint;
 }
 
-/** The first window holding the most distinct query words, then the most occurrences. */
-function bestWindow(occurrences: readonly Occurrence[]): { first: number; last: number } {
+/**
+ * The first window holding the most distinct query words, then the most occurrences. One pass: the
+ * window slides over the occurrences keeping a count per word, as a search page computes twenty of
+ * these per request.
+ */
+function bestWindow({ occurrences, termCount }: { occurrences: readonly Occurrence[]; termCount: number }): { first: number; last: number } {
+  const perTerm = new Int32Array(termCount);
+  let distinct = 0;
+  const add = (occurrence: Occurrence | undefined): void => {
+    if (!occurrence) return;
+    if (perTerm[occurrence.term] === 0) distinct += 1;
+    perTerm[occurrence.term] = (perTerm[occurrence.term] ?? 0) + 1;
+  };
+  const drop = (occurrence: Occurrence | undefined): void => {
+    if (!occurrence) return;
+    perTerm[occurrence.term] = (perTerm[occurrence.term] ?? 0) - 1;
+    if (perTerm[occurrence.term] === 0) distinct -= 1;
+  };
   let best = { first: 0, last: 0, score: -1 };
-  let last = 0;
+  // The window is occurrences[first..last]; empty while last < first.
+  let last = -1;
   for (let first = 0; first < occurrences.length; first++) {
     const start = occurrences[first]?.start ?? 0;
-    if (last < first) last = first;
-    while (last + 1 < occurrences.length && (occurrences[last + 1]?.end ?? Infinity) <= start + POLICY_SNIPPET_WIDTH) last += 1;
-    const distinct = new Set(occurrences.slice(first, last + 1).map((o) => o.term)).size;
+    if (last < first) {
+      last = first;
+      add(occurrences[first]);
+    }
+    while (last + 1 < occurrences.length && (occurrences[last + 1]?.end ?? Infinity) <= start + POLICY_SNIPPET_WIDTH) {
+      last += 1;
+      add(occurrences[last]);
+    }
     const score = distinct * 10_000 + (last - first + 1);
     if (score > best.score) best = { first, last, score };
+    drop(occurrences[first]);
   }
   return best;
 }
@@ -88,7 +111,7 @@ export function policySnippet({ body, terms, normalizedBody = normalizeText(body
   if (terms.length === 0 || normalizedBody.length !== body.length) return leadingSnippet(body);
   const occurrences = findOccurrences({ haystack: normalizedBody, terms });
   if (occurrences.length === 0) return leadingSnippet(body);
-  const { first, last } = bestWindow(occurrences);
+  const { first, last } = bestWindow({ occurrences, termCount: terms.length });
   const from = occurrences[first]?.start ?? 0;
   const to = occurrences[last]?.end ?? from;
   let { start, end } = windowBounds({ length: body.length, from, to });

@@ -131,6 +131,19 @@ export interface ScoredPhrase {
   partOf: number | null;
 }
 
+/** A query's phrases prepared for scoring many documents (see `TextPostings.scoringQuery`). */
+interface ScoringQuery {
+  /** Word id per phrase; -1 for a word the index does not hold. */
+  ids: number[];
+  isPart: boolean[];
+  groupStart: number[];
+  hasParts: boolean[];
+  idfs: number[];
+  grams: (Map<number, number> | null)[];
+  full: boolean;
+  avgdl: number;
+}
+
 export interface ScoredGroup {
   /** The word whole, then its parts (each with `partOf` set to this group's number). */
   phrases: ScoredPhrase[];
@@ -152,6 +165,10 @@ export class TextPostings {
   private seenIn = new Uint32Array(1024);
   private fullTally = new Uint32Array(1024);
   private highTally = new Uint32Array(1024);
+  /** Scratch for `topScored`, reused across queries (see `scoredScratch`). */
+  private seenScratch = new Uint32Array(0);
+  private scoreScratch = new Float64Array(0);
+  private scoringStamp = 0;
 
   get size(): number {
     return this.documents;
@@ -272,36 +289,38 @@ export class TextPostings {
   }
 
   /**
-   * The best `wanted` documents of `final` by the sum of the groups' bm25 scores (higher first; ties
-   * by `before`), with their scores. Documents scoring nothing are left to the caller. Reads every
-   * word's postings in impact order and stops once no unread posting can reach the current top
+   * The best `wanted` documents of `final` by the sum of the groups' bm25 scores (higher first; equal
+   * scores by `tieBreak`), with their scores. Documents scoring nothing are left to the caller. Reads
+   * every word's postings in impact order and stops once no unread posting can reach the current top
    * (Fagin's threshold algorithm), so the work depends on how soon the top is settled, not on how
-   * many documents match.
+   * many documents match. A query whose words are all common can still read thousands of postings
+   * before its top is settled, so scoring one document is kept to flat loops over typed arrays.
    */
-  topScored({ groups, fields, final, wanted, before }: {
+  topScored({ groups, fields, final, wanted, tieBreak }: {
     groups: ScoredGroup[];
     fields: ScoredFields;
     final: Uint32Array;
     wanted: number;
-    before: (a: number, b: number, scores: Map<number, number>) => number;
+    tieBreak: (a: number, b: number) => number;
   }): Map<number, number> {
-    const avgdl = this.documents > 0 ? this.totalTokens / this.documents : 1;
-    const phrases = groups.flatMap((group, groupAt) => group.phrases.map((phrase) => ({ ...phrase, groupAt, id: this.termIds.get(phrase.term) })));
-    const idfs = phrases.map((phrase) => this.idf({ id: phrase.id, fields }));
-    const scores = new Map<number, number>();
+    const query = this.scoringQuery({ groups, fields });
+    const scored = this.scoredScratch(final.length * 32);
+    const scoreAt = this.scoreScratch;
+    const before = (a: number, b: number): number => (scoreAt[b] ?? 0) - (scoreAt[a] ?? 0) || tieBreak(a, b);
     const top: number[] = [];
     const consider = (slot: number): void => {
-      if (scores.has(slot) || !hasBit(final, slot)) return;
-      const score = this.scoreOf({ slot, groups, phrases, idfs, fields, avgdl });
-      scores.set(slot, score);
+      if (scored.seen[slot] === scored.stamp || !hasBit(final, slot)) return;
+      scored.seen[slot] = scored.stamp;
+      const score = this.scoreOf(slot, query);
+      scoreAt[slot] = score;
       if (score <= 0) return;
       const worst = top[top.length - 1];
-      if (top.length >= wanted && worst !== undefined && before(slot, worst, scores) >= 0) return;
+      if (top.length >= wanted && worst !== undefined && before(slot, worst) >= 0) return;
       let low = 0;
       let high = top.length;
       while (low < high) {
         const mid = (low + high) >>> 1;
-        if (before(top[mid] ?? 0, slot, scores) <= 0) low = mid + 1;
+        if (before(top[mid] ?? 0, slot) <= 0) low = mid + 1;
         else high = mid;
       }
       top.splice(low, 0, slot);
@@ -309,9 +328,9 @@ export class TextPostings {
     };
     for (const group of groups) for (const slot of group.gramOnly.keys()) consider(slot);
 
-    const cursors = phrases.map((phrase, at) => {
-      const order = phrase.id === undefined ? null : this.impactOrder({ id: phrase.id, fields, avgdl });
-      return { order, at: 0, idf: idfs[at] ?? 0 };
+    const cursors = query.ids.map((id, at) => {
+      const order = id < 0 ? null : this.impactOrder({ id, fields, avgdl: query.avgdl });
+      return { order, at: 0, idf: query.idfs[at] ?? 0 };
     });
     const bound = (cursor: (typeof cursors)[number]): number =>
       cursor.order && cursor.at < cursor.order.slots.length ? cursor.idf * (cursor.order.impacts[cursor.at] ?? 0) : 0;
@@ -329,14 +348,46 @@ export class TextPostings {
       }
       if (!best || !best.order) break;
       const worst = top[top.length - 1];
-      if (top.length >= wanted && worst !== undefined && (scores.get(worst) ?? 0) > threshold) break;
+      if (top.length >= wanted && worst !== undefined && (scoreAt[worst] ?? 0) > threshold) break;
       const slot = best.order.slots[best.at] ?? 0;
       best.at += 1;
       consider(slot);
     }
     const result = new Map<number, number>();
-    for (const slot of top) result.set(slot, scores.get(slot) ?? 0);
+    for (const slot of top) result.set(slot, scoreAt[slot] ?? 0);
     return result;
+  }
+
+  /** A query's phrases as flat arrays, grouped: group g's phrases are `groupStart[g]` up to `groupStart[g + 1]`. */
+  private scoringQuery({ groups, fields }: { groups: ScoredGroup[]; fields: ScoredFields }): ScoringQuery {
+    const ids: number[] = [];
+    const isPart: boolean[] = [];
+    const groupStart: number[] = [];
+    const hasParts: boolean[] = [];
+    for (const group of groups) {
+      groupStart.push(ids.length);
+      hasParts.push(group.phrases.some((phrase) => phrase.partOf !== null));
+      for (const phrase of group.phrases) {
+        ids.push(this.termIds.get(phrase.term) ?? -1);
+        isPart.push(phrase.partOf !== null);
+      }
+    }
+    groupStart.push(ids.length);
+    const idfs = ids.map((id) => this.idf({ id: id < 0 ? undefined : id, fields }));
+    const grams = groups.map((group) => (group.gramOnly.size > 0 ? group.gramOnly : null));
+    return { ids, isPart, groupStart, hasParts, idfs, grams, full: fields === 'all', avgdl: this.documents > 0 ? this.totalTokens / this.documents : 1 };
+  }
+
+  /** Per-slot scratch for one `topScored` call: a slot is scored in this call when `seen[slot] === stamp`. */
+  private scoredScratch(finalSlots: number): { seen: Uint32Array; stamp: number } {
+    const slots = Math.max(this.generation.length, finalSlots);
+    if (this.seenScratch.length < slots) {
+      this.seenScratch = new Uint32Array(slots);
+      this.scoreScratch = new Float64Array(slots);
+      this.scoringStamp = 0;
+    }
+    this.scoringStamp += 1;
+    return { seen: this.seenScratch, stamp: this.scoringStamp };
   }
 
   /** FTS5's IDF: log((N − n + 0.5) / (n + 0.5)), floored; n counts only the scored columns. */
@@ -374,19 +425,12 @@ export class TextPostings {
   }
 
   /** A document's total in a fixed phrase order, so equal documents get bit-equal scores. */
-  private scoreOf({ slot, groups, phrases, idfs, fields, avgdl }: {
-    slot: number;
-    groups: ScoredGroup[];
-    phrases: (ScoredPhrase & { groupAt: number; id: number | undefined })[];
-    idfs: number[];
-    fields: ScoredFields;
-    avgdl: number;
-  }): number {
+  private scoreOf(slot: number, query: ScoringQuery): number {
     const doc = this.docs[slot];
     const length = this.docLength[slot] ?? 0;
     let total = 0;
-    for (let groupAt = 0; groupAt < groups.length; groupAt++) {
-      const gramScore = groups[groupAt]?.gramOnly.get(slot);
+    for (let groupAt = 0; groupAt + 1 < query.groupStart.length; groupAt++) {
+      const gramScore = query.grams[groupAt]?.get(slot);
       if (gramScore !== undefined) {
         total += gramScore;
         continue;
@@ -395,31 +439,31 @@ export class TextPostings {
       let wordScore = 0;
       let partsScore = 0;
       let partsMissing = false;
-      let hasParts = false;
-      phrases.forEach((phrase, at) => {
-        if (phrase.groupAt !== groupAt) return;
-        const f = phrase.id === undefined ? 0 : this.frequency({ doc, id: phrase.id, fields });
-        const contribution = f > 0 ? (idfs[at] ?? 0) * this.impact({ f, length, avgdl }) : 0;
-        if (phrase.partOf === null) {
+      const end = query.groupStart[groupAt + 1] ?? 0;
+      for (let at = query.groupStart[groupAt] ?? 0; at < end; at++) {
+        const id = query.ids[at] ?? -1;
+        const f = id < 0 ? 0 : this.frequency(doc, id, query.full);
+        const contribution = f > 0 ? (query.idfs[at] ?? 0) * this.impact({ f, length, avgdl: query.avgdl }) : 0;
+        if (!query.isPart[at]) {
           wordScore += contribution;
-          return;
+          continue;
         }
-        hasParts = true;
         if (f === 0) partsMissing = true;
         partsScore += contribution;
-      });
-      total += wordScore + (hasParts && !partsMissing ? partsScore : 0);
+      }
+      total += wordScore + (query.hasParts[groupAt] && !partsMissing ? partsScore : 0);
     }
     return total;
   }
 
-  private frequency({ doc, id, fields }: { doc: DocTerms; id: number; fields: ScoredFields }): number {
+  /** Positional: runs for every phrase of every document a query scores. */
+  private frequency(doc: DocTerms, id: number, full: boolean): number {
     let low = 0;
     let high = doc.termIds.length - 1;
     while (low <= high) {
       const mid = (low + high) >>> 1;
       const at = doc.termIds[mid] ?? 0;
-      if (at === id) return (fields === 'all' ? doc.full[mid] : doc.high[mid]) ?? 0;
+      if (at === id) return (full ? doc.full[mid] : doc.high[mid]) ?? 0;
       if (at < id) low = mid + 1;
       else high = mid - 1;
     }

@@ -462,9 +462,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const wanted = Math.max(0, request.offset) + Math.max(0, request.limit);
     if (request.limit <= 0) return { slots: [], scoreOf: () => 0 };
     const { groups, fields } = this.scoredGroups({ text, final });
-    const before = (a: number, b: number, scores: Map<number, number>): number =>
-      (scores.get(b) ?? 0) - (scores.get(a) ?? 0) || this.byIssuedThenId(a, b);
-    const top = this.text.topScored({ groups, fields, final, wanted, before });
+    const top = this.text.topScored({ groups, fields, final, wanted, tieBreak: (a, b) => this.byIssuedThenId(a, b) });
     const slots = [...top.keys()];
     if (slots.length < wanted) slots.push(...this.unscored({ final, scored: top, wanted: wanted - slots.length }));
     return { slots: slots.slice(Math.max(0, request.offset), wanted), scoreOf: (slot) => top.get(slot) ?? 0 };
