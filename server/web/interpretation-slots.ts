@@ -1,5 +1,6 @@
 import type { PublicInterpretation } from '../../schemas/interpretation.schema.js';
 import type { PublicPolicy } from '../../schemas/policy.schema.js';
+import type { PublicVersion } from '../services/public-versions.js';
 import { DomainError } from '../errors.js';
 import type { PortalExtensions } from './extensions.js';
 import type { PortalServices } from './kit.js';
@@ -27,10 +28,10 @@ export function interpretationExtensions({ interpretation }: { interpretation: P
   const { packages, faqs, questions } = interpretation;
   // The slots of one page read the same package; the policy object is shared by them for one request.
   const views = new WeakMap<PublicPolicy, Promise<PublicInterpretation | null>>();
-  const viewOf = (policy: PublicPolicy) => {
+  const viewOf = ({ policy, found }: { policy: PublicPolicy; found: PublicVersion }) => {
     let view = views.get(policy);
     if (!view) {
-      view = unlessMissing(() => packages.getPublicView({ policyId: policy.id, version: policy.version }));
+      view = unlessMissing(() => packages.findPublicView({ policyId: policy.id, version: policy.version, resolved: found }));
       views.set(policy, view);
     }
     return view;
@@ -39,22 +40,22 @@ export function interpretationExtensions({ interpretation }: { interpretation: P
   return {
     faqSearchPath: '/faq',
     policySlots: {
-      interpretation: async ({ policy }) => {
-        const view = await viewOf(policy);
+      interpretation: async ({ policy, found }) => {
+        const view = await viewOf({ policy, found });
         if (!view) return null;
         return view.exempt ? noPackageSlot({ reason: view.exempt.reason }) : interpretationSlot({ view, title: policy.title });
       },
-      faq: async ({ policy }) => {
-        const view = await viewOf(policy);
-        const list = view ? view.faqs : isLatest(policy) ? ((await unlessMissing(() => faqs.listPublic({ policyId: policy.id }))) ?? []) : [];
+      faq: async ({ policy, found }) => {
+        const view = await viewOf({ policy, found });
+        const list = view ? view.faqs : isLatest(policy) ? ((await unlessMissing(() => faqs.listPublic({ policyId: policy.id, resolved: found }))) ?? []) : [];
         return list.length > 0 ? faqSlot({ faqs: list, policyId: policy.id }) : null;
       },
-      comparison: async ({ policy }) => {
-        const comparison = await unlessMissing(() => packages.getPublicComparison({ policyId: policy.id, version: policy.version }));
+      comparison: async ({ policy, found }) => {
+        const comparison = await unlessMissing(() => packages.findPublicComparison({ policyId: policy.id, version: policy.version, resolved: found }));
         return comparison && comparison.changes.length > 0 ? comparisonSlot({ comparison }) : null;
       },
-      question: async ({ policy, ctx }) => {
-        const replies = (await unlessMissing(() => questions.publicReplies({ policyId: policy.id }))) ?? [];
+      question: async ({ policy, found, ctx }) => {
+        const replies = (await unlessMissing(() => questions.publicReplies({ policyId: policy.id, resolved: found }))) ?? [];
         return questionSlot({ ctx, policyId: policy.id, replies, open: isLatest(policy) && policy.validity !== 'repealed' });
       },
     },

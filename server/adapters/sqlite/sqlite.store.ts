@@ -42,6 +42,7 @@ import type {
 } from '../../ports/store.port.js';
 import { rewriteCriteria, rewriteProfile, rewriteTagReferences } from '../../services/tag-references.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
+import { DecodedRows } from './decoded-rows.js';
 import { appendAuditRow, SqliteAuditRepository } from './sqlite-audit.repository.js';
 import type { AuditRepository } from '../../ports/audit.port.js';
 import type { NewAuditEntry } from '../../../schemas/audit.schema.js';
@@ -109,6 +110,19 @@ function policyFromRow(row: unknown): PolicyRecord {
 
 function versionFromRow(row: unknown): PolicyVersion {
   return policyVersionSchema.parse(JSON.parse(docRowSchema.parse(row).doc));
+}
+
+/**
+ * Policy and version documents read one at a time (get, getVersion, listVersions: what every public
+ * page reads) are decoded once per distinct stored text and frozen (see DecodedRows). Bulk scans
+ * (staff lists, matching, tag merges) decode afresh so they cannot push the pages' documents out.
+ */
+const DECODED_LIMITS = { maxEntries: 2_000, maxChars: 16_000_000 };
+function decodedPolicies(): DecodedRows<PolicyRecord> {
+  return new DecodedRows({ ...DECODED_LIMITS, decode: (text) => policyRecordSchema.parse(JSON.parse(text)) });
+}
+function decodedVersions(): DecodedRows<PolicyVersion> {
+  return new DecodedRows({ ...DECODED_LIMITS, decode: (text) => policyVersionSchema.parse(JSON.parse(text)) });
 }
 
 function userFromRow(row: unknown): StoredUser {
@@ -264,8 +278,13 @@ class SqliteTaxonomyRepository implements TaxonomyRepository {
 class SqlitePolicyRepository implements PolicyRepository {
   /** Statements of the reads every public page makes, compiled once: better-sqlite3 compiles on every `prepare`. */
   private readonly reads = new Map<string, Database.Statement<unknown[]>>();
+  private readonly policyDocs = decodedPolicies();
+  private readonly versionDocs = decodedVersions();
 
   constructor(private readonly db: Db) {}
+
+  private policyOf = (row: unknown): PolicyRecord => this.policyDocs.decode(docRowSchema.parse(row).doc);
+  private versionOf = (row: unknown): PolicyVersion => this.versionDocs.decode(docRowSchema.parse(row).doc);
 
   private read(sql: string): Database.Statement<unknown[]> {
     let statement = this.reads.get(sql);
@@ -278,7 +297,7 @@ class SqlitePolicyRepository implements PolicyRepository {
 
   async get(id: string): Promise<PolicyRecord | null> {
     const row = this.read('SELECT doc FROM policies WHERE id = ?').get(id);
-    return row ? policyFromRow(row) : null;
+    return row ? this.policyOf(row) : null;
   }
 
   async insert(policy: PolicyRecord, options?: { audit?: NewAuditEntry }): Promise<void> {
@@ -428,11 +447,11 @@ class SqlitePolicyRepository implements PolicyRepository {
 
   async getVersion({ policyId, version }: { policyId: string; version: number }): Promise<PolicyVersion | null> {
     const row = this.read('SELECT doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
-    return row ? versionFromRow(row) : null;
+    return row ? this.versionOf(row) : null;
   }
 
   async listVersions({ policyId }: { policyId: string }): Promise<PolicyVersion[]> {
-    return this.read('SELECT doc FROM policy_versions WHERE policy_id = ? ORDER BY version').all(policyId).map(versionFromRow);
+    return this.read('SELECT doc FROM policy_versions WHERE policy_id = ? ORDER BY version').all(policyId).map(this.versionOf);
   }
 
   async list({ status, limit, offset }: { status?: PolicyRecord['status']; limit: number; offset: number }) {
