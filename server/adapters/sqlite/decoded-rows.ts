@@ -1,26 +1,28 @@
 /**
- * Decoded document rows, keyed by the exact JSON text stored in the row.
+ * Decoded document rows, reused only while the stored text is byte for byte the same.
  *
  * A public policy page reads the same policy and version rows several times, and every read used to
  * run `JSON.parse` and a full schema parse of a document holding the whole body and its articles.
- * The row text is still read from SQLite on every call, so another process's write (the workers, an
- * import) changes the text and therefore the key: a stale document can never be answered. Only the
- * decoding is shared, never the decision of whether a row exists or what it says.
+ * The row is still read from SQLite on every call (as UTF-8 bytes, which is cheaper than building a
+ * JavaScript string of a 17 KB document) and compared in full with the bytes the cached document was
+ * decoded from. Another process's write (the workers, an import) changes the bytes, so a stale
+ * document can never be answered: only the decoding is shared, never the decision of whether a row
+ * exists or what it says.
  *
  * The decoded objects are deep-frozen because several callers (and requests) now hold the same
  * object: a caller that mutated one by accident would otherwise change what the next caller reads.
  */
 export class DecodedRows<T extends object> {
-  private readonly entries = new Map<string, T>();
-  private chars = 0;
+  private readonly entries = new Map<string, { bytes: Buffer; decoded: T }>();
+  private bytes = 0;
 
   constructor(
     private readonly options: {
       decode: (text: string) => T;
       /** Most documents kept; the least recently used go first. */
       maxEntries: number;
-      /** Most characters of stored text kept, so a few huge documents cannot hold a lot of memory. */
-      maxChars: number;
+      /** Most bytes of stored text kept, so a few huge documents cannot hold a lot of memory. */
+      maxBytes: number;
     },
   ) {}
 
@@ -28,24 +30,29 @@ export class DecodedRows<T extends object> {
     return this.entries.size;
   }
 
-  decode(text: string): T {
-    const hit = this.entries.get(text);
-    if (hit !== undefined) {
-      // Re-inserting moves the entry to the end: Map iteration order is the eviction order.
-      this.entries.delete(text);
-      this.entries.set(text, hit);
-      return hit;
+  /** `key` names the row (its primary key); `bytes` is the stored text just read from it. */
+  decode({ key, bytes }: { key: string; bytes: Buffer }): T {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.bytes -= hit.bytes.length;
+      if (hit.bytes.equals(bytes)) return this.keep({ key, entry: hit });
     }
-    const decoded = deepFreeze(this.options.decode(text));
-    if (text.length > this.options.maxChars) return decoded;
-    this.entries.set(text, decoded);
-    this.chars += text.length;
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.options.maxEntries && this.chars <= this.options.maxChars) break;
-      this.entries.delete(oldest);
-      this.chars -= oldest.length;
+    const decoded = deepFreeze(this.options.decode(bytes.toString('utf8')));
+    if (bytes.length > this.options.maxBytes) return decoded;
+    return this.keep({ key, entry: { bytes, decoded } });
+  }
+
+  /** (Re-)inserts at the end: Map iteration order is the eviction order. */
+  private keep({ key, entry }: { key: string; entry: { bytes: Buffer; decoded: T } }): T {
+    this.entries.set(key, entry);
+    this.bytes += entry.bytes.length;
+    for (const [oldestKey, oldest] of this.entries) {
+      if (this.entries.size <= this.options.maxEntries && this.bytes <= this.options.maxBytes) break;
+      this.entries.delete(oldestKey);
+      this.bytes -= oldest.bytes.length;
     }
-    return decoded;
+    return entry.decoded;
   }
 }
 

@@ -114,10 +114,12 @@ function versionFromRow(row: unknown): PolicyVersion {
 
 /**
  * Policy and version documents read one at a time (get, getVersion, listVersions: what every public
- * page reads) are decoded once per distinct stored text and frozen (see DecodedRows). Bulk scans
+ * page reads) are decoded once and reused, frozen, while the stored text is unchanged (see DecodedRows). Bulk scans
  * (staff lists, matching, tag merges) decode afresh so they cannot push the pages' documents out.
  */
-const DECODED_LIMITS = { maxEntries: 2_000, maxChars: 16_000_000 };
+const DECODED_LIMITS = { maxEntries: 2_000, maxBytes: 32_000_000 };
+const docBytesRowSchema = z.object({ doc: z.instanceof(Buffer) });
+const versionBytesRowSchema = z.object({ version: z.number(), doc: z.instanceof(Buffer) });
 function decodedPolicies(): DecodedRows<PolicyRecord> {
   return new DecodedRows({ ...DECODED_LIMITS, decode: (text) => policyRecordSchema.parse(JSON.parse(text)) });
 }
@@ -281,10 +283,12 @@ class SqlitePolicyRepository implements PolicyRepository {
   private readonly policyDocs = decodedPolicies();
   private readonly versionDocs = decodedVersions();
 
-  constructor(private readonly db: Db) {}
+  /** The stored text's bytes are its UTF-8 encoding only in a UTF-8 database (every database this code creates). */
+  private readonly utf8: boolean;
 
-  private policyOf = (row: unknown): PolicyRecord => this.policyDocs.decode(docRowSchema.parse(row).doc);
-  private versionOf = (row: unknown): PolicyVersion => this.versionDocs.decode(docRowSchema.parse(row).doc);
+  constructor(private readonly db: Db) {
+    this.utf8 = String(db.pragma('encoding', { simple: true })) === 'UTF-8';
+  }
 
   private read(sql: string): Database.Statement<unknown[]> {
     let statement = this.reads.get(sql);
@@ -296,8 +300,12 @@ class SqlitePolicyRepository implements PolicyRepository {
   }
 
   async get(id: string): Promise<PolicyRecord | null> {
-    const row = this.read('SELECT doc FROM policies WHERE id = ?').get(id);
-    return row ? this.policyOf(row) : null;
+    if (!this.utf8) {
+      const row = this.read('SELECT doc FROM policies WHERE id = ?').get(id);
+      return row ? policyFromRow(row) : null;
+    }
+    const row = this.read('SELECT CAST(doc AS BLOB) AS doc FROM policies WHERE id = ?').get(id);
+    return row ? this.policyDocs.decode({ key: id, bytes: docBytesRowSchema.parse(row).doc }) : null;
   }
 
   async insert(policy: PolicyRecord, options?: { audit?: NewAuditEntry }): Promise<void> {
@@ -446,12 +454,22 @@ class SqlitePolicyRepository implements PolicyRepository {
   }
 
   async getVersion({ policyId, version }: { policyId: string; version: number }): Promise<PolicyVersion | null> {
-    const row = this.read('SELECT doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
-    return row ? this.versionOf(row) : null;
+    if (!this.utf8) {
+      const row = this.read('SELECT doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
+      return row ? versionFromRow(row) : null;
+    }
+    const row = this.read('SELECT CAST(doc AS BLOB) AS doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
+    return row ? this.versionDocs.decode({ key: `${policyId}\n${version}`, bytes: docBytesRowSchema.parse(row).doc }) : null;
   }
 
   async listVersions({ policyId }: { policyId: string }): Promise<PolicyVersion[]> {
-    return this.read('SELECT doc FROM policy_versions WHERE policy_id = ? ORDER BY version').all(policyId).map(this.versionOf);
+    if (!this.utf8) return this.read('SELECT doc FROM policy_versions WHERE policy_id = ? ORDER BY version').all(policyId).map(versionFromRow);
+    return this.read('SELECT version, CAST(doc AS BLOB) AS doc FROM policy_versions WHERE policy_id = ? ORDER BY version')
+      .all(policyId)
+      .map((row) => {
+        const { version, doc } = versionBytesRowSchema.parse(row);
+        return this.versionDocs.decode({ key: `${policyId}\n${version}`, bytes: doc });
+      });
   }
 
   async list({ status, limit, offset }: { status?: PolicyRecord['status']; limit: number; offset: number }) {
