@@ -61,11 +61,11 @@ describe('policy page: what was shown before is decided again on the next reques
     for (let i = 0; i < 2; i += 1) {
       const current = await visitor.get(`/policies/${oldId}`);
       expect(current.status).to.equal(200);
-      expect(current.text).to.contain('（修订）').and.contain(`action="/policies/${oldId}/questions"`);
+      expect(current.text).to.contain('（修订）').and.contain(`action="/policies/${oldId}/questions"`).and.contain('60%给予贴息').and.not.contain('50%给予贴息');
       expect(current.text, 'the slots still see version 1 as the public text to compare with').to.contain('class="compare-table"');
       const first = await visitor.get(`/policies/${oldId}?version=1`);
       expect(first.status).to.equal(200);
-      expect(first.text).to.contain('不接受留言');
+      expect(first.text).to.contain('不接受留言').and.contain('50%给予贴息').and.not.contain('60%给予贴息');
       const next = await visitor.get(`/policies/${newId}`);
       expect(next.status).to.equal(200);
       expect(next.text).to.contain(`href="/policies/${oldId}"`).and.contain('class="compare-table"');
