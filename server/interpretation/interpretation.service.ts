@@ -164,9 +164,31 @@ export class InterpretationService implements InterpretationPublisher {
   /** The published package of a public version, or null when the version was published without one. */
   async findPublicView({ policyId, version, resolved }: { policyId: string; version?: number; resolved?: PublicVersion }): Promise<PublicInterpretation | null> {
     const found = await this.requirePublicVersion({ policyId, ...(version === undefined ? {} : { version }), ...(resolved ? { resolved } : {}) });
-    const { policy, chosen } = found;
-    const release = await this.repo.getRelease({ policyId, version: chosen.version });
+    const release = await this.repo.getRelease({ policyId, version: found.chosen.version });
     if (!release) return null;
+    return this.viewOf({ found, release, comparison: await this.publicComparisonOf({ comparison: release.comparison, resolved: found }) });
+  }
+
+  /**
+   * What the policy page shows of the interpretation module for one public version: the package
+   * (null without one) and the new-vs-old table (null without a public older text), reading the
+   * release once for both.
+   */
+  async findPublicPackage({ policyId, version, resolved }: { policyId: string; version?: number; resolved?: PublicVersion }): Promise<{
+    view: PublicInterpretation | null;
+    comparison: Comparison | null;
+  }> {
+    const found = await this.requirePublicVersion({ policyId, ...(version === undefined ? {} : { version }), ...(resolved ? { resolved } : {}) });
+    const release = await this.repo.getRelease({ policyId, version: found.chosen.version });
+    const comparison = await this.comparisonFor({ found, release });
+    // The package carries only the comparison frozen with it, never one computed on request.
+    const view = release ? await this.viewOf({ found, release, comparison: release.comparison ? comparison : null }) : null;
+    return { view, comparison };
+  }
+
+  private async viewOf({ found, release, comparison }: { found: PublicVersion; release: InterpretationRelease; comparison: Comparison | null }): Promise<PublicInterpretation> {
+    const { policy, chosen } = found;
+    const policyId = policy.id;
     const current = chosen.version === policy.currentVersion;
     // The current version shows the live FAQ list; an older one the list it was published with.
     const faqs = current ? await this.repo.listFaqs({ policyId, statuses: ['published'] }) : release.faqs.filter((faq) => faq.status === 'published');
@@ -187,7 +209,7 @@ export class InterpretationService implements InterpretationPublisher {
         return { ...video, poster: poster ? publicImage(poster) : null };
       }),
       faqs: faqs.map(({ id, question, answer, category, source, updatedAt }) => ({ id, question, answer, category, source, updatedAt })),
-      comparison: await this.publicComparisonOf({ comparison: release.comparison, resolved: found }),
+      comparison,
       card: {
         png: `/api/v1/policies/${policyId}/interpretation/card.png${query}`,
         svg: `/api/v1/policies/${policyId}/interpretation/card.svg${query}`,
@@ -265,8 +287,12 @@ export class InterpretationService implements InterpretationPublisher {
   /** The new-vs-old table of a public version, or null when there is no public older text to compare with. */
   async findPublicComparison({ policyId, version, resolved }: { policyId: string; version?: number; resolved?: PublicVersion }): Promise<Comparison | null> {
     const found = await this.requirePublicVersion({ policyId, ...(version === undefined ? {} : { version }), ...(resolved ? { resolved } : {}) });
+    return this.comparisonFor({ found, release: await this.repo.getRelease({ policyId, version: found.chosen.version }) });
+  }
+
+  private async comparisonFor({ found, release }: { found: PublicVersion; release: InterpretationRelease | null }): Promise<Comparison | null> {
     const { chosen } = found;
-    const release = await this.repo.getRelease({ policyId, version: chosen.version });
+    const policyId = chosen.policyId;
     if (release?.comparison) return this.publicComparisonOf({ comparison: release.comparison, resolved: found });
     // Versions published without a package (imported history) are compared on request, without notes.
     const base = await this.baseFor({ policyId, targetVersion: chosen.version, predecessorId: chosen.predecessorId, publishedAt: chosen.publishedAt });

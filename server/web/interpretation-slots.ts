@@ -1,4 +1,4 @@
-import type { PublicInterpretation } from '../../schemas/interpretation.schema.js';
+import type { Comparison, PublicInterpretation } from '../../schemas/interpretation.schema.js';
 import type { PublicPolicy } from '../../schemas/policy.schema.js';
 import type { PublicVersion } from '../services/public-versions.js';
 import { DomainError } from '../errors.js';
@@ -16,6 +16,11 @@ async function unlessMissing<T>(read: () => Promise<T>): Promise<T | null> {
   }
 }
 
+interface PublicPackage {
+  view: PublicInterpretation | null;
+  comparison: Comparison | null;
+}
+
 function isLatest(policy: PublicPolicy): boolean {
   return policy.version === (policy.versions.at(-1)?.version ?? policy.version);
 }
@@ -26,32 +31,32 @@ function isLatest(policy: PublicPolicy): boolean {
  */
 export function interpretationExtensions({ interpretation }: { interpretation: PortalServices['interpretation'] }): PortalExtensions {
   const { packages, faqs, questions } = interpretation;
-  // The slots of one page read the same package; the policy object is shared by them for one request.
-  const views = new WeakMap<PublicPolicy, Promise<PublicInterpretation | null>>();
-  const viewOf = ({ policy, found }: { policy: PublicPolicy; found: PublicVersion }) => {
-    let view = views.get(policy);
-    if (!view) {
-      view = unlessMissing(() => packages.findPublicView({ policyId: policy.id, version: policy.version, resolved: found }));
-      views.set(policy, view);
+  // The slots of one page read the same package and comparison; the policy object is shared by them for one request.
+  const pages = new WeakMap<PublicPolicy, Promise<PublicPackage | null>>();
+  const packageOf = ({ policy, found }: { policy: PublicPolicy; found: PublicVersion }) => {
+    let page = pages.get(policy);
+    if (!page) {
+      page = unlessMissing(() => packages.findPublicPackage({ policyId: policy.id, version: policy.version, resolved: found }));
+      pages.set(policy, page);
     }
-    return view;
+    return page;
   };
 
   return {
     faqSearchPath: '/faq',
     policySlots: {
       interpretation: async ({ policy, found }) => {
-        const view = await viewOf({ policy, found });
+        const view = (await packageOf({ policy, found }))?.view;
         if (!view) return null;
         return view.exempt ? noPackageSlot({ reason: view.exempt.reason }) : interpretationSlot({ view, title: policy.title });
       },
       faq: async ({ policy, found }) => {
-        const view = await viewOf({ policy, found });
+        const view = (await packageOf({ policy, found }))?.view;
         const list = view ? view.faqs : isLatest(policy) ? ((await unlessMissing(() => faqs.listPublic({ policyId: policy.id, resolved: found }))) ?? []) : [];
         return list.length > 0 ? faqSlot({ faqs: list, policyId: policy.id }) : null;
       },
       comparison: async ({ policy, found }) => {
-        const comparison = await unlessMissing(() => packages.findPublicComparison({ policyId: policy.id, version: policy.version, resolved: found }));
+        const comparison = (await packageOf({ policy, found }))?.comparison;
         return comparison && comparison.changes.length > 0 ? comparisonSlot({ comparison }) : null;
       },
       question: async ({ policy, found, ctx }) => {
