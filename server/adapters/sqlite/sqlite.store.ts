@@ -114,10 +114,12 @@ function versionFromRow(row: unknown): PolicyVersion {
 
 /**
  * Policy and version documents read one at a time (get, getVersion, listVersions: what every public
- * page reads) are decoded once and reused, frozen, while the stored text is unchanged (see DecodedRows). Bulk scans
- * (staff lists, matching, tag merges) decode afresh so they cannot push the pages' documents out.
+ * page reads) are decoded once and reused, frozen, while the stored text is unchanged (see
+ * DecodedRows). Bulk scans (staff lists, matching, tag merges) decode afresh so they cannot push the
+ * pages' documents out. Per table the limits cover about 1,000 policies' pages; a decoded document
+ * takes roughly twice its stored size in memory.
  */
-const DECODED_LIMITS = { maxEntries: 2_000, maxBytes: 32_000_000 };
+const DECODED_LIMITS = { maxEntries: 1_000, maxBytes: 24_000_000 };
 const docBytesRowSchema = z.object({ doc: z.instanceof(Buffer) });
 const versionBytesRowSchema = z.object({ version: z.number(), doc: z.instanceof(Buffer) });
 function decodedPolicies(): DecodedRows<PolicyRecord> {
