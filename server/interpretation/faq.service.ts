@@ -11,6 +11,7 @@ import type { TaxonomyService } from '../services/taxonomy.service.js';
 import { effectiveValidity, shanghaiToday } from '../services/validity.js';
 import { faqRelevanceRule } from './faq-relevance.js';
 import type { InterpretationService } from './interpretation.service.js';
+import type { PublicVersion } from '../services/public-versions.js';
 
 type FaqWritten = (policyId: string) => Promise<void>;
 
@@ -59,8 +60,9 @@ export class FaqService {
     return this.deps.now().toISOString();
   }
 
-  async listPublic({ policyId }: { policyId: string }): Promise<PublicFaq[]> {
-    await this.deps.interpretation.requirePublicVersion({ policyId });
+  /** `resolved`: what the policy page already found for this policy (see PublicVersions.find). */
+  async listPublic({ policyId, resolved }: { policyId: string; resolved?: PublicVersion }): Promise<PublicFaq[]> {
+    await this.deps.interpretation.requirePublicVersion({ policyId, ...(resolved ? { resolved } : {}) });
     return (await this.deps.store.interpretation.listFaqs({ policyId, statuses: ['published'] })).map(publicFaq);
   }
 

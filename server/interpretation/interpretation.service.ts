@@ -19,7 +19,7 @@ import { mediaUrl, sha256 } from '../media/media.js';
 import type { ImageProcessor } from '../ports/image-processor.port.js';
 import type { MediaStorage } from '../ports/media-storage.port.js';
 import type { AuditService } from '../services/audit.service.js';
-import type { PublicVersions } from '../services/public-versions.js';
+import type { PublicVersion, PublicVersions } from '../services/public-versions.js';
 import type { InterpretationPublication } from '../ports/interpretation.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { Actor } from '../services/actor.js';
@@ -90,9 +90,12 @@ export class InterpretationService implements InterpretationPublisher {
     return policy;
   }
 
-  /** A published 主动公开 version, or not found exactly like a missing policy (no probing). */
-  async requirePublicVersion({ policyId, version }: { policyId: string; version?: number }): Promise<{ policy: PolicyRecord; chosen: PolicyVersion }> {
-    return this.deps.publicVersions.require({ policyId, ...(version === undefined ? {} : { version }) });
+  /**
+   * A published 主动公开 version, or not found exactly like a missing policy (no probing).
+   * `resolved`: what the policy page already found for this policy (see PublicVersions.find).
+   */
+  async requirePublicVersion({ policyId, version, resolved }: { policyId: string; version?: number; resolved?: PublicVersion }): Promise<PublicVersion> {
+    return this.deps.publicVersions.require({ policyId, ...(version === undefined ? {} : { version }), ...(resolved ? { resolved } : {}) });
   }
 
   private async draftState(policy: PolicyRecord): Promise<DraftState> {
@@ -153,9 +156,39 @@ export class InterpretationService implements InterpretationPublisher {
   }
 
   async getPublicView({ policyId, version }: { policyId: string; version?: number }): Promise<PublicInterpretation> {
-    const { policy, chosen } = await this.requirePublicVersion({ policyId, ...(version === undefined ? {} : { version }) });
-    const release = await this.repo.getRelease({ policyId, version: chosen.version });
-    if (!release) throw notFound({ code: 'interpretation_not_found', message: '该政策版本没有发布解读材料' });
+    const view = await this.findPublicView({ policyId, ...(version === undefined ? {} : { version }) });
+    if (!view) throw notFound({ code: 'interpretation_not_found', message: '该政策版本没有发布解读材料' });
+    return view;
+  }
+
+  /** The published package of a public version, or null when the version was published without one. */
+  async findPublicView({ policyId, version, resolved }: { policyId: string; version?: number; resolved?: PublicVersion }): Promise<PublicInterpretation | null> {
+    const found = await this.requirePublicVersion({ policyId, ...(version === undefined ? {} : { version }), ...(resolved ? { resolved } : {}) });
+    const release = await this.repo.getRelease({ policyId, version: found.chosen.version });
+    if (!release) return null;
+    return this.viewOf({ found, release, comparison: await this.publicComparisonOf({ comparison: release.comparison, resolved: found }) });
+  }
+
+  /**
+   * What the policy page shows of the interpretation module for one public version: the package
+   * (null without one) and the new-vs-old table (null without a public older text), reading the
+   * release once for both.
+   */
+  async findPublicPackage({ policyId, version, resolved }: { policyId: string; version?: number; resolved?: PublicVersion }): Promise<{
+    view: PublicInterpretation | null;
+    comparison: Comparison | null;
+  }> {
+    const found = await this.requirePublicVersion({ policyId, ...(version === undefined ? {} : { version }), ...(resolved ? { resolved } : {}) });
+    const release = await this.repo.getRelease({ policyId, version: found.chosen.version });
+    const comparison = await this.comparisonFor({ found, release });
+    // The package carries only the comparison frozen with it, never one computed on request.
+    const view = release ? await this.viewOf({ found, release, comparison: release.comparison ? comparison : null }) : null;
+    return { view, comparison };
+  }
+
+  private async viewOf({ found, release, comparison }: { found: PublicVersion; release: InterpretationRelease; comparison: Comparison | null }): Promise<PublicInterpretation> {
+    const { policy, chosen } = found;
+    const policyId = policy.id;
     const current = chosen.version === policy.currentVersion;
     // The current version shows the live FAQ list; an older one the list it was published with.
     const faqs = current ? await this.repo.listFaqs({ policyId, statuses: ['published'] }) : release.faqs.filter((faq) => faq.status === 'published');
@@ -176,7 +209,7 @@ export class InterpretationService implements InterpretationPublisher {
         return { ...video, poster: poster ? publicImage(poster) : null };
       }),
       faqs: faqs.map(({ id, question, answer, category, source, updatedAt }) => ({ id, question, answer, category, source, updatedAt })),
-      comparison: await this.publicComparisonOf(release.comparison),
+      comparison,
       card: {
         png: `/api/v1/policies/${policyId}/interpretation/card.png${query}`,
         svg: `/api/v1/policies/${policyId}/interpretation/card.svg${query}`,
@@ -193,9 +226,9 @@ export class InterpretationService implements InterpretationPublisher {
   }
 
   /** A frozen comparison is shown only while its base version is itself public. */
-  private async publicComparisonOf(comparison: Comparison | null): Promise<Comparison | null> {
+  private async publicComparisonOf({ comparison, resolved }: { comparison: Comparison | null; resolved: PublicVersion }): Promise<Comparison | null> {
     if (!comparison || comparison.base.version === null) return null;
-    const base = await this.deps.publicVersions.find({ policyId: comparison.base.policyId, version: comparison.base.version });
+    const base = await this.deps.publicVersions.find({ policyId: comparison.base.policyId, version: comparison.base.version, resolved });
     return base ? comparison : null;
   }
 
@@ -214,8 +247,8 @@ export class InterpretationService implements InterpretationPublisher {
     predecessorId: string | null;
     publishedAt: string | null;
   }): Promise<{ version: PolicyVersion; relation: Comparison['relation'] } | null> {
-    const policy = await this.deps.store.policies.get(policyId);
-    const previous = targetVersion === null ? policy?.currentVersion ?? null : targetVersion - 1;
+    // Only the working copy (no target version yet) needs the policy's current version number.
+    const previous = targetVersion === null ? ((await this.deps.store.policies.get(policyId))?.currentVersion ?? null) : targetVersion - 1;
     if (previous !== null && previous >= 1) {
       const version = await this.deps.store.policies.getVersion({ policyId, version: previous });
       if (version) return { version, relation: 'previous_version' };
@@ -246,17 +279,24 @@ export class InterpretationService implements InterpretationPublisher {
   }
 
   async getPublicComparison({ policyId, version }: { policyId: string; version?: number }): Promise<Comparison> {
-    const { chosen } = await this.requirePublicVersion({ policyId, ...(version === undefined ? {} : { version }) });
-    const unavailable = notFound({ code: 'comparison_not_available', message: '该政策版本没有可对照的旧版本' });
-    const release = await this.repo.getRelease({ policyId, version: chosen.version });
-    if (release?.comparison) {
-      const shown = await this.publicComparisonOf(release.comparison);
-      if (!shown) throw unavailable;
-      return shown;
-    }
+    const comparison = await this.findPublicComparison({ policyId, ...(version === undefined ? {} : { version }) });
+    if (!comparison) throw notFound({ code: 'comparison_not_available', message: '该政策版本没有可对照的旧版本' });
+    return comparison;
+  }
+
+  /** The new-vs-old table of a public version, or null when there is no public older text to compare with. */
+  async findPublicComparison({ policyId, version, resolved }: { policyId: string; version?: number; resolved?: PublicVersion }): Promise<Comparison | null> {
+    const found = await this.requirePublicVersion({ policyId, ...(version === undefined ? {} : { version }), ...(resolved ? { resolved } : {}) });
+    return this.comparisonFor({ found, release: await this.repo.getRelease({ policyId, version: found.chosen.version }) });
+  }
+
+  private async comparisonFor({ found, release }: { found: PublicVersion; release: InterpretationRelease | null }): Promise<Comparison | null> {
+    const { chosen } = found;
+    const policyId = chosen.policyId;
+    if (release?.comparison) return this.publicComparisonOf({ comparison: release.comparison, resolved: found });
     // Versions published without a package (imported history) are compared on request, without notes.
     const base = await this.baseFor({ policyId, targetVersion: chosen.version, predecessorId: chosen.predecessorId, publishedAt: chosen.publishedAt });
-    if (!base || !(await this.deps.publicVersions.find({ policyId: base.version.policyId, version: base.version.version }))) throw unavailable;
+    if (!base || !(await this.deps.publicVersions.find({ policyId: base.version.policyId, version: base.version.version, resolved: found }))) return null;
     return {
       base: side(base.version),
       target: side(chosen),

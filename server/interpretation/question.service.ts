@@ -16,6 +16,7 @@ import type { Actor } from '../services/actor.js';
 import type { FaqService } from './faq.service.js';
 import { newFaqId } from './faq.service.js';
 import type { InterpretationService } from './interpretation.service.js';
+import type { PublicVersion } from '../services/public-versions.js';
 import { chooseGroup, questionTerms, topicTerms } from './question-grouping.js';
 import { ageOf } from './working-days.js';
 import { OFFICIAL_CALENDAR, type WorkingDayCalendar } from '../calendar/working-day-calendar.js';
@@ -185,8 +186,9 @@ export class QuestionService {
   }
 
   /** Published replies on a policy's page, most asked first. */
-  async publicReplies({ policyId }: { policyId: string }) {
-    await this.deps.interpretation.requirePublicVersion({ policyId });
+  /** `resolved`: what the policy page already found for this policy (see PublicVersions.find). */
+  async publicReplies({ policyId, resolved }: { policyId: string; resolved?: PublicVersion }) {
+    await this.deps.interpretation.requirePublicVersion({ policyId, ...(resolved ? { resolved } : {}) });
     return (await this.repo.listPublishedReplies(policyId)).flatMap((group) =>
       group.answer && group.answeredAt
         ? [{ groupId: group.id, question: group.question, askedCount: group.askedCount, answer: group.answer, answeredAt: group.answeredAt }]

@@ -31,7 +31,7 @@ import type { InterpretationPublisher } from '../interpretation/interpretation.s
 import type { Logger } from '../logger.js';
 import type { AuditDetails, AuditService } from './audit.service.js';
 import type { AuditAction, NewAuditEntry } from '../../schemas/audit.schema.js';
-import type { PublicVersions } from './public-versions.js';
+import type { PublicVersion, PublicVersions } from './public-versions.js';
 import type { PolicyTextHygiene } from './text-hygiene.service.js';
 
 type PolicyWritten = (policyId: string) => Promise<void>;
@@ -211,8 +211,21 @@ export class PolicyService {
    * missing id, so the endpoint cannot be used to probe for withheld documents.
    */
   async getPublicView({ id, version }: { id: string; version?: number }): Promise<PublicPolicy> {
+    return (await this.getPublicPage({ id, ...(version === undefined ? {} : { version }) })).policy;
+  }
+
+  /**
+   * The published face together with the public version it was built from, which the policy page
+   * hands to its slots so they do not resolve (read and decode) the same policy again.
+   */
+  async getPublicPage({ id, version }: { id: string; version?: number }): Promise<{ policy: PublicPolicy; found: PublicVersion }> {
     const found = await this.deps.publicVersions.require({ policyId: id, ...(version === undefined ? {} : { version }) });
+    return { policy: await this.publicViewOf(found), found };
+  }
+
+  private async publicViewOf(found: PublicVersion): Promise<PublicPolicy> {
     const { policy, chosen, isCurrent } = found;
+    const id = policy.id;
     const publicVersions = await this.deps.publicVersions.versionsOf(found);
     const taxonomy = this.deps.taxonomy.current();
     // A superseded version is history (已修订) even while the policy itself is in force; repeal covers every version.

@@ -22,19 +22,33 @@ export interface PublicVersion {
 export class PublicVersions {
   constructor(private readonly deps: { store: Store }) {}
 
-  async find({ policyId, version }: { policyId: string; version?: number }): Promise<PublicVersion | null> {
+  /**
+   * `resolved` is a public version this request has already found for the same policy (the policy
+   * page passes it to its slots): the policy and its current version are then not read again, and a
+   * version it does not hold costs one read. Each request still resolves afresh, so a withdrawal or a
+   * new version shows on the next request.
+   */
+  async find({ policyId, version, resolved }: { policyId: string; version?: number; resolved?: PublicVersion }): Promise<PublicVersion | null> {
+    if (resolved && resolved.policy.id === policyId) return this.within({ found: resolved, version });
     const policy = await this.deps.store.policies.get(policyId);
     if (!policy || policy.currentVersion === null) return null;
     const current = await this.deps.store.policies.getVersion({ policyId, version: policy.currentVersion });
     if (!current || current.disclosure !== 'public') return null;
-    if (version === undefined || version === current.version) return { policy, chosen: current, current, isCurrent: true };
-    const chosen = await this.deps.store.policies.getVersion({ policyId, version });
+    return this.within({ found: { policy, chosen: current, current, isCurrent: true }, version });
+  }
+
+  /** The answer for `version` of a policy whose current version is already known to be public. */
+  private async within({ found, version }: { found: PublicVersion; version: number | undefined }): Promise<PublicVersion | null> {
+    const { policy, current } = found;
+    if (version === undefined || version === current.version) return found.isCurrent ? found : { policy, chosen: current, current, isCurrent: true };
+    if (version === found.chosen.version) return found;
+    const chosen = await this.deps.store.policies.getVersion({ policyId: policy.id, version });
     if (!chosen || chosen.disclosure !== 'public') return null;
     return { policy, chosen, current, isCurrent: false };
   }
 
-  async require({ policyId, version }: { policyId: string; version?: number }): Promise<PublicVersion> {
-    const found = await this.find({ policyId, ...(version === undefined ? {} : { version }) });
+  async require({ policyId, version, resolved }: { policyId: string; version?: number; resolved?: PublicVersion }): Promise<PublicVersion> {
+    const found = await this.find({ policyId, ...(version === undefined ? {} : { version }), ...(resolved ? { resolved } : {}) });
     if (!found) throw notFound({ code: 'policy_not_found', message: '未找到该政策文件' });
     return found;
   }
@@ -50,6 +64,8 @@ export class PublicVersions {
    * its current version again (a policy page used to read and parse them twice).
    */
   async versionsOf(found: PublicVersion): Promise<PolicyVersion[]> {
+    // Versions are numbered from 1 and the current one is the latest: a first version is the only one.
+    if (found.current.version === 1) return [found.current];
     const versions = await this.deps.store.policies.listVersions({ policyId: found.policy.id });
     return versions.filter((v) => v.disclosure === 'public');
   }

@@ -1,4 +1,5 @@
 import type { PublicPolicy } from '../../schemas/policy.schema.js';
+import type { PublicVersion } from '../services/public-versions.js';
 import type { WebContext } from './context.js';
 import type { SafeHtml } from './html.js';
 
@@ -18,7 +19,11 @@ export const POLICY_SLOT_TITLES: Record<PolicySlot, string> = {
   consultation: '意见采纳情况',
 };
 
-export type PolicySlotRenderer = (input: { policy: PublicPolicy; ctx: WebContext }) => Promise<SafeHtml | null>;
+/**
+ * `found` is the public version the page was built from (PublicVersions decided it for this request):
+ * renderers pass it on as `resolved` instead of reading and deciding about the same policy again.
+ */
+export type PolicySlotRenderer = (input: { policy: PublicPolicy; found: PublicVersion; ctx: WebContext }) => Promise<SafeHtml | null>;
 
 export interface PortalExtensions {
   policySlots?: Partial<Record<PolicySlot, PolicySlotRenderer>>;

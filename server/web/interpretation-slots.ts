@@ -1,5 +1,6 @@
-import type { PublicInterpretation } from '../../schemas/interpretation.schema.js';
+import type { Comparison, PublicInterpretation } from '../../schemas/interpretation.schema.js';
 import type { PublicPolicy } from '../../schemas/policy.schema.js';
+import type { PublicVersion } from '../services/public-versions.js';
 import { DomainError } from '../errors.js';
 import type { PortalExtensions } from './extensions.js';
 import type { PortalServices } from './kit.js';
@@ -15,6 +16,11 @@ async function unlessMissing<T>(read: () => Promise<T>): Promise<T | null> {
   }
 }
 
+interface PublicPackage {
+  view: PublicInterpretation | null;
+  comparison: Comparison | null;
+}
+
 function isLatest(policy: PublicPolicy): boolean {
   return policy.version === (policy.versions.at(-1)?.version ?? policy.version);
 }
@@ -25,36 +31,36 @@ function isLatest(policy: PublicPolicy): boolean {
  */
 export function interpretationExtensions({ interpretation }: { interpretation: PortalServices['interpretation'] }): PortalExtensions {
   const { packages, faqs, questions } = interpretation;
-  // The slots of one page read the same package; the policy object is shared by them for one request.
-  const views = new WeakMap<PublicPolicy, Promise<PublicInterpretation | null>>();
-  const viewOf = (policy: PublicPolicy) => {
-    let view = views.get(policy);
-    if (!view) {
-      view = unlessMissing(() => packages.getPublicView({ policyId: policy.id, version: policy.version }));
-      views.set(policy, view);
+  // The slots of one page read the same package and comparison; the policy object is shared by them for one request.
+  const pages = new WeakMap<PublicPolicy, Promise<PublicPackage | null>>();
+  const packageOf = ({ policy, found }: { policy: PublicPolicy; found: PublicVersion }) => {
+    let page = pages.get(policy);
+    if (!page) {
+      page = unlessMissing(() => packages.findPublicPackage({ policyId: policy.id, version: policy.version, resolved: found }));
+      pages.set(policy, page);
     }
-    return view;
+    return page;
   };
 
   return {
     faqSearchPath: '/faq',
     policySlots: {
-      interpretation: async ({ policy }) => {
-        const view = await viewOf(policy);
+      interpretation: async ({ policy, found }) => {
+        const view = (await packageOf({ policy, found }))?.view;
         if (!view) return null;
         return view.exempt ? noPackageSlot({ reason: view.exempt.reason }) : interpretationSlot({ view, title: policy.title });
       },
-      faq: async ({ policy }) => {
-        const view = await viewOf(policy);
-        const list = view ? view.faqs : isLatest(policy) ? ((await unlessMissing(() => faqs.listPublic({ policyId: policy.id }))) ?? []) : [];
+      faq: async ({ policy, found }) => {
+        const view = (await packageOf({ policy, found }))?.view;
+        const list = view ? view.faqs : isLatest(policy) ? ((await unlessMissing(() => faqs.listPublic({ policyId: policy.id, resolved: found }))) ?? []) : [];
         return list.length > 0 ? faqSlot({ faqs: list, policyId: policy.id }) : null;
       },
-      comparison: async ({ policy }) => {
-        const comparison = await unlessMissing(() => packages.getPublicComparison({ policyId: policy.id, version: policy.version }));
+      comparison: async ({ policy, found }) => {
+        const comparison = (await packageOf({ policy, found }))?.comparison;
         return comparison && comparison.changes.length > 0 ? comparisonSlot({ comparison }) : null;
       },
-      question: async ({ policy, ctx }) => {
-        const replies = (await unlessMissing(() => questions.publicReplies({ policyId: policy.id }))) ?? [];
+      question: async ({ policy, found, ctx }) => {
+        const replies = (await unlessMissing(() => questions.publicReplies({ policyId: policy.id, resolved: found }))) ?? [];
         return questionSlot({ ctx, policyId: policy.id, replies, open: isLatest(policy) && policy.validity !== 'repealed' });
       },
     },

@@ -36,6 +36,13 @@ describe('portal security primitives', () => {
     expect(other.verify({ cookieValue: cookie, sessionKey: 'session-a', token })).to.equal(false);
   });
 
+  it('hands every visitor a different 24-byte CSRF cookie, across refills of its random pool', () => {
+    const guard = new CsrfGuard({ secret: crypto.randomBytes(32) });
+    const values = Array.from({ length: 1000 }, () => guard.newCookieValue());
+    expect(new Set(values).size).to.equal(values.length);
+    for (const value of values) expect(Buffer.from(value, 'base64url')).to.have.length(24);
+  });
+
   it('limits attempts per key per window and forgets a key on reset', () => {
     let now = 0;
     const limiter = new RateLimiter({ limit: 3, windowMs: 1000, now: () => now });

@@ -42,6 +42,7 @@ import type {
 } from '../../ports/store.port.js';
 import { rewriteCriteria, rewriteProfile, rewriteTagReferences } from '../../services/tag-references.js';
 import { MIGRATIONS } from './sqlite.migrations.js';
+import { DecodedRows } from './decoded-rows.js';
 import { appendAuditRow, SqliteAuditRepository } from './sqlite-audit.repository.js';
 import type { AuditRepository } from '../../ports/audit.port.js';
 import type { NewAuditEntry } from '../../../schemas/audit.schema.js';
@@ -109,6 +110,23 @@ function policyFromRow(row: unknown): PolicyRecord {
 
 function versionFromRow(row: unknown): PolicyVersion {
   return policyVersionSchema.parse(JSON.parse(docRowSchema.parse(row).doc));
+}
+
+/**
+ * Policy and version documents read one at a time (get, getVersion, listVersions: what every public
+ * page reads) are decoded once and reused, frozen, while the stored text is unchanged (see
+ * DecodedRows). Bulk scans (staff lists, matching, tag merges) decode afresh so they cannot push the
+ * pages' documents out. Per table the limits cover about 1,000 policies' pages; a decoded document
+ * takes roughly twice its stored size in memory.
+ */
+const DECODED_LIMITS = { maxEntries: 1_000, maxBytes: 24_000_000 };
+const docBytesRowSchema = z.object({ doc: z.instanceof(Buffer) });
+const versionBytesRowSchema = z.object({ version: z.number(), doc: z.instanceof(Buffer) });
+function decodedPolicies(): DecodedRows<PolicyRecord> {
+  return new DecodedRows({ ...DECODED_LIMITS, decode: (text) => policyRecordSchema.parse(JSON.parse(text)) });
+}
+function decodedVersions(): DecodedRows<PolicyVersion> {
+  return new DecodedRows({ ...DECODED_LIMITS, decode: (text) => policyVersionSchema.parse(JSON.parse(text)) });
 }
 
 function userFromRow(row: unknown): StoredUser {
@@ -264,8 +282,15 @@ class SqliteTaxonomyRepository implements TaxonomyRepository {
 class SqlitePolicyRepository implements PolicyRepository {
   /** Statements of the reads every public page makes, compiled once: better-sqlite3 compiles on every `prepare`. */
   private readonly reads = new Map<string, Database.Statement<unknown[]>>();
+  private readonly policyDocs = decodedPolicies();
+  private readonly versionDocs = decodedVersions();
 
-  constructor(private readonly db: Db) {}
+  /** The stored text's bytes are its UTF-8 encoding only in a UTF-8 database (every database this code creates). */
+  private readonly utf8: boolean;
+
+  constructor(private readonly db: Db) {
+    this.utf8 = String(db.pragma('encoding', { simple: true })) === 'UTF-8';
+  }
 
   private read(sql: string): Database.Statement<unknown[]> {
     let statement = this.reads.get(sql);
@@ -277,8 +302,12 @@ class SqlitePolicyRepository implements PolicyRepository {
   }
 
   async get(id: string): Promise<PolicyRecord | null> {
-    const row = this.read('SELECT doc FROM policies WHERE id = ?').get(id);
-    return row ? policyFromRow(row) : null;
+    if (!this.utf8) {
+      const row = this.read('SELECT doc FROM policies WHERE id = ?').get(id);
+      return row ? policyFromRow(row) : null;
+    }
+    const row = this.read('SELECT CAST(doc AS BLOB) AS doc FROM policies WHERE id = ?').get(id);
+    return row ? this.policyDocs.decode({ key: id, bytes: docBytesRowSchema.parse(row).doc }) : null;
   }
 
   async insert(policy: PolicyRecord, options?: { audit?: NewAuditEntry }): Promise<void> {
@@ -427,12 +456,22 @@ class SqlitePolicyRepository implements PolicyRepository {
   }
 
   async getVersion({ policyId, version }: { policyId: string; version: number }): Promise<PolicyVersion | null> {
-    const row = this.read('SELECT doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
-    return row ? versionFromRow(row) : null;
+    if (!this.utf8) {
+      const row = this.read('SELECT doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
+      return row ? versionFromRow(row) : null;
+    }
+    const row = this.read('SELECT CAST(doc AS BLOB) AS doc FROM policy_versions WHERE policy_id = ? AND version = ?').get(policyId, version);
+    return row ? this.versionDocs.decode({ key: `${policyId}\n${version}`, bytes: docBytesRowSchema.parse(row).doc }) : null;
   }
 
   async listVersions({ policyId }: { policyId: string }): Promise<PolicyVersion[]> {
-    return this.read('SELECT doc FROM policy_versions WHERE policy_id = ? ORDER BY version').all(policyId).map(versionFromRow);
+    if (!this.utf8) return this.read('SELECT doc FROM policy_versions WHERE policy_id = ? ORDER BY version').all(policyId).map(versionFromRow);
+    return this.read('SELECT version, CAST(doc AS BLOB) AS doc FROM policy_versions WHERE policy_id = ? ORDER BY version')
+      .all(policyId)
+      .map((row) => {
+        const { version, doc } = versionBytesRowSchema.parse(row);
+        return this.versionDocs.decode({ key: `${policyId}\n${version}`, bytes: doc });
+      });
   }
 
   async list({ status, limit, offset }: { status?: PolicyRecord['status']; limit: number; offset: number }) {

@@ -60,14 +60,14 @@ export function publicRoutes({ kit }: { kit: PortalKit<PublicPageServices> }): e
     if (!/^[a-z0-9][a-z0-9-]{1,63}$/.test(id) || (version !== undefined && (!Number.isInteger(version) || version < 1))) {
       throw new DomainError({ type: 'not_found', code: 'policy_not_found', message: '未找到该政策文件' });
     }
-    const policy = await services.policies.getPublicView({ id, ...(version === undefined ? {} : { version }) });
+    const { policy, found } = await services.policies.getPublicPage({ id, ...(version === undefined ? {} : { version }) });
     const ctx = webContext(res);
     // A successor that is not public yet is simply not linked.
     const linked = async (otherId: string | null): Promise<LinkedPolicy | null> => (otherId ? services.policies.getPublicLink({ id: otherId }) : null);
     const slots: { slot: PolicySlot; body: SafeHtml }[] = [];
     for (const slot of POLICY_SLOTS) {
       const renderer = kit.extensions.policySlots?.[slot];
-      const body = renderer ? await renderer({ policy, ctx }) : null;
+      const body = renderer ? await renderer({ policy, found, ctx }) : null;
       if (body) slots.push({ slot, body });
     }
     kit.render(

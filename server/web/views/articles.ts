@@ -8,9 +8,27 @@ function paragraphs(text: string): SafeHtml {
   );
 }
 
+/**
+ * Markup rendered from a frozen article list. Frozen lists come from stored documents the store
+ * decoded and deep-froze (DecodedRows): they cannot change, and a changed stored text is decoded
+ * into a new list, so this is the same rendering done once, never a copy that could go stale. The
+ * entry goes when the store lets go of the document. Lists still being edited are never frozen.
+ */
+const renderedBodies = new WeakMap<readonly Article[], SafeHtml>();
+const renderedTocs = new WeakMap<readonly Article[], { toc: SafeHtml | null }>();
+
+function once<T>({ memo, articles, render }: { memo: WeakMap<readonly Article[], T>; articles: readonly Article[]; render: () => T }): T {
+  if (!Object.isFrozen(articles)) return render();
+  const known = memo.get(articles);
+  if (known !== undefined) return known;
+  const rendered = render();
+  memo.set(articles, rendered);
+  return rendered;
+}
+
 /** The body as nested, linkable units: every 章/节/条/项 has an id, so `#a5` points at 第五条. */
 export function articleBody(articles: readonly Article[]): SafeHtml {
-  return html`${articles.map((article) => articleNode(article))}`;
+  return once({ memo: renderedBodies, articles, render: () => html`${articles.map((article) => articleNode(article))}` });
 }
 
 function articleNode(article: Article): SafeHtml {
@@ -32,6 +50,10 @@ function articleNode(article: Article): SafeHtml {
 
 /** Table of contents: chapters, sections and articles (items are too fine-grained to list). */
 export function articleToc(articles: readonly Article[]): SafeHtml | null {
+  return once({ memo: renderedTocs, articles, render: () => ({ toc: tocOf(articles) }) }).toc;
+}
+
+function tocOf(articles: readonly Article[]): SafeHtml | null {
   // Notices are structured by 一、二、 rather than 第X条; their top-level items are the outline then.
   const structural = articles.filter((a) => ['chapter', 'section', 'article'].includes(a.kind));
   const outline = structural.length > 0 ? structural : articles.filter((a) => a.kind === 'item');
