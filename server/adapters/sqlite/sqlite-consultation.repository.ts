@@ -14,7 +14,8 @@ import type { PushMessage } from '../../../schemas/delivery.schema.js';
 import { DomainError } from '../../errors.js';
 import type { ConsultationRepository, NewConsultationNotice } from '../../ports/consultation.port.js';
 import { consultationNoticeKey, consultationNoticePrefix } from '../../open-government/consultations/consultation-notice-key.js';
-import { insertMessage, messageFromRow, StatementCache } from './sqlite-delivery.rows.js';
+import { insertMessage, messageFromRow } from './sqlite-delivery.rows.js';
+import { StatementCache } from './statement-cache.js';
 import { mapConstraint, type Db } from './sqlite.support.js';
 
 const docRow = z.object({ doc: z.string() });
@@ -70,7 +71,7 @@ export class SqliteConsultationRepository implements ConsultationRepository {
   }
 
   async listByFinalPolicy(policyId: string): Promise<Consultation[]> {
-    return this.db.prepare('SELECT doc FROM consultations WHERE final_policy_id = ? ORDER BY end_date DESC, id').all(policyId).map(consultationOf);
+    return this.statements.get('SELECT doc FROM consultations WHERE final_policy_id = ? ORDER BY end_date DESC, id').all(policyId).map(consultationOf);
   }
 
   async insertComment(comment: ConsultationComment): Promise<void> {

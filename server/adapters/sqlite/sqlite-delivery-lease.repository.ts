@@ -12,7 +12,8 @@ import {
   outcomeFields,
   settlesCarriedDeliveries,
 } from '../../push/queue-rules.js';
-import { deliveryFromRow, messageFromRow, QUEUE_TABLES, StatementCache, statusList } from './sqlite-delivery.rows.js';
+import { deliveryFromRow, messageFromRow, QUEUE_TABLES, statusList } from './sqlite-delivery.rows.js';
+import { StatementCache } from './statement-cache.js';
 import type { Db } from './sqlite.support.js';
 
 const queueRowSchema = z.object({ id: z.number(), urgent: z.number(), due: z.string() });

@@ -5,7 +5,8 @@ import { frequencySchema } from '../../../schemas/subscription.schema.js';
 import type { DeliveryListFilter, DeliveryListRow, DeliveryLogRepository } from '../../ports/push-queue.port.js';
 import { maskContact } from '../../push/contact-mask.js';
 import { OPEN_STATUSES } from '../../push/queue-rules.js';
-import { attemptFromRow, deliveryFromRow, messageFromRow, StatementCache, statusList } from './sqlite-delivery.rows.js';
+import { attemptFromRow, deliveryFromRow, messageFromRow, statusList } from './sqlite-delivery.rows.js';
+import { StatementCache } from './statement-cache.js';
 import type { Db } from './sqlite.support.js';
 
 /** Reads for the delivery log, metrics and send budgets. */

@@ -1,3 +1,4 @@
+import { StatementCache } from './statement-cache.js';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
@@ -143,22 +144,6 @@ export const QUEUE_TABLES = [
   ['delivery', 'deliveries'],
   ['message', 'push_messages'],
 ] as const;
-
-/** Prepared once per SQL text: the dispatcher runs the same few statements thousands of times a second. */
-export class StatementCache {
-  private readonly prepared = new Map<string, Database.Statement>();
-
-  constructor(readonly db: Db) {}
-
-  get(sql: string): Database.Statement {
-    let statement = this.prepared.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.prepared.set(sql, statement);
-    }
-    return statement;
-  }
-}
 
 /** Inserts a message unless its dedupe key exists; returns the new id, or null when it existed. */
 export function insertMessage(

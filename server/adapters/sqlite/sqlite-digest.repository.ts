@@ -4,7 +4,8 @@ import type { Delivery } from '../../../schemas/delivery.schema.js';
 import type { DigestRepository } from '../../ports/push-queue.port.js';
 import { digestDedupeKey, digestPayload, planDigestGroups, SUPERSEDED_IN_DIGEST, type DigestFrequency } from '../../push/digest-plan.js';
 import { coveredThrough, foldParkItems, hasReachableParkGroup, parkDigestAction, parkDigestDedupeKey, parkDigestPayload, parkWindow } from '../../push/park-digest.js';
-import { deliveryFromRow, insertMessage, messageFromRow, StatementCache } from './sqlite-delivery.rows.js';
+import { deliveryFromRow, insertMessage, messageFromRow } from './sqlite-delivery.rows.js';
+import { StatementCache } from './statement-cache.js';
 import type { Db } from './sqlite.support.js';
 
 const waitingRowSchema = z.object({ id: z.number(), subscriber_id: z.string(), channel: channelSchema, policy_id: z.string(), version: z.number() });

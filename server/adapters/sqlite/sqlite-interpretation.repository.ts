@@ -17,6 +17,7 @@ import {
 import { DomainError } from '../../errors.js';
 import type { InterpretationPublication, InterpretationRepository } from '../../ports/interpretation.port.js';
 import { mapConstraint, nextChangeSeq, type Db } from './sqlite.support.js';
+import { StatementCache } from './statement-cache.js';
 
 const docSchema = z.object({ doc: z.string() });
 
@@ -91,7 +92,12 @@ function upsertDraft(db: Db, { draft, expectedRevision }: { draft: Interpretatio
 const groupColumns = (group: QuestionGroup) => [group.status, group.askedCount, group.firstAskedAt, group.replyPublished ? 1 : 0, group.revision, JSON.stringify(group)] as const;
 
 export class SqliteInterpretationRepository implements InterpretationRepository {
-  constructor(private readonly db: Db) {}
+  /** The policy page's reads: its release, FAQs and published replies. */
+  private readonly reads: StatementCache;
+
+  constructor(private readonly db: Db) {
+    this.reads = new StatementCache(db);
+  }
 
   async getDraft(policyId: string): Promise<InterpretationDraft | null> {
     const row = this.db.prepare('SELECT doc FROM interpretation_drafts WHERE policy_id = ?').get(policyId);
@@ -113,7 +119,7 @@ export class SqliteInterpretationRepository implements InterpretationRepository 
   }
 
   async getRelease({ policyId, version }: { policyId: string; version: number }): Promise<InterpretationRelease | null> {
-    const row = this.db.prepare('SELECT doc FROM interpretation_releases WHERE policy_id = ? AND version = ?').get(policyId, version);
+    const row = this.reads.get('SELECT doc FROM interpretation_releases WHERE policy_id = ? AND version = ?').get(policyId, version);
     return row ? parseDoc(interpretationReleaseSchema, row) : null;
   }
 
@@ -170,8 +176,8 @@ export class SqliteInterpretationRepository implements InterpretationRepository 
 
   async listFaqs({ policyId, statuses }: { policyId: string; statuses: readonly FaqItem['status'][] }): Promise<FaqItem[]> {
     if (statuses.length === 0) return [];
-    return this.db
-      .prepare(`SELECT doc FROM faqs WHERE policy_id = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY position, id`)
+    return this.reads
+      .get(`SELECT doc FROM faqs WHERE policy_id = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY position, id`)
       .all(policyId, ...statuses)
       .map((row) => parseDoc(faqItemSchema, row));
   }
@@ -317,8 +323,8 @@ export class SqliteInterpretationRepository implements InterpretationRepository 
   }
 
   async listPublishedReplies(policyId: string): Promise<QuestionGroup[]> {
-    return this.db
-      .prepare("SELECT doc FROM question_groups WHERE policy_id = ? AND status = 'answered' AND reply_published = 1 ORDER BY asked_count DESC, first_asked_at, id")
+    return this.reads
+      .get("SELECT doc FROM question_groups WHERE policy_id = ? AND status = 'answered' AND reply_published = 1 ORDER BY asked_count DESC, first_asked_at, id")
       .all(policyId)
       .map((row) => parseDoc(questionGroupSchema, row));
   }

@@ -6,7 +6,8 @@ import type { OutboxRepository } from '../../ports/push-queue.port.js';
 import { confirmationDedupeKey, confirmationPayload, DEFAULT_PUSH_PREFERENCES, reminderDedupeKey, reminderPayload } from '../../push/push-messages.js';
 import { REMINDER_EXCLUDED_STATUSES } from '../../push/queue-rules.js';
 import { awaitsConfirmation } from '../../subscribers/reachable-contact.js';
-import { deliveryFromRow, insertMessage, messageFromRow, StatementCache, statusList } from './sqlite-delivery.rows.js';
+import { deliveryFromRow, insertMessage, messageFromRow, statusList } from './sqlite-delivery.rows.js';
+import { StatementCache } from './statement-cache.js';
 import type { Db } from './sqlite.support.js';
 
 const ROWS_PER_STATEMENT = 200;

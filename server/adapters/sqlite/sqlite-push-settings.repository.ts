@@ -3,7 +3,7 @@ import type { ChannelControl, PushPreferences, UnsubscribeScope, WorkRef } from 
 import { channelSchema, type Channel } from '../../../schemas/subscriber.schema.js';
 import type { PushSettingsRepository } from '../../ports/push-queue.port.js';
 import { DEFAULT_PUSH_PREFERENCES } from '../../push/push-messages.js';
-import { StatementCache } from './sqlite-delivery.rows.js';
+import { StatementCache } from './statement-cache.js';
 import type { Db } from './sqlite.support.js';
 
 /** Push preferences, channel pauses and unsubscribe events. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Delivery, WorkRef } from '../../../schemas/delivery.schema.js';
 import { irrelevantReasonSchema, type IrrelevantReason, type PrecisionCounts, type PushFeedback, type StatisticsCounts, type StatisticsGroup } from '../../../schemas/push-tracking.schema.js';
 import type { PushTrackingRepository, SentWindow } from '../../ports/push-tracking.port.js';
-import { deliveryFromRow, StatementCache } from './sqlite-delivery.rows.js';
+import { deliveryFromRow } from './sqlite-delivery.rows.js';
+import { StatementCache } from './statement-cache.js';
 import type { Db } from './sqlite.support.js';
 
 const countsRowSchema = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { officialAccountFieldsSchema, robotStatusSchema, type OfficialAccountSettings, type PlatformToken, type RobotStatus, type WecomRobot } from '../../../schemas/wechat-channels.schema.js';
 import type { WechatChannelRepository } from '../../ports/wechat-channels.port.js';
-import { StatementCache } from './sqlite-delivery.rows.js';
+import { StatementCache } from './statement-cache.js';
 import type { Db } from './sqlite.support.js';
 
 const accountRow = z.object({ app_id: z.string(), app_secret: z.string(), template_id: z.string(), fields: z.string(), updated_by: z.string(), updated_at: z.string() });

@@ -57,6 +57,7 @@ import { SqliteReportFigureRepository } from './sqlite-report-figures.repository
 import type { ConsultationRepository } from '../../ports/consultation.port.js';
 import type { ReportFigureRepository } from '../../ports/report-figures.port.js';
 import { guardBusy, mapConstraint, nextChangeSeq, openDatabase, readSeq, writeBatch, type Db } from './sqlite.support.js';
+import { StatementCache } from './statement-cache.js';
 
 
 const tagRowSchema = z.object({
@@ -280,8 +281,7 @@ class SqliteTaxonomyRepository implements TaxonomyRepository {
 }
 
 class SqlitePolicyRepository implements PolicyRepository {
-  /** Statements of the reads every public page makes, compiled once: better-sqlite3 compiles on every `prepare`. */
-  private readonly reads = new Map<string, Database.Statement<unknown[]>>();
+  private readonly reads: StatementCache;
   private readonly policyDocs = decodedPolicies();
   private readonly versionDocs = decodedVersions();
 
@@ -289,16 +289,12 @@ class SqlitePolicyRepository implements PolicyRepository {
   private readonly utf8: boolean;
 
   constructor(private readonly db: Db) {
+    this.reads = new StatementCache(db);
     this.utf8 = String(db.pragma('encoding', { simple: true })) === 'UTF-8';
   }
 
   private read(sql: string): Database.Statement<unknown[]> {
-    let statement = this.reads.get(sql);
-    if (!statement) {
-      statement = this.db.prepare<unknown[]>(sql);
-      this.reads.set(sql, statement);
-    }
-    return statement;
+    return this.reads.get(sql);
   }
 
   async get(id: string): Promise<PolicyRecord | null> {
