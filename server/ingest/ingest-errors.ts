@@ -54,6 +54,13 @@ export const refuse = {
       message: `无法读取该 ${format} 文件：${reason}。`,
       details: { format },
     }),
+  tooSlow: ({ format, seconds }: { format: string; seconds: number }) =>
+    new DomainError({
+      type: 'invalid',
+      code: 'document_read_timeout',
+      message: `读取该 ${format} 文件超过 ${seconds} 秒，已停止：文件可能已损坏或结构异常。请在原软件中另存后再导入。`,
+      details: { format, seconds },
+    }),
   empty: () => new DomainError({ type: 'invalid', code: 'document_empty', message: '文件中没有可读取的正文。' }),
 };
 

@@ -1,16 +1,11 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
+import { Worker } from 'node:worker_threads';
 import type { ExtractedBlock, ExtractedDocument, IngestWarning } from '../ingest.types.js';
 import { refuse } from '../ingest-errors.js';
-
-/** Character maps and standard fonts ship with pdfjs-dist; Chinese PDFs with predefined CMaps need them. */
-const PDFJS_ROOT = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-const CMAP_URL = `${path.join(PDFJS_ROOT, 'cmaps')}${path.sep}`;
-const FONT_URL = `${path.join(PDFJS_ROOT, 'standard_fonts')}${path.sep}`;
+import type { PdfTextReply, PdfTextRequest, PositionedText } from './pdf-text.protocol.js';
 
 export const PDF_MAX_PAGES = 2000;
+/** A PDF whose text takes longer than this to read is refused (a hostile or broken file, not a policy). */
+export const PDF_READ_TIMEOUT_MS = 60_000;
 
 interface Line {
   text: string;
@@ -31,10 +26,10 @@ const PAGE_NUMBER = [
 export const isPageNumber = (text: string) => PAGE_NUMBER.some((re) => re.test(text.trim()));
 
 /** Text items into lines: grouped by baseline (top of page first), each line read left to right. */
-function linesOf(items: TextItem[]): Line[] {
+function linesOf(items: PositionedText[]): Line[] {
   const placed = items
     .filter((item) => item.str !== '' || item.hasEOL)
-    .map((item) => ({ str: item.str, x: Number(item.transform[4]), y: Number(item.transform[5]), width: item.width, height: Math.abs(item.height) || Math.abs(Number(item.transform[3])) || 10 }))
+    .map((item) => ({ str: item.str, x: item.x, y: item.y, width: item.width, height: Math.abs(item.height) || Math.abs(item.scaleY) || 10 }))
     .filter((item) => item.str.trim() !== '');
   placed.sort((a, b) => b.y - a.y || a.x - b.x);
   const lines: (typeof placed)[] = [];
@@ -101,55 +96,98 @@ function paragraphsOf(lines: Line[]): string[] {
 }
 
 /**
- * `.pdf` with a text layer, through pdfjs-dist (the reader browsers use, pure JavaScript): lines
- * rebuilt from positioned text items in reading order, running headers, footers and page numbers
- * dropped. Encrypted files and scans without text are refused.
+ * The worker thread that runs pdfjs (see `pdf-text.worker.ts` for why), started on the first PDF
+ * and kept for the next; one file at a time. A file that takes longer than the time limit ends the
+ * worker, and the next file starts a new one.
+ */
+class PdfTextThread {
+  private worker: Worker | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  read(request: PdfTextRequest): Promise<PdfTextReply> {
+    const run = this.queue.then(() => this.readNow(request));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private readNow(request: PdfTextRequest): Promise<PdfTextReply> {
+    const worker = this.started();
+    return new Promise<PdfTextReply>((resolve, reject) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (reply: PdfTextReply): void => {
+        finish();
+        resolve(reply);
+      };
+      const onError = (error: Error): void => {
+        finish();
+        this.drop(worker);
+        reject(refuse.malformed({ format: 'PDF', reason: error.message.slice(0, 200) }));
+      };
+      const onExit = (): void => {
+        finish();
+        this.drop(worker);
+        reject(refuse.malformed({ format: 'PDF', reason: '读取进程意外退出' }));
+      };
+      const timer = setTimeout(() => {
+        finish();
+        this.drop(worker);
+        void worker.terminate();
+        reject(refuse.tooSlow({ format: 'PDF', seconds: PDF_READ_TIMEOUT_MS / 1000 }));
+      }, PDF_READ_TIMEOUT_MS);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage(request);
+    });
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const worker = fromSource
+      ? // Run from source (tests, `npm run import`), the thread loads the TypeScript loader itself first.
+        new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./pdf-text.worker.ts', import.meta.url).href)}); });`, { eval: true })
+      : new Worker(new URL('./pdf-text.worker.js', import.meta.url));
+    // An idle reader must not keep a finished import or a stopping server alive.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  private drop(worker: Worker): void {
+    if (this.worker === worker) this.worker = null;
+  }
+}
+
+/** Compiled, the worker is a .js file beside this one; run from source, the .ts file. */
+const fromSource = import.meta.url.endsWith('.ts');
+const pdfText = new PdfTextThread();
+
+/**
+ * `.pdf` with a text layer, through pdfjs-dist (the reader browsers use, pure JavaScript) in a
+ * worker thread: lines rebuilt from positioned text items in reading order, running headers,
+ * footers and page numbers dropped. Encrypted files, scans without text and files that take too
+ * long to read are refused.
  */
 export async function readPdf({ bytes }: { bytes: Uint8Array }): Promise<ExtractedDocument> {
   if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes('/Encrypt')) throw refuse.encrypted({ format: 'PDF' });
-  const task = getDocument({
-    data: new Uint8Array(bytes),
-    cMapUrl: CMAP_URL,
-    cMapPacked: true,
-    standardFontDataUrl: FONT_URL,
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    verbosity: 0,
-  });
-  let document: Awaited<typeof task.promise>;
-  try {
-    document = await task.promise;
-  } catch (error) {
-    await task.destroy();
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'PasswordException') throw refuse.encrypted({ format: 'PDF' });
-    throw refuse.malformed({ format: 'PDF', reason: error instanceof Error ? error.message.slice(0, 200) : '内容损坏' });
-  }
-  try {
-    if (document.numPages > PDF_MAX_PAGES) throw refuse.malformed({ format: 'PDF', reason: `共 ${document.numPages} 页，超过 ${PDF_MAX_PAGES} 页的上限` });
-    const pages: Line[][] = [];
-    const blankPages: number[] = [];
-    for (let n = 1; n <= document.numPages; n += 1) {
-      const page = await document.getPage(n);
-      const content = await page.getTextContent();
-      const lines = linesOf(content.items.filter((item): item is TextItem => 'str' in item));
-      if (lines.length === 0) blankPages.push(n);
-      pages.push(lines);
-      page.cleanup();
-    }
-    if (blankPages.length === document.numPages) throw refuse.noTextLayer({ pages: document.numPages });
-    const { pages: kept, removed } = withoutFurniture(pages);
-    const paragraphs = kept.flatMap((lines) => paragraphsOf(lines)).filter(Boolean);
-    if (paragraphs.length === 0) throw refuse.empty();
-    const warnings: IngestWarning[] = [];
-    if (removed > 0) warnings.push({ code: 'pdf_page_furniture_removed', message: `已去除页眉、页脚和页码 ${removed} 处。` });
-    if (blankPages.length > 0) warnings.push({ code: 'pdf_pages_without_text', message: `第 ${blankPages.join('、')} 页没有文字层（可能是扫描页），其内容未导入。` });
-    const info = (await document.getMetadata().catch(() => null))?.info;
-    const declared = info && typeof info === 'object' && 'Title' in info && typeof info.Title === 'string' ? info.Title.trim() : '';
-    const blocks: ExtractedBlock[] = paragraphs.map((text) => ({ kind: 'paragraph', text }));
-    return { format: 'pdf', encoding: 'pdf', text: paragraphs.join('\n'), blocks, ...(declared ? { title: declared } : {}), warnings };
-  } finally {
-    await document.destroy();
-  }
+  const reply = await pdfText.read({ bytes: new Uint8Array(bytes), maxPages: PDF_MAX_PAGES });
+  if (reply.kind === 'encrypted') throw refuse.encrypted({ format: 'PDF' });
+  if (reply.kind === 'malformed') throw refuse.malformed({ format: 'PDF', reason: reply.reason || '内容损坏' });
+  if (reply.kind === 'too_many_pages') throw refuse.malformed({ format: 'PDF', reason: `共 ${reply.pages} 页，超过 ${PDF_MAX_PAGES} 页的上限` });
+  const pages = reply.pages.map((items) => linesOf(items));
+  const blankPages = pages.flatMap((lines, at) => (lines.length === 0 ? [at + 1] : []));
+  if (blankPages.length === pages.length) throw refuse.noTextLayer({ pages: pages.length });
+  const { pages: kept, removed } = withoutFurniture(pages);
+  const paragraphs = kept.flatMap((lines) => paragraphsOf(lines)).filter(Boolean);
+  if (paragraphs.length === 0) throw refuse.empty();
+  const warnings: IngestWarning[] = [];
+  if (removed > 0) warnings.push({ code: 'pdf_page_furniture_removed', message: `已去除页眉、页脚和页码 ${removed} 处。` });
+  if (blankPages.length > 0) warnings.push({ code: 'pdf_pages_without_text', message: `第 ${blankPages.join('、')} 页没有文字层（可能是扫描页），其内容未导入。` });
+  const blocks: ExtractedBlock[] = paragraphs.map((text) => ({ kind: 'paragraph', text }));
+  return { format: 'pdf', encoding: 'pdf', text: paragraphs.join('\n'), blocks, ...(reply.title ? { title: reply.title } : {}), warnings };
 }
