@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { deepFreeze } from '../../server/adapters/sqlite/decoded-rows.js';
+import { deepFreeze } from '../../server/deep-freeze.js';
 import { parseArticles } from '../../server/text/article-parser.js';
 import { articleBody, articleToc } from '../../server/web/views/articles.js';
 

@@ -1,3 +1,5 @@
+import { deepFreeze } from '../../deep-freeze.js';
+
 /**
  * Decoded document rows, reused only while the stored text is byte for byte the same.
  *
@@ -54,12 +56,4 @@ export class DecodedRows<T extends object> {
     }
     return entry.decoded;
   }
-}
-
-/** Freezes an object and everything reachable from it (decoded JSON: plain objects and arrays). */
-export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  return value;
 }
