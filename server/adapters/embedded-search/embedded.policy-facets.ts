@@ -1,8 +1,8 @@
 /** Disjunctive facet counts over the in-memory bitsets. */
 import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
 import type { PolicySearchFacets, PolicySearchRequest } from '../../ports/search-index.port.js';
-import { andInto, countAnd, forEachBit } from './embedded.bitset.js';
-import { EFFECTIVE, MemoryState, VALIDITIES } from './embedded.policy-memory.js';
+import { andInto, countAnd } from './embedded.bitset.js';
+import { MemoryState, VALIDITIES } from './embedded.policy-memory.js';
 
 export interface FilterMasks {
   /** Every filter but tags and validity, including the text match. */
@@ -16,12 +16,18 @@ export interface FilterMasks {
  * Disjunctive counts: a dimension's counts apply every filter except its own, and the validity
  * counts every filter except validity. Tags chosen in the request are listed even at zero.
  */
-export function policyFacets({ memory, masks, request, validity }: { memory: MemoryState; masks: FilterMasks; request: PolicySearchRequest; validity: Uint8Array }): PolicySearchFacets {
+export function policyFacets({ memory, masks, request, today }: { memory: MemoryState; masks: FilterMasks; request: PolicySearchRequest; today: string }): PolicySearchFacets {
   const words = memory.words;
+  // Without a validity filter this is the final match; every dimension without a tag filter counts within it.
+  const unfiltered = combine({ words, base: masks.base, dimensions: masks.dimensions, skip: null });
+  const withValidity = (scope: Uint32Array): Uint32Array => {
+    if (masks.validity) andInto(scope, masks.validity);
+    return scope;
+  };
+  const shared = withValidity(Uint32Array.from(unfiltered));
   const tags: PolicySearchFacets['tags'] = {};
   for (const [dimension, byTag] of memory.tagBits) {
-    const scope = combine({ words, base: masks.base, dimensions: masks.dimensions, skip: dimension });
-    if (masks.validity) andInto(scope, masks.validity);
+    const scope = masks.dimensions.has(dimension) ? withValidity(combine({ words, base: masks.base, dimensions: masks.dimensions, skip: dimension })) : shared;
     const chosen = new Set(request.tagFilters[dimension] ?? []);
     const counts: Record<string, number> = {};
     for (const [tagId, bits] of byTag) {
@@ -31,16 +37,12 @@ export function policyFacets({ memory, masks, request, validity }: { memory: Mem
     for (const tagId of chosen) counts[tagId] ??= 0;
     if (Object.keys(counts).length > 0) tags[dimension] = counts;
   }
-  const validityScope = combine({ words, base: masks.base, dimensions: masks.dimensions, skip: null });
   const validityCounts: PolicySearchFacets['validity'] = {};
-  const tally = new Array<number>(VALIDITIES.length).fill(0);
-  forEachBit(validityScope, (slot) => {
-    const code = validity[slot] ?? EFFECTIVE;
-    tally[code] = (tally[code] ?? 0) + 1;
-  });
+  const bySlot = memory.validitySlots(today);
   const chosenValidity = new Set(request.validity ?? []);
   VALIDITIES.forEach((name, code) => {
-    const count = tally[code] ?? 0;
+    const bits = bySlot[code];
+    const count = bits ? countAnd(unfiltered, bits) : 0;
     if (count > 0 || chosenValidity.has(name)) validityCounts[name] = count;
   });
   return { tags, validity: validityCounts };

@@ -61,6 +61,9 @@ function columnTokens(text: string): string[] {
   return text.split(' ').filter((token) => token !== '');
 }
 
+/** Word bitsets kept between writes: at 50,000 policies 6 KB each, so about 3 MB at most. */
+const KEPT_WORD_BITSETS = 512;
+
 /** Which frequency a score reads: every column, or title and tag text only. */
 export type ScoredFields = 'all' | 'high';
 
@@ -165,6 +168,8 @@ export class TextPostings {
   private seenIn = new Uint32Array(1024);
   private fullTally = new Uint32Array(1024);
   private highTally = new Uint32Array(1024);
+  /** Bitsets of recently asked words, valid while `epoch` is unchanged (see `bits`). */
+  private readonly wordBits = new Map<number, { epoch: number; bits: Uint32Array }>();
   /** Scratch for `topScored`, reused across queries (see `scoredScratch`). */
   private seenScratch = new Uint32Array(0);
   private scoreScratch = new Float64Array(0);
@@ -256,6 +261,7 @@ export class TextPostings {
   }
 
   clear(): void {
+    this.wordBits.clear();
     this.seenIn.fill(0);
     this.termIds.clear();
     this.lists.length = 0;
@@ -273,19 +279,35 @@ export class TextPostings {
     return id === undefined ? 0 : (this.lists[id]?.live ?? 0);
   }
 
-  /** The live documents holding the word, as a bitset of `words` 32-bit words. */
+  /**
+   * The live documents holding the word, as a bitset of `words` 32-bit words, the caller's to change.
+   * Kept per word until the next write, since popular words are asked again and again and walking a
+   * common word's postings costs more than copying its bitset.
+   */
   bits({ term, words }: { term: string; words: number }): Uint32Array {
-    const bits = new Uint32Array(words);
     const id = this.termIds.get(term);
     const list = id === undefined ? undefined : this.lists[id];
-    if (!list) return bits;
+    if (id === undefined || !list) return new Uint32Array(words);
+    const kept = this.wordBits.get(id);
+    if (kept && kept.epoch === this.epoch && kept.bits.length === words) {
+      // Re-inserted: Map order is the eviction order.
+      this.wordBits.delete(id);
+      this.wordBits.set(id, kept);
+      return kept.bits.slice();
+    }
+    const bits = new Uint32Array(words);
     const limit = words * 32;
     for (let i = 0; i < list.length; i++) {
       const slot = list.slots[i] ?? 0;
       if (slot >= limit || list.gens[i] !== this.generation[slot]) continue;
       bits[slot >>> 5] = (bits[slot >>> 5] ?? 0) | (1 << (slot & 31));
     }
-    return bits;
+    this.wordBits.set(id, { epoch: this.epoch, bits });
+    for (const oldest of this.wordBits.keys()) {
+      if (this.wordBits.size <= KEPT_WORD_BITSETS) break;
+      this.wordBits.delete(oldest);
+    }
+    return bits.slice();
   }
 
   /**

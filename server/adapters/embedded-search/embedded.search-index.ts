@@ -268,7 +268,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const validity = this.memory.derivedValidity(today);
     const terms = text?.query.highlightTerms ?? [];
     const hits = slots.map((slot) => this.hit({ slot, terms, score: ranked?.scoreOf(slot) ?? 0, validity, statements }));
-    const facets = request.facets ? policyFacets({ memory: this.memory,  masks, request, validity }) : null;
+    const facets = request.facets ? policyFacets({ memory: this.memory, masks, request, today }) : null;
     return { total, hits, facets };
   }
 
@@ -640,12 +640,12 @@ export class EmbeddedSearchIndex implements SearchIndex {
   }
 
   private validityMask({ wanted, today }: { wanted: Validity[]; today: string }): Uint32Array {
-    const codes = new Set(wanted.map((v) => VALIDITIES.indexOf(v)));
-    const validity = this.memory.derivedValidity(today);
+    const bySlot = this.memory.validitySlots(today);
     const mask = new Uint32Array(this.memory.words);
-    forEachBit(this.memory.alive.words, (slot) => {
-      if (codes.has(validity[slot] ?? EFFECTIVE)) mask[slot >>> 5] = (mask[slot >>> 5] ?? 0) | (1 << (slot & 31));
-    });
+    for (const code of new Set(wanted.map((v) => VALIDITIES.indexOf(v)))) {
+      const bits = bySlot[code];
+      if (bits) orInto(mask, bits);
+    }
     return mask;
   }
 
