@@ -22,6 +22,7 @@
  * removed gets a new one, so stale postings are skipped and dropped at the next re-order.
  */
 import { hasBit } from './embedded.bitset.js';
+import { offerToTop } from './embedded.top-k.js';
 import type { FtsColumns } from './embedded.policy-memory.js';
 import { BM25_WEIGHTS } from './embedded.policy-tables.js';
 
@@ -335,18 +336,7 @@ export class TextPostings {
       scored.seen[slot] = scored.stamp;
       const score = this.scoreOf(slot, query);
       scoreAt[slot] = score;
-      if (score <= 0) return;
-      const worst = top[top.length - 1];
-      if (top.length >= wanted && worst !== undefined && before(slot, worst) >= 0) return;
-      let low = 0;
-      let high = top.length;
-      while (low < high) {
-        const mid = (low + high) >>> 1;
-        if (before(top[mid] ?? 0, slot) <= 0) low = mid + 1;
-        else high = mid;
-      }
-      top.splice(low, 0, slot);
-      if (top.length > wanted) top.pop();
+      if (score > 0) offerToTop({ top, slot, wanted, before });
     };
     for (const group of groups) for (const slot of group.gramOnly.keys()) consider(slot);
 

@@ -42,6 +42,7 @@ import { type ScoredGroup, TextPostings, unicodeTokens } from './embedded.policy
 import { TextQuery, WordGroup, parseTextQuery, quote } from './embedded.policy-text-query.js';
 import { DEFAULT_RESULT_CACHE_SIZE, ResultCache, cacheKey } from './embedded.result-cache.js';
 import { deepFreeze } from '../../deep-freeze.js';
+import { offerToTop } from './embedded.top-k.js';
 
 /** Matching rows × phrases worth scoring over every field; about a microsecond each. */
 const SCORING_BUDGET = 20_000;
@@ -524,19 +525,9 @@ export class EmbeddedSearchIndex implements SearchIndex {
   /** Matching documents no scored word reached, newest first, to fill a page after the scored ones. */
   private unscored({ final, scored, wanted }: { final: Uint32Array; scored: Map<number, number>; wanted: number }): number[] {
     const picked: number[] = [];
+    const before = (a: number, b: number): number => this.byIssuedThenId(a, b);
     forEachBit(final, (slot) => {
-      if (scored.has(slot)) return;
-      const worst = picked[picked.length - 1];
-      if (picked.length >= wanted && worst !== undefined && this.byIssuedThenId(slot, worst) >= 0) return;
-      let low = 0;
-      let high = picked.length;
-      while (low < high) {
-        const mid = (low + high) >>> 1;
-        if (this.byIssuedThenId(picked[mid] ?? 0, slot) <= 0) low = mid + 1;
-        else high = mid;
-      }
-      picked.splice(low, 0, slot);
-      if (picked.length > wanted) picked.pop();
+      if (!scored.has(slot)) offerToTop({ top: picked, slot, wanted, before });
     });
     return picked;
   }
@@ -686,19 +677,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
       return all.sort(before).slice(0, wanted);
     }
     const top: number[] = [];
-    forEachBit(final, (slot) => {
-      const worst = top[top.length - 1];
-      if (top.length >= wanted && worst !== undefined && before(slot, worst) >= 0) return;
-      let low = 0;
-      let high = top.length;
-      while (low < high) {
-        const mid = (low + high) >>> 1;
-        if (before(top[mid] ?? 0, slot) <= 0) low = mid + 1;
-        else high = mid;
-      }
-      top.splice(low, 0, slot);
-      if (top.length > wanted) top.pop();
-    });
+    forEachBit(final, (slot) => offerToTop({ top, slot, wanted, before }));
     return top;
   }
 
