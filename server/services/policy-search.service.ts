@@ -46,7 +46,8 @@ export class PolicySearchService {
    */
   async search(query: PolicySearchQuery): Promise<PolicySearchResponse> {
     const taxonomy = this.deps.taxonomy.current();
-    const request = this.indexRequest({ query, taxonomy });
+    // Frozen: the index may key it once for the cache lookup and the search that follows a miss.
+    const request = deepFreeze(this.indexRequest({ query, taxonomy }));
     const result = this.deps.index.peekPolicies(request) ?? (await this.gate.run(() => this.deps.index.searchPolicies(request)));
     const built = this.built.get(result);
     if (built && built.taxonomy === taxonomy && built.page === query.page && built.pageSize === query.pageSize) return built.response;

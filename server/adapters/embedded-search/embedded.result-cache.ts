@@ -19,6 +19,20 @@ export const DEFAULT_RESULT_CACHE_SIZE = 256;
  * their order, which decides the key order of the facet counts of chosen tags.
  */
 export function cacheKey(request: PolicySearchRequest): string {
+  // A frozen request cannot change, so its key is made once: the search service asks `peekPolicies`
+  // and then, on a miss, `searchPolicies` with the same request.
+  if (!Object.isFrozen(request)) return keyOf(request);
+  let key = frozenKeys.get(request);
+  if (key === undefined) {
+    key = keyOf(request);
+    frozenKeys.set(request, key);
+  }
+  return key;
+}
+
+const frozenKeys = new WeakMap<PolicySearchRequest, string>();
+
+function keyOf(request: PolicySearchRequest): string {
   const issuer = request.issuer === undefined || request.issuer.trim() === '' ? '' : issuerKey(request.issuer);
   const dimensions = tagEntries(request.tagFilters)
     .filter(([, tagIds]) => tagIds.length > 0)
