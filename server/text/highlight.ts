@@ -24,28 +24,50 @@ function displayText(text: string): string {
   return escapeHtml(text.replace(/\s+/g, ' '));
 }
 
-interface Occurrence {
-  start: number;
-  end: number;
-  term: number;
+/** Disjoint occurrences of the query terms in order, as parallel arrays. */
+interface Occurrences {
+  starts: number[];
+  ends: number[];
+  /** Index into the terms. */
+  terms: number[];
 }
 
-function findOccurrences({ haystack, terms }: { haystack: string; terms: readonly string[] }): Occurrence[] {
-  const found: Occurrence[] = [];
+/** One alternation per set of terms, longest first, kept for the sets asked most recently. */
+const KEPT_PATTERNS = 64;
+const patterns = new Map<string, { pattern: RegExp; termAt: Map<string, number> }>();
+
+function termPattern(terms: readonly string[]): { pattern: RegExp; termAt: Map<string, number> } {
+  const key = terms.join('\u0000');
+  const kept = patterns.get(key);
+  if (kept) return kept;
+  const termAt = new Map<string, number>();
   terms.forEach((term, index) => {
-    let at = haystack.indexOf(term);
-    while (at !== -1 && found.length < MAX_SNIPPET_OCCURRENCES) {
-      found.push({ start: at, end: at + term.length, term: index });
-      at = haystack.indexOf(term, at + term.length);
-    }
+    if (term.length > 0 && !termAt.has(term)) termAt.set(term, index);
   });
-  found.sort((a, b) => a.start - b.start || b.end - a.end);
-  const disjoint: Occurrence[] = [];
-  for (const occurrence of found) {
-    const last = disjoint[disjoint.length - 1];
-    if (!last || occurrence.start >= last.end) disjoint.push(occurrence);
+  // An alternation tries its branches in order, so longest first makes each match the longest term there.
+  const branches = [...termAt.keys()].sort((a, b) => b.length - a.length).map((term) => term.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
+  const made = { pattern: new RegExp(branches.join('|'), 'g'), termAt };
+  patterns.set(key, made);
+  if (patterns.size > KEPT_PATTERNS) patterns.delete(patterns.keys().next().value ?? key);
+  return made;
+}
+
+/**
+ * The occurrences of the terms from left to right, each the longest term starting at the first
+ * position not inside the previous one: one pass of one compiled alternation over the text, as a
+ * search page paints twenty of these per request.
+ */
+function findOccurrences({ haystack, terms }: { haystack: string; terms: readonly string[] }): Occurrences {
+  const found: Occurrences = { starts: [], ends: [], terms: [] };
+  const { pattern, termAt } = termPattern(terms);
+  if (termAt.size === 0) return found;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(haystack); match !== null && found.starts.length < MAX_SNIPPET_OCCURRENCES; match = pattern.exec(haystack)) {
+    found.starts.push(match.index);
+    found.ends.push(match.index + match[0].length);
+    found.terms.push(termAt.get(match[0]) ?? 0);
   }
-  return disjoint;
+  return found;
 }
 
 /**
@@ -53,35 +75,39 @@ function findOccurrences({ haystack, terms }: { haystack: string; terms: readonl
  * window slides over the occurrences keeping a count per word, as a search page computes twenty of
  * these per request.
  */
-function bestWindow({ occurrences, termCount }: { occurrences: readonly Occurrence[]; termCount: number }): { first: number; last: number } {
+function bestWindow({ occurrences, termCount }: { occurrences: Occurrences; termCount: number }): { first: number; last: number } {
+  const { starts, ends, terms } = occurrences;
+  const count = starts.length;
   const perTerm = new Int32Array(termCount);
   let distinct = 0;
-  const add = (occurrence: Occurrence | undefined): void => {
-    if (!occurrence) return;
-    if (perTerm[occurrence.term] === 0) distinct += 1;
-    perTerm[occurrence.term] = (perTerm[occurrence.term] ?? 0) + 1;
+  const add = (at: number): void => {
+    const term = terms[at] ?? 0;
+    const held = perTerm[term] ?? 0;
+    if (held === 0) distinct += 1;
+    perTerm[term] = held + 1;
   };
-  const drop = (occurrence: Occurrence | undefined): void => {
-    if (!occurrence) return;
-    perTerm[occurrence.term] = (perTerm[occurrence.term] ?? 0) - 1;
-    if (perTerm[occurrence.term] === 0) distinct -= 1;
+  const drop = (at: number): void => {
+    const term = terms[at] ?? 0;
+    const held = (perTerm[term] ?? 0) - 1;
+    if (held === 0) distinct -= 1;
+    perTerm[term] = held;
   };
   let best = { first: 0, last: 0, score: -1 };
   // The window is occurrences[first..last]; empty while last < first.
   let last = -1;
-  for (let first = 0; first < occurrences.length; first++) {
-    const start = occurrences[first]?.start ?? 0;
+  for (let first = 0; first < count; first++) {
+    const start = starts[first] ?? 0;
     if (last < first) {
       last = first;
-      add(occurrences[first]);
+      add(first);
     }
-    while (last + 1 < occurrences.length && (occurrences[last + 1]?.end ?? Infinity) <= start + POLICY_SNIPPET_WIDTH) {
+    while (last + 1 < count && (ends[last + 1] ?? Infinity) <= start + POLICY_SNIPPET_WIDTH) {
       last += 1;
-      add(occurrences[last]);
+      add(last);
     }
     const score = distinct * 10_000 + (last - first + 1);
     if (score > best.score) best = { first, last, score };
-    drop(occurrences[first]);
+    drop(first);
   }
   return best;
 }
@@ -110,19 +136,21 @@ function leadingSnippet(body: string): string {
 export function policySnippet({ body, terms, normalizedBody = normalizeText(body) }: { body: string; terms: readonly string[]; normalizedBody?: string }): string {
   if (terms.length === 0 || normalizedBody.length !== body.length) return leadingSnippet(body);
   const occurrences = findOccurrences({ haystack: normalizedBody, terms });
-  if (occurrences.length === 0) return leadingSnippet(body);
+  if (occurrences.starts.length === 0) return leadingSnippet(body);
   const { first, last } = bestWindow({ occurrences, termCount: terms.length });
-  const from = occurrences[first]?.start ?? 0;
-  const to = occurrences[last]?.end ?? from;
+  const from = occurrences.starts[first] ?? 0;
+  const to = occurrences.ends[last] ?? from;
   let { start, end } = windowBounds({ length: body.length, from, to });
   if (start > 0 && isLowSurrogate(body, start)) start -= 1;
   if (end < body.length && isLowSurrogate(body, end)) end += 1;
   let html = start > 0 ? '…' : '';
   let cursor = start;
-  for (const occurrence of occurrences.slice(first, last + 1)) {
-    html += displayText(body.slice(cursor, occurrence.start));
-    html += `<mark>${displayText(body.slice(occurrence.start, occurrence.end))}</mark>`;
-    cursor = occurrence.end;
+  for (let i = first; i <= last; i++) {
+    const markStart = occurrences.starts[i] ?? cursor;
+    const markEnd = occurrences.ends[i] ?? markStart;
+    html += displayText(body.slice(cursor, markStart));
+    html += `<mark>${displayText(body.slice(markStart, markEnd))}</mark>`;
+    cursor = markEnd;
   }
   html += displayText(body.slice(cursor, end));
   return (html + (end < body.length ? '…' : '')).replaceAll('</mark><mark>', '');

@@ -124,6 +124,8 @@ export function tagEntries(tags: Partial<Record<DimensionId, string[]>>): [Dimen
 export class MemoryState {
   private wordCount = 0;
   private capacity = 0;
+  /** One past the highest slot filled since the last reset: no live slot lies beyond it. */
+  private slotsInUse = 0;
   private nextSlot = 0;
   private freeSlots: number[] = [];
   entries: (SlotEntry | undefined)[] = [];
@@ -141,8 +143,12 @@ export class MemoryState {
     return this.slotById.size;
   }
 
+  /**
+   * Words of a query bitset: enough for every filled slot, not the whole capacity, since capacity
+   * doubles and every filter, count and facet of a search loops over these words.
+   */
   get words(): number {
-    return this.wordCount;
+    return Math.ceil(this.slotsInUse / 32);
   }
 
   /** Slots for new ids, without committing them: `release` undoes a failed write. */
@@ -178,6 +184,7 @@ export class MemoryState {
     // Equal strings share one copy.
     const entry: SlotEntry = { id, fields, issuerKey: issuerKey(fields.issuer), body, normalizedBody: normalizedBody === body ? body : normalizedBody };
     this.entries[slot] = entry;
+    this.slotsInUse = Math.max(this.slotsInUse, slot + 1);
     this.slotById.set(id, slot);
     this.alive.add(slot);
     this.issuedDay[slot] = dayNumber(fields.issuedAt);
@@ -200,6 +207,7 @@ export class MemoryState {
   reset(): void {
     this.wordCount = 0;
     this.capacity = 0;
+    this.slotsInUse = 0;
     this.nextSlot = 0;
     this.freeSlots = [];
     this.entries = [];

@@ -598,7 +598,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   private filterMasks({ request, text, today }: { request: PolicySearchRequest; text: TextMatch | null; today: string }): FilterMasks {
     const words = this.memory.words;
-    const base = Uint32Array.from(this.memory.alive.words);
+    const base = this.memory.alive.words.slice(0, words);
     if (text) andInto(base, text.bits);
     if (request.issuer !== undefined && request.issuer.trim() !== '') {
       andInto(base, this.memory.issuerBits.get(issuerKey(request.issuer))?.words ?? new Uint32Array(words));
