@@ -16,100 +16,145 @@ const MAX_SNIPPET_OCCURRENCES = 2_000;
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+// Tested before replacing: `replace` copies its subject even when nothing matches, and most text
+// has nothing to escape.
+const HTML_SPECIAL = /[&<>"']/;
+const WHITESPACE = /\s/;
+
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+  return HTML_SPECIAL.test(text) ? text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char) : text;
 }
 
 function displayText(text: string): string {
-  return escapeHtml(text.replace(/\s+/g, ' '));
-}
-
-/** Disjoint occurrences of the query terms in order, as parallel arrays. */
-interface Occurrences {
-  starts: number[];
-  ends: number[];
-  /** Index into the terms. */
-  terms: number[];
+  return escapeHtml(WHITESPACE.test(text) ? text.replace(/\s+/g, ' ') : text);
 }
 
 /** One alternation per set of terms, longest first, kept for the sets asked most recently. */
 const KEPT_PATTERNS = 64;
-const patterns = new Map<string, { pattern: RegExp; termAt: Map<string, number> }>();
 
-function termPattern(terms: readonly string[]): { pattern: RegExp; termAt: Map<string, number> } {
+interface TermPattern {
+  pattern: RegExp;
+  /** Term indexes, longest term first. */
+  longestFirst: number[];
+}
+
+const patterns = new Map<string, TermPattern>();
+
+function termPattern(terms: readonly string[]): TermPattern {
   const key = terms.join('\u0000');
   const kept = patterns.get(key);
   if (kept) return kept;
-  const termAt = new Map<string, number>();
-  terms.forEach((term, index) => {
-    if (term.length > 0 && !termAt.has(term)) termAt.set(term, index);
-  });
+  // Stable, so of two equal terms the first is the one reported.
+  const longestFirst = terms.map((_, index) => index).filter((index) => (terms[index] ?? '').length > 0).sort((a, b) => (terms[b] ?? '').length - (terms[a] ?? '').length);
   // An alternation tries its branches in order, so longest first makes each match the longest term there.
-  const branches = [...termAt.keys()].sort((a, b) => b.length - a.length).map((term) => term.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
-  const made = { pattern: new RegExp(branches.join('|'), 'g'), termAt };
+  const branches = longestFirst.map((index) => (terms[index] ?? '').replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
+  const made = { pattern: new RegExp(branches.length > 0 ? branches.join('|') : '(?!)', 'g'), longestFirst };
   patterns.set(key, made);
   if (patterns.size > KEPT_PATTERNS) patterns.delete(patterns.keys().next().value ?? key);
   return made;
 }
 
 /**
- * The occurrences of the terms from left to right, each the longest term starting at the first
- * position not inside the previous one: one pass of one compiled alternation over the text, as a
- * search page paints twenty of these per request.
+ * The disjoint occurrences found, in reused typed arrays: snippets are made synchronously, one at
+ * a time, and a search page makes twenty, so arrays and match objects per occurrence were most of
+ * the garbage a search left behind.
  */
-function findOccurrences({ haystack, terms }: { haystack: string; terms: readonly string[] }): Occurrences {
-  const found: Occurrences = { starts: [], ends: [], terms: [] };
-  const { pattern, termAt } = termPattern(terms);
-  if (termAt.size === 0) return found;
-  pattern.lastIndex = 0;
-  for (let match = pattern.exec(haystack); match !== null && found.starts.length < MAX_SNIPPET_OCCURRENCES; match = pattern.exec(haystack)) {
-    found.starts.push(match.index);
-    found.ends.push(match.index + match[0].length);
-    found.terms.push(termAt.get(match[0]) ?? 0);
+class OccurrenceScratch {
+  starts: Int32Array = new Int32Array(256);
+  ends: Int32Array = new Int32Array(256);
+  terms: Int32Array = new Int32Array(256);
+  perTerm: Int32Array = new Int32Array(16);
+
+  /** Positional: runs for every occurrence. */
+  push(count: number, start: number, end: number, term: number): void {
+    if (count >= this.starts.length) {
+      const grow = (array: Int32Array): Int32Array => {
+        const grown = new Int32Array(array.length * 2);
+        grown.set(array);
+        return grown;
+      };
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+      this.terms = grow(this.terms);
+    }
+    this.starts[count] = start;
+    this.ends[count] = end;
+    this.terms[count] = term;
   }
-  return found;
+}
+
+const scratch = new OccurrenceScratch();
+
+/**
+ * The occurrences of the terms from left to right into `scratch`, each the longest term starting
+ * at the first position not inside the previous one; returns how many. One pass of one compiled
+ * alternation: `test` finds where the match ends without building a match array, and the term is
+ * the longest ending there that starts after the previous match (a longer one starting earlier
+ * would have been the leftmost match).
+ */
+function findOccurrences({ haystack, terms }: { haystack: string; terms: readonly string[] }): number {
+  const { pattern, longestFirst } = termPattern(terms);
+  let count = 0;
+  let previousEnd = 0;
+  pattern.lastIndex = 0;
+  while (count < MAX_SNIPPET_OCCURRENCES && pattern.test(haystack)) {
+    const end = pattern.lastIndex;
+    for (const term of longestFirst) {
+      const text = terms[term] ?? '';
+      const start = end - text.length;
+      if (start < previousEnd || !haystack.startsWith(text, start)) continue;
+      scratch.push(count, start, end, term);
+      count += 1;
+      break;
+    }
+    previousEnd = end;
+  }
+  return count;
+}
+
+/** Counts one occurrence of a term in or out of the window; returns the change in distinct terms. Positional: runs per occurrence. */
+function tally(perTerm: Int32Array, term: number, delta: 1 | -1): number {
+  const before = perTerm[term] ?? 0;
+  const after = before + delta;
+  perTerm[term] = after;
+  if (before === 0) return 1;
+  return after === 0 ? -1 : 0;
 }
 
 /**
- * The first window holding the most distinct query words, then the most occurrences. One pass: the
- * window slides over the occurrences keeping a count per word, as a search page computes twenty of
- * these per request.
+ * The first window holding the most distinct query words, then the most occurrences, over the
+ * `count` occurrences in `scratch`. One pass: the window slides keeping a count per word.
  */
-function bestWindow({ occurrences, termCount }: { occurrences: Occurrences; termCount: number }): { first: number; last: number } {
-  const { starts, ends, terms } = occurrences;
-  const count = starts.length;
-  const perTerm = new Int32Array(termCount);
+function bestWindow({ count, termCount }: { count: number; termCount: number }): { first: number; last: number } {
+  const { starts, ends, terms } = scratch;
+  if (scratch.perTerm.length < termCount) scratch.perTerm = new Int32Array(termCount);
+  const perTerm = scratch.perTerm;
+  perTerm.fill(0, 0, termCount);
   let distinct = 0;
-  const add = (at: number): void => {
-    const term = terms[at] ?? 0;
-    const held = perTerm[term] ?? 0;
-    if (held === 0) distinct += 1;
-    perTerm[term] = held + 1;
-  };
-  const drop = (at: number): void => {
-    const term = terms[at] ?? 0;
-    const held = (perTerm[term] ?? 0) - 1;
-    if (held === 0) distinct -= 1;
-    perTerm[term] = held;
-  };
-  let best = { first: 0, last: 0, score: -1 };
+  let bestFirst = 0;
+  let bestLast = 0;
+  let bestScore = -1;
   // The window is occurrences[first..last]; empty while last < first.
   let last = -1;
   for (let first = 0; first < count; first++) {
     const start = starts[first] ?? 0;
     if (last < first) {
       last = first;
-      add(first);
+      distinct += tally(perTerm, terms[first] ?? 0, 1);
     }
     while (last + 1 < count && (ends[last + 1] ?? Infinity) <= start + POLICY_SNIPPET_WIDTH) {
       last += 1;
-      add(last);
+      distinct += tally(perTerm, terms[last] ?? 0, 1);
     }
     const score = distinct * 10_000 + (last - first + 1);
-    if (score > best.score) best = { first, last, score };
-    drop(first);
+    if (score > bestScore) {
+      bestFirst = first;
+      bestLast = last;
+      bestScore = score;
+    }
+    distinct += tally(perTerm, terms[first] ?? 0, -1);
   }
-  return best;
+  return { first: bestFirst, last: bestLast };
 }
 
 function isLowSurrogate(text: string, index: number): boolean {
@@ -135,25 +180,26 @@ function leadingSnippet(body: string): string {
 /** An HTML-escaped excerpt of a policy body around the densest window of query terms. */
 export function policySnippet({ body, terms, normalizedBody = normalizeText(body) }: { body: string; terms: readonly string[]; normalizedBody?: string }): string {
   if (terms.length === 0 || normalizedBody.length !== body.length) return leadingSnippet(body);
-  const occurrences = findOccurrences({ haystack: normalizedBody, terms });
-  if (occurrences.starts.length === 0) return leadingSnippet(body);
-  const { first, last } = bestWindow({ occurrences, termCount: terms.length });
-  const from = occurrences.starts[first] ?? 0;
-  const to = occurrences.ends[last] ?? from;
+  const count = findOccurrences({ haystack: normalizedBody, terms });
+  if (count === 0) return leadingSnippet(body);
+  const { first, last } = bestWindow({ count, termCount: terms.length });
+  const from = scratch.starts[first] ?? 0;
+  const to = scratch.ends[last] ?? from;
   let { start, end } = windowBounds({ length: body.length, from, to });
   if (start > 0 && isLowSurrogate(body, start)) start -= 1;
   if (end < body.length && isLowSurrogate(body, end)) end += 1;
   let html = start > 0 ? '…' : '';
   let cursor = start;
   for (let i = first; i <= last; i++) {
-    const markStart = occurrences.starts[i] ?? cursor;
-    const markEnd = occurrences.ends[i] ?? markStart;
+    const markStart = scratch.starts[i] ?? cursor;
+    const markEnd = scratch.ends[i] ?? markStart;
     html += displayText(body.slice(cursor, markStart));
     html += `<mark>${displayText(body.slice(markStart, markEnd))}</mark>`;
     cursor = markEnd;
   }
   html += displayText(body.slice(cursor, end));
-  return (html + (end < body.length ? '…' : '')).replaceAll('</mark><mark>', '');
+  html += end < body.length ? '…' : '';
+  return html.includes('</mark><mark>') ? html.replaceAll('</mark><mark>', '') : html;
 }
 
 /** Escapes `text` and wraps every occurrence of a term (found in its folded form) in `<mark>`. */
