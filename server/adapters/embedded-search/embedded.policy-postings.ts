@@ -121,11 +121,14 @@ class PostingList {
   }
 }
 
-/** One document's words with their frequencies, sorted by word id for lookups during scoring. */
+/**
+ * One document's words with their frequencies, sorted by word id for lookups during scoring, in one
+ * array: word id at 2i, then the frequency over all fields (low 16 bits) and over title and tags
+ * (high 16 bits) at 2i + 1. Scoring looks up a few words in each of hundreds of documents, and one
+ * array per document instead of three is one memory fetch instead of three.
+ */
 interface DocTerms {
-  termIds: Int32Array;
-  full: Uint16Array;
-  high: Uint16Array;
+  pairs: Int32Array;
 }
 
 /** A word of a query as the scorer sees it. */
@@ -214,15 +217,16 @@ export class TextPostings {
     const gen = (this.generation[slot] ?? 0) + 1;
     this.generation[slot] = gen;
     const termIds = Int32Array.from(local).sort();
-    const full = new Uint16Array(termIds.length);
-    const high = new Uint16Array(termIds.length);
+    const pairs = new Int32Array(termIds.length * 2);
     for (let i = 0; i < termIds.length; i++) {
       const id = termIds[i] ?? 0;
-      full[i] = Math.min(65_535, this.fullTally[id] ?? 0);
-      high[i] = Math.min(65_535, this.highTally[id] ?? 0);
-      this.lists[id]?.push({ slot, gen, full: full[i] ?? 0, high: high[i] ?? 0 });
+      const full = Math.min(65_535, this.fullTally[id] ?? 0);
+      const high = Math.min(65_535, this.highTally[id] ?? 0);
+      pairs[2 * i] = id;
+      pairs[2 * i + 1] = full | (high << 16);
+      this.lists[id]?.push({ slot, gen, full, high });
     }
-    this.docs[slot] = { termIds, full, high };
+    this.docs[slot] = { pairs };
     this.docLength[slot] = length;
     this.totalTokens += length;
     this.documents += 1;
@@ -247,11 +251,11 @@ export class TextPostings {
   remove(slot: number): void {
     const doc = this.docs[slot];
     if (!doc) return;
-    for (let i = 0; i < doc.termIds.length; i++) {
-      const list = this.lists[doc.termIds[i] ?? 0];
+    for (let i = 0; i < doc.pairs.length; i += 2) {
+      const list = this.lists[doc.pairs[i] ?? 0];
       if (!list) continue;
       list.live -= 1;
-      if ((doc.high[i] ?? 0) > 0) list.highLive -= 1;
+      if ((doc.pairs[i + 1] ?? 0) >>> 16 > 0) list.highLive -= 1;
     }
     this.generation[slot] = (this.generation[slot] ?? 0) + 1;
     this.docs[slot] = undefined;
@@ -470,12 +474,16 @@ export class TextPostings {
 
   /** Positional: runs for every phrase of every document a query scores. */
   private frequency(doc: DocTerms, id: number, full: boolean): number {
+    const { pairs } = doc;
     let low = 0;
-    let high = doc.termIds.length - 1;
+    let high = (pairs.length >>> 1) - 1;
     while (low <= high) {
       const mid = (low + high) >>> 1;
-      const at = doc.termIds[mid] ?? 0;
-      if (at === id) return (full ? doc.full[mid] : doc.high[mid]) ?? 0;
+      const at = pairs[2 * mid] ?? 0;
+      if (at === id) {
+        const frequencies = pairs[2 * mid + 1] ?? 0;
+        return full ? frequencies & 0xffff : frequencies >>> 16;
+      }
       if (at < id) low = mid + 1;
       else high = mid - 1;
     }
