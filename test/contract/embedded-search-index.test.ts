@@ -350,5 +350,50 @@ describe('EmbeddedSearchIndex', function () {
         await index.close();
       }
     });
+
+    it('counts facets by document or by tag bitset alike, also once a document holds more tags than a slot keeps', async function () {
+      const base = CONTRACT_POLICIES[0];
+      if (!base) throw new Error('fixture missing');
+      const dimensions = ['region', 'industry', 'need'] as const;
+      // 40 documents with three tags each from a pool of 60: a narrow filter leaves few documents
+      // and many tags, where counting document by document is cheaper.
+      const docs: PolicySearchDoc[] = Array.from({ length: 40 }, (_, i) => ({
+        ...base,
+        id: `facet-${i}`,
+        tagsByDimension: Object.fromEntries(dimensions.map((dimension, d) => [dimension, [`${dimension}-${(i * (d + 3)) % 20}`]])),
+      }));
+      const crowded: PolicySearchDoc = {
+        ...base,
+        id: 'facet-crowded',
+        tagsByDimension: { industry: Array.from({ length: 30 }, (_, i) => `industry-${i}`), region: ['region-0'], need: ['need-0', 'need-0'] },
+      };
+      const expected = ({ held, filter }: { held: PolicySearchDoc[]; filter: { dimension: string; tagId: string } | null }) => {
+        const tags: Record<string, Record<string, number>> = {};
+        for (const dimension of dimensions) {
+          const scope = held.filter((doc) => !filter || filter.dimension === dimension || (doc.tagsByDimension[filter.dimension as 'region'] ?? []).includes(filter.tagId));
+          const counts: Record<string, number> = {};
+          for (const doc of scope) for (const tagId of new Set(doc.tagsByDimension[dimension] ?? [])) counts[tagId] = (counts[tagId] ?? 0) + 1;
+          if (filter?.dimension === dimension) counts[filter.tagId] ??= 0;
+          if (Object.keys(counts).length > 0) tags[dimension] = counts;
+        }
+        return tags;
+      };
+      const index = new EmbeddedSearchIndex({ file: ':memory:', resultCacheSize: 0 });
+      await index.open();
+      try {
+        for (const held of [docs, [...docs, crowded]]) {
+          await index.upsertPolicies(held);
+          for (const filter of [null, { dimension: 'region', tagId: 'region-3' }, { dimension: 'need', tagId: 'need-5' }]) {
+            const result = await index.searchPolicies(request({ facets: true, ...(filter ? { tagFilters: { [filter.dimension]: [filter.tagId] } } : {}) }));
+            expect(result.facets?.tags, `${held.length} documents, filter ${JSON.stringify(filter)}`).to.deep.equal(expected({ held, filter }));
+          }
+        }
+        await index.removePolicies(['facet-crowded', 'facet-0']);
+        const result = await index.searchPolicies(request({ facets: true, tagFilters: { region: ['region-0'] } }));
+        expect(result.facets?.tags).to.deep.equal(expected({ held: docs.slice(1), filter: { dimension: 'region', tagId: 'region-0' } }));
+      } finally {
+        await index.close();
+      }
+    });
   });
 });

@@ -1,8 +1,8 @@
 /** Disjunctive facet counts over the in-memory bitsets. */
 import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
 import type { PolicySearchFacets, PolicySearchRequest } from '../../ports/search-index.port.js';
-import { andInto, countAnd } from './embedded.bitset.js';
-import { MemoryState, VALIDITIES } from './embedded.policy-memory.js';
+import { andInto, countAnd, forEachBit, popcount } from './embedded.bitset.js';
+import { MemoryState, type TagBitset, VALIDITIES } from './embedded.policy-memory.js';
 
 export interface FilterMasks {
   /** Every filter but tags and validity, including the text match. */
@@ -25,13 +25,16 @@ export function policyFacets({ memory, masks, request, today }: { memory: Memory
     return scope;
   };
   const shared = withValidity(Uint32Array.from(unfiltered));
+  const sharedCounts = tagCounts({ memory, scope: shared, tags: null });
   const tags: PolicySearchFacets['tags'] = {};
   for (const [dimension, byTag] of memory.tagBits) {
-    const scope = masks.dimensions.has(dimension) ? withValidity(combine({ words, base: masks.base, dimensions: masks.dimensions, skip: dimension })) : shared;
+    const counted = masks.dimensions.has(dimension)
+      ? tagCounts({ memory, scope: withValidity(combine({ words, base: masks.base, dimensions: masks.dimensions, skip: dimension })), tags: byTag })
+      : sharedCounts;
     const chosen = new Set(request.tagFilters[dimension] ?? []);
     const counts: Record<string, number> = {};
     for (const [tagId, bits] of byTag) {
-      const count = countAnd(scope, bits.words);
+      const count = counted[bits.ordinal] ?? 0;
       if (count > 0 || chosen.has(tagId)) counts[tagId] = count;
     }
     for (const tagId of chosen) counts[tagId] ??= 0;
@@ -46,6 +49,27 @@ export function policyFacets({ memory, masks, request, today }: { memory: Memory
     if (count > 0 || chosenValidity.has(name)) validityCounts[name] = count;
   });
   return { tags, validity: validityCounts };
+}
+
+/**
+ * Documents of `scope` per tag, by tag ordinal, for the tags of one dimension or (null) every tag.
+ * Whichever costs less: a popcount of the scope ANDed with each tag's bitset, a fixed cost per
+ * tag, or adding up the tags of each document in the scope, a cost per document, which wins for the
+ * few hundred matches of a typical keyword or a tag-filtered search.
+ */
+function tagCounts({ memory, scope, tags }: { memory: MemoryState; scope: Uint32Array; tags: Map<string, TagBitset> | null }): Int32Array {
+  const counts = new Int32Array(memory.tagOrdinalCount);
+  const { slotTags } = memory;
+  const tagCount = tags ? tags.size : memory.tagOrdinalCount;
+  const byDocument = slotTags.complete && popcount(scope) * slotTags.perDocument(memory.size) < tagCount * scope.length;
+  if (byDocument) {
+    forEachBit(scope, (slot) => slotTags.tally(slot, counts));
+    return counts;
+  }
+  for (const byTag of tags ? [tags] : memory.tagBits.values()) {
+    for (const bits of byTag.values()) counts[bits.ordinal] = countAnd(scope, bits.words);
+  }
+  return counts;
 }
 
 /** The base mask ANDed with every dimension's tag union except `skip`'s. */

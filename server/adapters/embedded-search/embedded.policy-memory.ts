@@ -8,7 +8,8 @@ import { effectiveValidity } from '../../services/validity.js';
 import type { PolicySearchDoc } from '../../ports/search-index.port.js';
 import { analyzeForIndex } from '../../text/segmenter.js';
 import { normalizeText } from '../../text/text-normalizer.js';
-import { Bitset, forEachBit } from './embedded.bitset.js';
+import { Bitset, forEachBit, hasBit } from './embedded.bitset.js';
+import { SlotTags } from './embedded.slot-tags.js';
 
 export const VALIDITIES = ['effective', 'revised', 'repealed', 'expired'] as const satisfies readonly Validity[];
 export const EFFECTIVE = 0;
@@ -41,6 +42,16 @@ export interface SlotEntry {
    */
   body: string;
   normalizedBody: string;
+}
+
+/** A tag's documents, numbered so facet counts can be kept in one flat array by tag. */
+export class TagBitset extends Bitset {
+  constructor(
+    wordCount: number,
+    readonly ordinal: number,
+  ) {
+    super(wordCount);
+  }
 }
 
 export interface PreparedDoc {
@@ -131,7 +142,11 @@ export class MemoryState {
   entries: (SlotEntry | undefined)[] = [];
   readonly slotById = new Map<string, number>();
   readonly alive = new Bitset(0);
-  readonly tagBits = new Map<DimensionId, Map<string, Bitset>>();
+  readonly tagBits = new Map<DimensionId, Map<string, TagBitset>>();
+  /** Tag bitsets made since the last reset: the next ordinal. */
+  private tagBitsets = 0;
+  /** Every slot's tag ordinals, for counting facets document by document. */
+  slotTags = new SlotTags();
   readonly issuerBits = new Map<string, Bitset>();
   issuedDay: Int32Array = new Int32Array(0);
   private mutation = 0;
@@ -189,10 +204,18 @@ export class MemoryState {
     this.alive.add(slot);
     this.issuedDay[slot] = dayNumber(fields.issuedAt);
     this.bitsetFor({ map: this.issuerBits, key: entry.issuerKey }).add(slot);
+    const ordinals: number[] = [];
     for (const [dimension, tagIds] of tagEntries(fields.tagsByDimension)) {
       const byTag = this.dimensionBits(dimension);
-      for (const tagId of tagIds) this.bitsetFor({ map: byTag, key: tagId }).add(slot);
+      for (const tagId of tagIds) {
+        const bits = this.tagBitset({ byTag, tagId });
+        // A tag listed twice is one tag of the document.
+        if (hasBit(bits.words, slot)) continue;
+        bits.add(slot);
+        ordinals.push(bits.ordinal);
+      }
     }
+    this.slotTags.set({ slot, ordinals });
     this.mutation += 1;
   }
 
@@ -214,6 +237,8 @@ export class MemoryState {
     this.slotById.clear();
     this.alive.words = new Uint32Array(0);
     this.tagBits.clear();
+    this.tagBitsets = 0;
+    this.slotTags = new SlotTags();
     this.issuerBits.clear();
     this.issuedDay = new Int32Array(0);
     this.mutation += 1;
@@ -269,13 +294,29 @@ export class MemoryState {
       const byTag = this.tagBits.get(dimension);
       for (const tagId of tagIds) byTag?.get(tagId)?.delete(slot);
     }
+    this.slotTags.clear(slot);
     this.alive.delete(slot);
     this.slotById.delete(previous.id);
     this.entries[slot] = undefined;
     this.issuedDay[slot] = 0;
   }
 
-  private dimensionBits(dimension: DimensionId): Map<string, Bitset> {
+  /** Tag bitsets made so far; a facet count array by ordinal has this many entries. */
+  get tagOrdinalCount(): number {
+    return this.tagBitsets;
+  }
+
+  private tagBitset({ byTag, tagId }: { byTag: Map<string, TagBitset>; tagId: string }): TagBitset {
+    let bits = byTag.get(tagId);
+    if (!bits) {
+      bits = new TagBitset(this.wordCount, this.tagBitsets);
+      this.tagBitsets += 1;
+      byTag.set(tagId, bits);
+    }
+    return bits;
+  }
+
+  private dimensionBits(dimension: DimensionId): Map<string, TagBitset> {
     let byTag = this.tagBits.get(dimension);
     if (!byTag) {
       byTag = new Map();
@@ -302,6 +343,7 @@ export class MemoryState {
     for (const byTag of this.tagBits.values()) for (const bits of byTag.values()) bits.grow(this.wordCount);
     for (const bits of this.issuerBits.values()) bits.grow(this.wordCount);
     this.issuedDay = grownInt32({ array: this.issuedDay, length: capacity });
+    this.slotTags.grow(capacity);
   }
 }
 
