@@ -117,7 +117,7 @@ function tally(perTerm: Int32Array, term: number, delta: 1 | -1): number {
   const before = perTerm[term] ?? 0;
   const after = before + delta;
   perTerm[term] = after;
-  if (before === 0) return 1;
+  if (delta > 0) return before === 0 ? 1 : 0;
   return after === 0 ? -1 : 0;
 }
 
