@@ -63,7 +63,14 @@ class OccurrenceScratch {
   starts: Int32Array = new Int32Array(256);
   ends: Int32Array = new Int32Array(256);
   terms: Int32Array = new Int32Array(256);
-  perTerm: Int32Array = new Int32Array(16);
+  private perTerm: Int32Array = new Int32Array(16);
+
+  /** A count per term, all zero, for `termCount` terms. */
+  termCounts(termCount: number): Int32Array {
+    if (this.perTerm.length < termCount) this.perTerm = new Int32Array(termCount);
+    this.perTerm.fill(0, 0, termCount);
+    return this.perTerm;
+  }
 
   /** Positional: runs for every occurrence. */
   push(count: number, start: number, end: number, term: number): void {
@@ -127,9 +134,7 @@ function tally(perTerm: Int32Array, term: number, delta: 1 | -1): number {
  */
 function bestWindow({ count, termCount }: { count: number; termCount: number }): { first: number; last: number } {
   const { starts, ends, terms } = scratch;
-  if (scratch.perTerm.length < termCount) scratch.perTerm = new Int32Array(termCount);
-  const perTerm = scratch.perTerm;
-  perTerm.fill(0, 0, termCount);
+  const perTerm = scratch.termCounts(termCount);
   let distinct = 0;
   let bestFirst = 0;
   let bestLast = 0;
@@ -206,21 +211,14 @@ export function policySnippet({ body, terms, normalizedBody = normalizeText(body
 export function markTerms({ text, terms }: { text: string; terms: readonly string[] }): string {
   const folded = normalizeText(text);
   if (terms.length === 0 || folded.length !== text.length) return escapeHtml(text);
-  const marks: { start: number; end: number }[] = [];
-  for (const term of terms) {
-    let at = folded.indexOf(term);
-    while (at !== -1) {
-      marks.push({ start: at, end: at + term.length });
-      at = folded.indexOf(term, at + term.length);
-    }
-  }
-  marks.sort((a, b) => a.start - b.start || b.end - a.end);
+  const count = findOccurrences({ haystack: folded, terms });
   let html = '';
   let cursor = 0;
-  for (const mark of marks) {
-    if (mark.start < cursor) continue;
-    html += `${escapeHtml(text.slice(cursor, mark.start))}<mark>${escapeHtml(text.slice(mark.start, mark.end))}</mark>`;
-    cursor = mark.end;
+  for (let i = 0; i < count; i++) {
+    const start = scratch.starts[i] ?? cursor;
+    const end = scratch.ends[i] ?? start;
+    html += `${escapeHtml(text.slice(cursor, start))}<mark>${escapeHtml(text.slice(start, end))}</mark>`;
+    cursor = end;
   }
   return (html + escapeHtml(text.slice(cursor))).replaceAll('</mark><mark>', '');
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { highlightTerms, policySnippet } from '../../server/text/highlight.js';
+import { highlightTerms, markTerms, policySnippet } from '../../server/text/highlight.js';
 import { shanghaiToday } from '../../server/services/validity.js';
 
 const marks = (snippet: string): string[] => [...snippet.matchAll(/<mark>(.*?)<\/mark>/g)].map((match) => match[1] ?? '');
@@ -40,6 +40,13 @@ describe('policy snippets', function () {
     const first = policySnippet({ body, terms: ['专利资助'] });
     expect(policySnippet({ body, terms: ['专利资助'] })).to.equal(first);
     expect(marks(policySnippet({ body, terms: ['高新技术企业'] }))).to.deep.equal(['高新技术企业']);
+  });
+});
+
+describe('marked FAQ questions', function () {
+  it('marks by the same rule as snippets: the longest term at each place, in the original script', function () {
+    const html = markTerms({ text: '如何申請專利資助？專利 & 資助', terms: ['专利资助', '专利', '资助'] });
+    expect(html).to.equal('如何申請<mark>專利資助</mark>？<mark>專利</mark> &amp; <mark>資助</mark>');
   });
 });
 
