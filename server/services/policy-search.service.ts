@@ -12,6 +12,11 @@ import type { Taxonomy } from './taxonomy.js';
 /** Searches computed at once: one for an engine on this event loop, several for one across the network. */
 const IN_PROCESS_SEARCHES = 1;
 const REMOTE_SEARCHES = 16;
+/**
+ * How long in-process searches may hold the event loop before it polls the network again: a few
+ * searches back to back, then whatever else arrived (a /healthz, a page) gets its turn.
+ */
+const IN_PROCESS_SLICE_MS = 5;
 /** Searches that may wait for a slot, and for how long, before the answer is 503 search_busy. */
 const SEARCH_QUEUE = 64;
 const SEARCH_WAIT_MS = 2_000;
@@ -36,7 +41,9 @@ export class PolicySearchService {
   constructor(private readonly deps: { index: SearchIndex; taxonomy: TaxonomyService; now: () => Date; gate?: SearchGate }) {
     this.gate =
       deps.gate ??
-      new SearchGate({ concurrency: deps.index.kind === 'embedded' ? IN_PROCESS_SEARCHES : REMOTE_SEARCHES, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS });
+      (deps.index.kind === 'embedded'
+        ? new SearchGate({ concurrency: IN_PROCESS_SEARCHES, sliceMs: IN_PROCESS_SLICE_MS, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS })
+        : new SearchGate({ concurrency: REMOTE_SEARCHES, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS }));
   }
 
   /**

@@ -28,6 +28,35 @@ describe('SearchGate', function () {
     expect(events.indexOf('other work after b')).to.be.lessThan(events.indexOf('c start'));
   });
 
+  it('runs searches back to back while a slice of the loop lasts, then lets other work in', async function () {
+    // Each search takes 2 ms of the gate's clock.
+    let now = 1_000;
+    const gate = new SearchGate({ concurrency: 1, maxQueue: 10, maxWaitMs: 10_000, sliceMs: 5 }, () => now);
+    const events: string[] = [];
+    const search = (name: string) =>
+      gate.run(async () => {
+        events.push(`${name} start`);
+        setImmediate(() => events.push(`other work after ${name}`));
+        now += 2;
+        return name;
+      });
+    const results = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map(search));
+    expect(results).to.deep.equal(['a', 'b', 'c', 'd', 'e', 'f']);
+    // The first search waits for the loop to come round, which starts a slice; a, b and c take 6 ms,
+    // so the slice of 5 ms is spent after c and the loop turns again before d.
+    expect(events).to.deep.equal([
+      'a start',
+      'b start',
+      'c start',
+      'other work after a',
+      'other work after b',
+      'other work after c',
+      'd start',
+      'e start',
+      'f start',
+    ]);
+  });
+
   it('never runs more searches at once than its slots', async function () {
     const gate = new SearchGate({ concurrency: 2, maxQueue: 10, maxWaitMs: 10_000 });
     let running = 0;

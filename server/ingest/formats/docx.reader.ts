@@ -1,7 +1,6 @@
-import * as cheerio from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { zipSync } from 'fflate';
-import mammoth from 'mammoth';
 import type { ExtractedBlock, ExtractedDocument, IngestWarning } from '../ingest.types.js';
 import { refuse } from '../ingest-errors.js';
 import { readZipParts, type ZipLimits } from './zip-guard.js';
@@ -56,11 +55,10 @@ function label({ levels, depth, n }: { levels: Map<number, LevelFormat>; depth: 
   return /[、.．）)]$/.test(text) ? text : `${text} `;
 }
 
-const cellText = ($: cheerio.CheerioAPI, cell: Element) => $(cell).text().replace(/[ \t\n\r\f\v\u00a0]+/g, ' ').trim();
+const cellText = ($: CheerioAPI, cell: Element) => $(cell).text().replace(/[ \t\n\r\f\v\u00a0]+/g, ' ').trim();
 
 /** mammoth's HTML to blocks: headings with their level, numbered items with their label, tables as rows. */
-function blocksOf({ html, levels }: { html: string; levels: Map<number, LevelFormat> }): { blocks: ExtractedBlock[]; title: string | undefined } {
-  const $ = cheerio.load(html);
+function blocksOf({ $, levels }: { $: CheerioAPI; levels: Map<number, LevelFormat> }): { blocks: ExtractedBlock[]; title: string | undefined } {
   const blocks: ExtractedBlock[] = [];
   let title: string | undefined;
   const walkList = (list: Element, depth: number) => {
@@ -113,8 +111,11 @@ function unescapeXml(text: string): string {
 /**
  * `.docx` through mammoth (it follows Word's styles and list structure rather than its layout), after
  * the archive passed the size and ratio checks. Images are not read: only the text is imported.
+ * mammoth and cheerio (some 11 MB of heap) are loaded by the first Word file, so a web process that
+ * never imports one does not carry them and mark them in every full collection.
  */
 export async function readDocx({ bytes, limits }: { bytes: Uint8Array; limits: ZipLimits }): Promise<ExtractedDocument> {
+  const [{ default: mammoth }, { load }] = await Promise.all([import('mammoth'), import('cheerio')]);
   const parts = readZipParts({ bytes, limits, wanted: (name) => !name.startsWith('word/media/') && !name.startsWith('word/embeddings/') });
   if (!parts.has('word/document.xml')) throw refuse.malformed({ format: 'Word（.docx）', reason: '缺少 word/document.xml，不是 Word 文档' });
   const rebuilt = Buffer.from(zipSync(Object.fromEntries(parts), { level: 0 }));
@@ -127,7 +128,7 @@ export async function readDocx({ bytes, limits }: { bytes: Uint8Array; limits: Z
   } catch (error) {
     throw refuse.malformed({ format: 'Word（.docx）', reason: error instanceof Error ? error.message.slice(0, 200) : '内容损坏' });
   }
-  const { blocks, title: styledTitle } = blocksOf({ html: converted.value, levels: listLevels(decodeXml(parts.get('word/numbering.xml'))) });
+  const { blocks, title: styledTitle } = blocksOf({ $: load(converted.value), levels: listLevels(decodeXml(parts.get('word/numbering.xml'))) });
   const coreTitle = /<dc:title>([\s\S]*?)<\/dc:title>/.exec(decodeXml(parts.get('docProps/core.xml')) ?? '')?.[1]?.trim();
   const warnings: IngestWarning[] = converted.messages
     .filter((m) => m.type === 'error')

@@ -1,4 +1,4 @@
-import * as cheerio from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { decodeText, encodingOfLabel, type DecodedText } from '../decode.js';
 import type { ExtractedBlock, ExtractedDocument, IngestWarning } from '../ingest.types.js';
@@ -42,7 +42,7 @@ const clean = (text: string) => text.replace(/[ \t\n\r\f\v\u00a0]+/g, ' ').trim(
 const isChromeElement = (el: Element) => CHROME_NAME.test(`${el.attribs.class ?? ''} ${el.attribs.id ?? ''}`);
 
 /** The element with the most paragraph text (less its link text), when no known container has any. */
-function densest($: cheerio.CheerioAPI): Element | null {
+function densest($: CheerioAPI): Element | null {
   const scores = new Map<Element, number>();
   for (const p of $('p, td, div').toArray()) {
     const own = $(p).contents().toArray().filter((n) => n.type === 'text').map((n) => $(n).text()).join('');
@@ -70,7 +70,7 @@ function densest($: cheerio.CheerioAPI): Element | null {
 const BLOCK_TAGS = new Set(['p', 'div', 'section', 'article', 'main', 'li', 'ul', 'ol', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'center', 'dl', 'dt', 'dd', 'tbody', 'thead', 'tr', 'font', 'span', 'strong', 'b']);
 
 /** Blocks of the content element: headings, paragraphs (split at <br>), list items, tables as rows. */
-function blocksOf($: cheerio.CheerioAPI, root: Element): ExtractedBlock[] {
+function blocksOf($: CheerioAPI, root: Element): ExtractedBlock[] {
   const blocks: ExtractedBlock[] = [];
   const push = (text: string, kind: 'paragraph' | 'list-item') => {
     for (const line of text.split('\n').map(clean).filter(Boolean)) blocks.push({ kind, text: line });
@@ -134,11 +134,13 @@ function blocksOf($: cheerio.CheerioAPI, root: Element): ExtractedBlock[] {
 /**
  * A saved web page through cheerio: decoded by its byte-order mark, its declared charset or the
  * bytes themselves; the article found in the CMS's content container or the densest text block;
- * navigation, share buttons, crumbs and footers dropped, each drop counted for the drafter.
+ * navigation, share buttons, crumbs and footers dropped, each drop counted for the drafter. cheerio
+ * is loaded by the first page read, like the Word reader's libraries.
  */
-export function readHtml({ bytes }: { bytes: Uint8Array }): ExtractedDocument {
+export async function readHtml({ bytes }: { bytes: Uint8Array }): Promise<ExtractedDocument> {
+  const { load } = await import('cheerio');
   const { decoded, warnings } = decodeHtml(bytes);
-  const $ = cheerio.load(decoded.text);
+  const $ = load(decoded.text);
   const pageTitle = clean($('title').first().text());
   const never = $(NEVER);
   const named = $('[class], [id]').toArray().filter((el) => isChromeElement(el));

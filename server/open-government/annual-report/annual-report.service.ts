@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import type { AnnualReport, ReviewFigures } from '../../../schemas/annual-report.schema.js';
 import { notFound } from '../../errors.js';
 import type { Store } from '../../ports/store.port.js';
@@ -41,8 +40,12 @@ export class AnnualReportService {
   }
 }
 
-/** The report as one worksheet, tables one after another as in the printed format. */
+/**
+ * The report as one worksheet, tables one after another as in the printed format. exceljs (some
+ * 8 MB of heap) is loaded by the first workbook asked for, not by every web process at start.
+ */
 export async function reportWorkbook(report: AnnualReport): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   workbook.created = new Date(report.generatedAt);
   const sheet = workbook.addWorksheet(`${report.year}年度报告`);
