@@ -28,7 +28,8 @@ interface Waiter {
  * next slot is handed on through `setImmediate`, i.e. after the loop has polled the network again,
  * so whatever else arrived meanwhile waits for at most about one slice. Handing on after every
  * search (a slice of 0) kept every waiting request parked for a turn of the loop per search ahead of
- * it; at 32 clients that cost some 15 % more server CPU per search (`npm run bench -- --only=search`).
+ * it; at 32 clients that cost some 5–15 % more server CPU per search in back-to-back runs
+ * (`docs/benchmarks.md`).
  *
  * Why not worker threads: the index lives in process memory (bitsets, word index, bodies) and
  * copying it into workers would double the memory the issue asks to keep under 1 GB; with ranking
