@@ -131,9 +131,9 @@ export async function openServices({
   /** `background`: return at once and let the indexes catch up with the store while serving (readiness says so). */
   indexCatchUp?: 'before_return' | 'background';
 }): Promise<Services> {
-  const store = createStore({ config });
+  const store = await createStore({ config });
   await store.migrate();
-  const index = searchIndex ?? createSearchIndex({ config });
+  const index = searchIndex ?? (await createSearchIndex({ config }));
   await index.open();
   const audit = new AuditService({ store, now });
   const publicVersions = new PublicVersions({ store });

@@ -8,11 +8,8 @@ import type { MediaStorage } from '../ports/media-storage.port.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { StoreExport, StoreImport } from '../ports/store-transfer.port.js';
-import { ElasticsearchSearchIndex } from './elasticsearch/elasticsearch.search-index.js';
 import { EmbeddedSearchIndex } from './embedded-search/embedded.search-index.js';
 import { FilesystemMediaStorage } from './filesystem/filesystem.media-storage.js';
-import { MongoStoreImport } from './mongodb/mongo-store.import.js';
-import { MongoStore } from './mongodb/mongo.store.js';
 import { createFileTransport, createSmtpTransport } from './nodemailer/nodemailer.mail-transport.js';
 import { SharpImageProcessor } from './sharp/sharp.image-processor.js';
 import { SqliteStoreExport } from './sqlite/sqlite-store.export.js';
@@ -23,11 +20,19 @@ import { WecomGroupRobotApi } from './wecom-robot/wecom-robot.group-robot.js';
 import type { GroupRobotApi } from '../ports/group-robot.port.js';
 import type { OfficialAccountApi } from '../ports/official-account.port.js';
 
-/** The only place that knows which engine backs each port; the composition root (server/platform.ts) calls it. */
-export function createStore({ config }: { config: Config }): Store {
+/**
+ * The only place that knows which engine backs each port; the composition root (server/platform.ts)
+ * calls it. The scale-out engines are imported only when configured: their drivers (mongoose and
+ * mongodb, the Elasticsearch client) hold some 25 MB of code and data on the heap, which a process
+ * on the embedded default would otherwise carry and mark in every full collection.
+ */
+export async function createStore({ config }: { config: Config }): Promise<Store> {
   if (config.STORE === 'sqlite') return new SqliteStore({ file: path.join(config.dataDir, 'platform.sqlite'), busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS });
   // loadConfig() refuses STORE=mongodb without MONGODB_URL; the check here keeps the type honest.
-  if (config.STORE === 'mongodb' && config.MONGODB_URL) return new MongoStore({ url: config.MONGODB_URL });
+  if (config.STORE === 'mongodb' && config.MONGODB_URL) {
+    const { MongoStore } = await import('./mongodb/mongo.store.js');
+    return new MongoStore({ url: config.MONGODB_URL });
+  }
   throw new DomainError({ type: 'unavailable', code: 'store_unavailable', message: `存储引擎 ${config.STORE} 的适配器尚未提供，请使用 STORE=sqlite` });
 }
 
@@ -37,13 +42,15 @@ export function createStoreExport({ config }: { config: Config }): StoreExport {
 }
 
 /** The MongoDB store an installation moves into. */
-export function createStoreImport({ url }: { url: string }): StoreImport {
+export async function createStoreImport({ url }: { url: string }): Promise<StoreImport> {
+  const { MongoStoreImport } = await import('./mongodb/mongo-store.import.js');
   return new MongoStoreImport({ url });
 }
 
-export function createSearchIndex({ config }: { config: Config }): SearchIndex {
+export async function createSearchIndex({ config }: { config: Config }): Promise<SearchIndex> {
   if (config.SEARCH === 'embedded') return new EmbeddedSearchIndex({ file: path.join(config.dataDir, 'search.sqlite'), busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS });
   if (config.SEARCH === 'elasticsearch' && config.ELASTICSEARCH_URL) {
+    const { ElasticsearchSearchIndex } = await import('./elasticsearch/elasticsearch.search-index.js');
     return new ElasticsearchSearchIndex({ url: config.ELASTICSEARCH_URL, analyzer: config.ELASTICSEARCH_ANALYZER, indexPrefix: config.ELASTICSEARCH_INDEX_PREFIX });
   }
   throw new DomainError({ type: 'unavailable', code: 'search_unavailable', message: `检索引擎 ${config.SEARCH} 的适配器尚未提供，请使用 SEARCH=embedded` });

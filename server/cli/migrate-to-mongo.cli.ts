@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   if (!config.MONGODB_URL) throw new Error('请设置 MONGODB_URL（目标 MongoDB 副本集），例如 mongodb://db:27017/policy_push?replicaSet=rs0');
   const out = process.stdout;
   const source = createStoreExport({ config });
-  const target = createStoreImport({ url: config.MONGODB_URL });
+  const target = await createStoreImport({ url: config.MONGODB_URL });
   const verification: { what: string; source: number; target: number }[] = [];
   try {
     out.write(`源：${path.join(config.dataDir, 'platform.sqlite')}\n目标：${redact(config.MONGODB_URL)}\n`);

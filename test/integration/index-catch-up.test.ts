@@ -44,7 +44,7 @@ describe('starting after an import: listen at once, catch up while serving', fun
 
     // The index writes wait for the test's word, so the catch-up is still running while we look.
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const real = createSearchIndex({ config });
+    const real = await createSearchIndex({ config });
     // Every other method runs on `held` itself (it opens its own state), so the held write must too.
     const held: SearchIndex = Object.create(real) as SearchIndex;
     const upsert = real.upsertPolicies.bind(held);

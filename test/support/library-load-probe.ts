@@ -1,8 +1,8 @@
 /**
  * Run as a child process by `test/integration/lazy-libraries.test.ts`: starts the web role on the
- * embedded default and prints which heavy libraries it has loaded; then reads a Word file and a web
- * page and builds a workbook, and prints them again. Packages loaded through `require` (all of these
- * load CommonJS files) are the keys of `require.cache`.
+ * embedded default (SQLite store, embedded search) and prints which heavy libraries it has loaded;
+ * then reads a Word file and a web page and builds a workbook, and prints them again. Packages
+ * loaded through `require` (all of these load CommonJS files) are the keys of `require.cache`.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildDocx } from './ingest-fixtures.js';
 
-const HEAVY = ['exceljs', 'cheerio', 'mammoth'] as const;
+const HEAVY = ['mongoose', 'mongodb', '@elastic/elasticsearch', 'exceljs', 'cheerio', 'mammoth'] as const;
 const cache = createRequire(import.meta.url).cache;
 
 function loaded(): string[] {
