@@ -23,7 +23,7 @@ import type { OfficialAccountApi } from '../ports/official-account.port.js';
 /**
  * The only place that knows which engine backs each port; the composition root (server/platform.ts)
  * calls it. The scale-out engines are imported only when configured: their drivers (mongoose and
- * mongodb, the Elasticsearch client) hold some 25 MB of code and data on the heap, which a process
+ * mongodb, the Elasticsearch client) hold some 18 MB of code and data on the heap, which a process
  * on the embedded default would otherwise carry and mark in every full collection.
  */
 export async function createStore({ config }: { config: Config }): Promise<Store> {
