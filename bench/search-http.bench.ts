@@ -12,6 +12,10 @@
  * therefore runs again with the cache off, and the one-at-a-time rows run with it off, to show
  * what answering a search costs.
  *
+ * The computed rows are then measured once more against a web process alone on the same directory
+ * (`ROLES=web`, the split deployment's public-facing process), for comparison; the targets are
+ * read on the combined process, which is what the quick start runs.
+ *
  * Run alone with `npx tsx bench/search-http.bench.ts`.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -37,6 +41,13 @@ const SERVER_ENTRY = fileURLToPath(new URL('../dist/bench/support/bench-server.j
 // ---------------------------------------------------------------------------------------------
 // The server child
 
+/**
+ * `web,workers` is the quick start's one process; `web` alone is the public-facing process of the
+ * split deployment (operations.md, "Several processes on one data folder"), without the workers'
+ * WeChat bot and queues on its heap and event loop.
+ */
+type Roles = 'web,workers' | 'web';
+
 interface BenchServer {
   child: ChildProcess;
   host: string;
@@ -52,7 +63,7 @@ interface BenchServer {
 }
 
 /** Settings a developer's shell or .env might carry are overridden so every run measures the same setup. */
-function serverEnv({ dataDir, phase }: { dataDir: string; phase: 'seed' | 'serve' }): NodeJS.ProcessEnv {
+function serverEnv({ dataDir, phase, roles }: { dataDir: string; phase: 'seed' | 'serve'; roles: Roles }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.ADMIN_TOKEN;
   delete env.MONGODB_URL;
@@ -65,7 +76,7 @@ function serverEnv({ dataDir, phase }: { dataDir: string; phase: 'seed' | 'serve
     DEMO_DATA: '0',
     PORT: '0',
     HOST: '127.0.0.1',
-    ROLES: 'web,workers',
+    ROLES: roles,
     STORE: 'sqlite',
     SEARCH: 'embedded',
     LOG_LEVEL: 'silent',
@@ -74,9 +85,9 @@ function serverEnv({ dataDir, phase }: { dataDir: string; phase: 'seed' | 'serve
 }
 
 /** Forks a phase of the bench server (compiled, plain node, as in production) and waits for its first report. */
-function runPhase({ dataDir, phase }: { dataDir: string; phase: 'seed' | 'serve' }): Promise<{ child: ChildProcess; message: ChildMessage }> {
+function runPhase({ dataDir, phase, roles = 'web,workers' }: { dataDir: string; phase: 'seed' | 'serve'; roles?: Roles }): Promise<{ child: ChildProcess; message: ChildMessage }> {
   if (!fs.existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
-  const child = fork(SERVER_ENTRY, [], { env: serverEnv({ dataDir, phase }), execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SERVER_ENTRY, [], { env: serverEnv({ dataDir, phase, roles }), execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill();
@@ -102,19 +113,15 @@ async function startServer(dataDir: string): Promise<BenchServer> {
   if (seeding.message.type !== 'seeded') throw new Error(`bench server (seed) answered ${seeding.message.type}`);
   const seeded = seeding.message;
   await new Promise<void>((resolve) => (seeding.child.exitCode === null ? seeding.child.once('exit', () => resolve()) : resolve()));
-  const serving = await runPhase({ dataDir, phase: 'serve' });
+  return { ...(await serveOn({ dataDir, roles: 'web,workers' })), seedMs: seeded.seedMs, tags: seeded.tags, pages: seeded.pages };
+}
+
+/** A serving process on the seeded directory, ready once its index has caught up. */
+async function serveOn({ dataDir, roles }: { dataDir: string; roles: Roles }): Promise<Pick<BenchServer, 'child' | 'host' | 'port' | 'policies' | 'loadMs'>> {
+  const serving = await runPhase({ dataDir, phase: 'serve', roles });
   if (serving.message.type !== 'ready') throw new Error(`bench server (serve) answered ${serving.message.type}`);
   const url = new URL(serving.message.url);
-  return {
-    child: serving.child,
-    host: '127.0.0.1',
-    port: Number(url.port),
-    policies: serving.message.policies,
-    seedMs: seeded.seedMs,
-    loadMs: serving.message.loadMs,
-    tags: seeded.tags,
-    pages: seeded.pages,
-  };
+  return { child: serving.child, host: '127.0.0.1', port: Number(url.port), policies: serving.message.policies, loadMs: serving.message.loadMs };
 }
 
 /** Resolves once the child has applied the size, so every later request runs under it. */
@@ -250,6 +257,32 @@ function verdict({ met, target }: { met: boolean; target: string }): string {
   return `target ${target}: ${met ? 'met' : 'NOT met'}`;
 }
 
+/**
+ * The computed rows again against a web process alone, on the same directory (the split deployment),
+ * each ratio to that process's own `/healthz`. Informational: the targets are read on the rows above.
+ */
+async function measureWebAlone({ dataDir, computedPaths, filteredPaths }: { dataDir: string; computedPaths: readonly string[]; filteredPaths: readonly string[] }): Promise<BenchRow[]> {
+  const web = await serveOn({ dataDir, roles: 'web' });
+  const server: BenchServer = { ...web, seedMs: 0, tags: {}, pages: [] };
+  try {
+    await setResultCache({ server, size: 0 });
+    const target = (paths: readonly string[]): LoadTarget => ({ host: web.host, port: web.port, paths });
+    const trivial = await measure({ server, target: target(['/healthz']), options: LOAD });
+    const rows: BenchRow[] = [{ ...throughputRow({ name: 'http, web process alone: GET /healthz', measured: trivial, options: LOAD }), ratio: 1 }];
+    for (const [name, paths] of [
+      [`search, computed (${computedPaths.length} URLs)`, computedPaths],
+      [`search + tag filters, computed (${filteredPaths.length} URLs)`, filteredPaths],
+    ] as const) {
+      const measured = await measure({ server, target: target(paths), options: LOAD });
+      const ratio = trivial.result.reqPerSec > 0 ? measured.result.reqPerSec / trivial.result.reqPerSec : 0;
+      rows.push({ ...throughputRow({ name: `http, web process alone: ${name}`, measured, options: LOAD }), ratio });
+    }
+    return rows;
+  } finally {
+    await stopServer(web.child);
+  }
+}
+
 export async function benchSearchHttp(): Promise<BenchRow[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-http-bench-'));
   let server: BenchServer | null = null;
@@ -285,6 +318,8 @@ export async function benchSearchHttp(): Promise<BenchRow[]> {
     const serverNow = procMemoryMb({ pid: server.child.pid ?? -1, field: 'VmRSS' });
     const computedP99 = percentile({ sorted: computed.result.latenciesMs, fraction: 0.99 });
     const healthzP99 = percentile({ sorted: healthzUnderLoad.latenciesMs, fraction: 0.99 });
+    await stopServer(server.child);
+    const webAlone = await measureWebAlone({ dataDir, computedPaths: computedTarget.paths, filteredPaths: filteredTarget.paths });
 
     return [
       { ...throughputRow({ name: 'http: GET /healthz (baseline)', measured: trivial, options: LOAD }), ratio: 1 },
@@ -301,6 +336,7 @@ export async function benchSearchHttp(): Promise<BenchRow[]> {
         ...latencyRow({ name: 'http: /healthz, 1 in flight, during 32 computed searches', sorted: healthzUnderLoad.latenciesMs }),
         note: `${verdict({ met: healthzP99 <= TARGETS.healthzP99Ms, target: `p99 ≤ ${TARGETS.healthzP99Ms} ms` })}; max ${Math.round(healthzUnderLoad.latenciesMs.at(-1) ?? 0)} ms${healthzUnderLoad.failures > 0 ? `; ${healthzUnderLoad.failures} failed` : ''}`,
       },
+      ...webAlone,
       {
         name: 'peak RSS: server child',
         ...(serverPeak === null ? {} : { peakRssMb: serverPeak }),
