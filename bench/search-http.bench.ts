@@ -125,7 +125,7 @@ async function serveOn({ dataDir, roles }: { dataDir: string; roles: Roles }): P
 }
 
 /** Resolves once the child has applied the size, so every later request runs under it. */
-async function setResultCache({ server, size }: { server: BenchServer; size: number }): Promise<void> {
+async function setResultCache({ server, size }: { server: Pick<BenchServer, 'child'>; size: number }): Promise<void> {
   const { child } = server;
   await new Promise<void>((resolve, reject) => {
     const onMessage = (message: ChildMessage): void => {
@@ -214,7 +214,7 @@ interface Measured {
   busy: number | null;
 }
 
-async function measure({ server, target, options }: { server: BenchServer; target: LoadTarget; options: LoadOptions }): Promise<Measured> {
+async function measure({ server, target, options }: { server: Pick<BenchServer, 'child'>; target: LoadTarget; options: LoadOptions }): Promise<Measured> {
   const pid = server.child.pid ?? -1;
   const cpuBefore = cpuSeconds(pid);
   const started = performance.now();
@@ -262,11 +262,10 @@ function verdict({ met, target }: { met: boolean; target: string }): string {
  * each ratio to that process's own `/healthz`. Informational: the targets are read on the rows above.
  */
 async function measureWebAlone({ dataDir, computedPaths, filteredPaths }: { dataDir: string; computedPaths: readonly string[]; filteredPaths: readonly string[] }): Promise<BenchRow[]> {
-  const web = await serveOn({ dataDir, roles: 'web' });
-  const server: BenchServer = { ...web, seedMs: 0, tags: {}, pages: [] };
+  const server = await serveOn({ dataDir, roles: 'web' });
   try {
     await setResultCache({ server, size: 0 });
-    const target = (paths: readonly string[]): LoadTarget => ({ host: web.host, port: web.port, paths });
+    const target = (paths: readonly string[]): LoadTarget => ({ host: server.host, port: server.port, paths });
     const trivial = await measure({ server, target: target(['/healthz']), options: LOAD });
     const rows: BenchRow[] = [{ ...throughputRow({ name: 'http, web process alone: GET /healthz', measured: trivial, options: LOAD }), ratio: 1 }];
     for (const [name, paths] of [
@@ -279,7 +278,7 @@ async function measureWebAlone({ dataDir, computedPaths, filteredPaths }: { data
     }
     return rows;
   } finally {
-    await stopServer(web.child);
+    await stopServer(server.child);
   }
 }
 

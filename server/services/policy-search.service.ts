@@ -41,9 +41,11 @@ export class PolicySearchService {
   constructor(private readonly deps: { index: SearchIndex; taxonomy: TaxonomyService; now: () => Date; gate?: SearchGate }) {
     this.gate =
       deps.gate ??
-      (deps.index.kind === 'embedded'
-        ? new SearchGate({ concurrency: IN_PROCESS_SEARCHES, sliceMs: IN_PROCESS_SLICE_MS, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS })
-        : new SearchGate({ concurrency: REMOTE_SEARCHES, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS }));
+      new SearchGate(
+        deps.index.kind === 'embedded'
+          ? { concurrency: IN_PROCESS_SEARCHES, sliceMs: IN_PROCESS_SLICE_MS, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS }
+          : { concurrency: REMOTE_SEARCHES, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS },
+      );
   }
 
   /**

@@ -29,7 +29,7 @@ interface Waiter {
  * so whatever else arrived meanwhile is answered before the next slice. Handing on after every
  * search (a slice of 0) kept every waiting request parked for a turn of the loop per search ahead of
  * it; at 32 clients that cost some 5–15 % more server CPU per search in back-to-back runs. 5 ms
- * slices trade that for a /healthz p99 of 21–26 ms instead of 8–10 ms under the same load
+ * slices trade that for a /healthz p99 of 21–30 ms instead of 8–10 ms under the same load
  * (`docs/benchmarks.md`).
  *
  * Why not worker threads: the index lives in process memory (bitsets, word index, bodies) and
