@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../schemas/user.schema.js';
@@ -7,6 +8,7 @@ import type { Actor } from '../services/actor.js';
 import type { Subscriber } from '../../schemas/subscriber.schema.js';
 import { readMultipart, type UploadedFile } from './multipart.js';
 import { issuesOf } from '../validation-issues.js';
+import { projectionOf } from './response-projection.js';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -110,9 +112,10 @@ export function defineRoute<
 
 /**
  * How responses meet their `response` schema. Public responses always pass through it, so a field
- * the schema does not name (a private one) is dropped rather than published. `strict` (tests) also
- * checks every other route and fails the request when the schema had to drop anything, so a handler
- * that returns more than its contract is caught where it is written.
+ * the schema does not name (a private one) is dropped rather than published (see
+ * response-projection.ts). `strict` (tests) also parses every response with zod, fails the request
+ * when it does not match or when the schema had to drop anything (a handler that returns more than
+ * its contract is caught where it is written), and checks that the projection sent equals the parse.
  */
 export type ResponseCheck = 'public' | 'strict';
 
@@ -135,16 +138,22 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** The response as its schema allows it; a mismatch is a server bug, never the client's. */
 export function checkedResponse({ spec, result, check }: { spec: AnyRouteSpec; result: unknown; check: ResponseCheck }): unknown {
-  if (check === 'public' && spec.access !== 'public') return result;
+  if (check === 'public') return spec.access === 'public' ? projectionOf(spec.response)(result) : result;
+  const route = `${spec.method.toUpperCase()} ${spec.path}`;
   const parsed = spec.response.safeParse(result);
-  if (!parsed.success) {
-    throw new Error(`response of ${spec.method.toUpperCase()} ${spec.path} does not match its schema: ${JSON.stringify(issuesOf(parsed.error))}`);
-  }
-  if (check === 'strict') {
-    const dropped = droppedKeys({ sent: result, kept: parsed.data });
-    if (dropped.length > 0) throw new Error(`response of ${spec.method.toUpperCase()} ${spec.path} carries fields its schema does not declare: ${dropped.join(', ')}`);
-  }
-  return spec.access === 'public' ? parsed.data : result;
+  if (!parsed.success) throw new Error(`response of ${route} does not match its schema: ${JSON.stringify(issuesOf(parsed.error))}`);
+  const dropped = droppedKeys({ sent: result, kept: parsed.data });
+  if (dropped.length > 0) throw new Error(`response of ${route} carries fields its schema does not declare: ${dropped.join(', ')}`);
+  if (spec.access !== 'public') return result;
+  const projected = projectionOf(spec.response)(result);
+  if (!isDeepStrictEqual(asSent(projected), asSent(parsed.data))) throw new Error(`response of ${route}: its projection differs from the schema's parse`);
+  return projected;
+}
+
+/** A value as a client reads it: through JSON, which drops undefined fields and freezes nothing. */
+function asSent(value: unknown): unknown {
+  const json = JSON.stringify(value);
+  return json === undefined ? undefined : JSON.parse(json);
 }
 
 /** The one validation path: params, query and body each through their zod schema, before the handler. */

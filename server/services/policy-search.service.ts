@@ -50,18 +50,21 @@ export class PolicySearchService {
 
   /**
    * A repeated search is answered from the index's cache without waiting for a computing slot; only
-   * a search the index has to compute takes its turn through the gate. The response is frozen and
-   * the same object for the same cached result, so the HTTP layer can keep its JSON too.
+   * a search the index has to compute takes its turn through the gate. For a cached result the
+   * response is frozen and the same object every time, so the HTTP layer can keep its JSON too.
    */
   async search(query: PolicySearchQuery): Promise<PolicySearchResponse> {
     const taxonomy = this.deps.taxonomy.current();
     // Frozen: the index may key it once for the cache lookup and the search that follows a miss.
     const request = deepFreeze(this.indexRequest({ query, taxonomy }));
     const result = this.deps.index.peekPolicies(request) ?? (await this.gate.run(() => this.deps.index.searchPolicies(request)));
+    // A result the index shares (frozen, from its cache) gets a response shared the same way; any
+    // other result is this request's alone, and so is its response.
+    if (!Object.isFrozen(result)) return this.response({ query, taxonomy, result });
     const built = this.built.get(result);
     if (built && built.taxonomy === taxonomy && built.page === query.page && built.pageSize === query.pageSize) return built.response;
     const response = deepFreeze(this.response({ query, taxonomy, result }));
-    if (Object.isFrozen(result)) this.built.set(result, { taxonomy, page: query.page, pageSize: query.pageSize, response });
+    this.built.set(result, { taxonomy, page: query.page, pageSize: query.pageSize, response });
     return response;
   }
 

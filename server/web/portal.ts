@@ -220,7 +220,7 @@ export function buildPortalApp({ services, accounts, csrf, signer, config, logge
     setWebContext(res, context);
     // Pages carry per-visitor tokens and, once signed in, private data: never store them in shared caches.
     res.setHeader('Cache-Control', viewer.kind === 'anonymous' ? 'private, no-cache' : 'no-store');
-    res.setHeader('Vary', 'Cookie');
+    res.vary('Cookie');
     next();
   };
 

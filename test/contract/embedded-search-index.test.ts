@@ -319,7 +319,11 @@ describe('EmbeddedSearchIndex', function () {
         try {
           const expected = await index.searchPolicies(request({ q: '专利资助' }));
           index.setResultCacheSize(0);
-          expect(await index.searchPolicies(request({ q: '专利资助' }))).to.deep.equal(expected);
+          const uncached = await index.searchPolicies(request({ q: '专利资助' }));
+          expect(uncached).to.deep.equal(expected);
+          // Nothing shares an answer the cache does not keep, so it is the caller's own, unfrozen.
+          expect(Object.isFrozen(uncached) || Object.isFrozen(uncached.hits)).to.equal(false);
+          expect(await index.searchPolicies(request({ q: '专利资助' }))).not.to.equal(uncached);
           index.setResultCacheSize(8);
           expect(await index.searchPolicies(request({ q: '专利资助' }))).to.deep.equal(expected);
           expect(await index.searchPolicies(request({ q: '专利资助' }))).to.deep.equal(expected);

@@ -71,6 +71,19 @@ describe('response compression', function () {
     expect(decode(feed)).to.contain('<feed');
   });
 
+  it('sends a client that names no encoding the body as it is, still saying the answer varies with it', async function () {
+    const json = await get({ url: t.url, path: searchPath });
+    expect(json.encoding).to.equal(undefined);
+    expect(json.vary ?? '').to.match(/accept-encoding/i);
+    const page = await get({ url: t.url, path: '/search?q=%E4%B8%93%E5%88%A9' });
+    expect(page.encoding).to.equal(undefined);
+    expect(page.body.toString('utf8')).to.match(/<html/i);
+    // The page's own Vary adds to it rather than replacing it.
+    expect(page.vary ?? '').to.match(/accept-encoding/i).and.match(/cookie/i);
+    const compressed = await get({ url: t.url, path: '/search?q=%E4%B8%93%E5%88%A9', acceptEncoding: 'gzip' });
+    expect(compressed.vary ?? '').to.match(/accept-encoding/i).and.match(/cookie/i);
+  });
+
   it('leaves small bodies alone', async function () {
     const health = await get({ url: t.url, path: '/healthz', acceptEncoding: 'br, gzip' });
     expect(health.status).to.equal(200);

@@ -1,5 +1,6 @@
 /** Answers to repeated search requests, emptied by every write. */
 import type { PolicySearchRequest, PolicySearchResult } from '../../ports/search-index.port.js';
+import { deepFreeze } from '../../deep-freeze.js';
 import { issuerKey, tagEntries } from './embedded.policy-memory.js';
 
 /**
@@ -71,8 +72,15 @@ export class ResultCache {
     return result;
   }
 
-  set(key: string, result: PolicySearchResult): void {
-    if (this.capacity <= 0) return;
+  /**
+   * Keeps `result` for later callers and returns what this caller should hand on: the result
+   * frozen when kept, because every later caller asking the same gets this very object, and as it
+   * is when not (a cache of size 0): freezing a result nobody shares is a walk over a few hundred
+   * objects for nothing.
+   */
+  keep(key: string, result: PolicySearchResult): PolicySearchResult {
+    if (this.capacity <= 0) return result;
+    deepFreeze(result);
     this.entries.delete(key);
     this.entries.set(key, result);
     while (this.entries.size > this.capacity) {
@@ -80,6 +88,7 @@ export class ResultCache {
       if (oldest.done) break;
       this.entries.delete(oldest.value);
     }
+    return result;
   }
 
   resize(capacity: number): void {

@@ -41,7 +41,6 @@ import { SqliteDatabase, Statements, ensureSchema, prepareStatements, writeDoc }
 import { type ScoredGroup, TextPostings, unicodeTokens } from './embedded.policy-postings.js';
 import { TextQuery, WordGroup, parseTextQuery, quote } from './embedded.policy-text-query.js';
 import { DEFAULT_RESULT_CACHE_SIZE, ResultCache, cacheKey } from './embedded.result-cache.js';
-import { deepFreeze } from '../../deep-freeze.js';
 import { offerToTop } from './embedded.top-k.js';
 
 /** Matching rows × phrases worth scoring over every field; about a microsecond each. */
@@ -246,10 +245,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const cached = this.results.get(key);
     if (cached) return cached;
     // Computed without awaiting anything, so no write can land between the search and caching it.
-    // Frozen, because every later caller asking the same gets this very object.
-    const result = deepFreeze(this.computeSearch({ request, statements }));
-    this.results.set(key, result);
-    return result;
+    return this.results.keep(key, this.computeSearch({ request, statements }));
   }
 
   peekPolicies(request: PolicySearchRequest): PolicySearchResult | null {
