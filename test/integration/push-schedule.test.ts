@@ -5,6 +5,8 @@ import type { Subscriber } from '../../schemas/subscriber.schema.js';
 import type { Subscription } from '../../schemas/subscription.schema.js';
 import { openPushFixture, type PushFixture } from '../support/push-fixture.js';
 import { parseMail, type ReceivedMail } from '../support/smtp-sink.js';
+import { createLogger } from '../../server/logger.js';
+import { PushScheduler } from '../../server/push/scheduler.js';
 
 /** Shanghai 08:30 is 00:30 UTC. 2026-03-02 is a Monday. */
 describe('push on schedule: digests, deadline reminders, urgent first, expired leases', function () {
@@ -131,6 +133,33 @@ describe('push on schedule: digests, deadline reminders, urgent first, expired l
     expect(outbox().filter((m) => m.subject.startsWith('【申报提醒】明天截止'))).to.have.length(1);
     const quiet = outbox().filter((m) => m.to[0]?.includes('quiet@'));
     expect(quiet.map((m) => m.subject)).to.deep.equal(['【政策推送】浦东新区2026年度专利资助申报通知']);
+  });
+
+  it('reads the policies again for reminders only after one changed, and then finds the change', async () => {
+    let reads = 0;
+    const policies = new Proxy(f.store.policies, {
+      get(target, property) {
+        if (property === 'listCurrentVersions') {
+          return async () => {
+            reads += 1;
+            return target.listCurrentVersions();
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const store = new Proxy(f.store, { get: (target, property) => (property === 'policies' ? policies : Reflect.get(target, property, target)) });
+    const scheduler = new PushScheduler({ store, now: f.now, logger: createLogger({ level: 'silent' }), digestTime: f.config.DIGEST_TIME, reminderDays: [7, 1] });
+    f.setNow('2026-03-08T00:40:00.000Z');
+    const first = await scheduler.runReminders();
+    expect(first.map((run) => run.policyId)).to.deep.equal(['pd-deadline']);
+    expect(await scheduler.runReminders()).to.deep.equal(first.map((run) => ({ ...run, inserted: 0 })));
+    expect(reads).to.equal(1);
+    await f.importPolicy({ id: 'pd-deadline-late', title: '浦东新区专利快速预审备案通知', docNumber: '浦知规〔2026〕9号', applicationWindow: { opensAt: '2026-03-01', closesAt: '2026-03-09' } });
+    const after = await scheduler.runReminders();
+    expect(reads).to.equal(2);
+    expect(after.map((run) => run.policyId).sort()).to.deep.equal(['pd-deadline', 'pd-deadline-late']);
   });
 
   it('claims urgent work first and returns expired leases to the queue, failing them after the attempt limit', async () => {
