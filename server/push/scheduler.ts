@@ -3,6 +3,8 @@ import type { Store } from '../ports/store.port.js';
 import { effectiveValidity } from '../services/validity.js';
 import { addDays, daysBetween, latestDailySlot, latestWeeklySlot, shanghaiDate } from './schedule.js';
 
+type CurrentVersion = Awaited<ReturnType<Store['policies']['listCurrentVersions']>>[number];
+
 /** How far back the first park digest looks when a park never had one. */
 const PARK_FIRST_WINDOW_DAYS = 7;
 
@@ -12,8 +14,6 @@ const PARK_FIRST_WINDOW_DAYS = 7;
  * per contact), so reruns, restarts and a second worker write nothing twice. Only the latest slot
  * is run: a worker that was down through 08:30 sends that morning's digest when it comes back.
  */
-type CurrentVersion = Awaited<ReturnType<Store['policies']['listCurrentVersions']>>[number];
-
 export class PushScheduler {
   /**
    * The public versions with an application window, as of a policy change sequence. The reminder
