@@ -35,7 +35,6 @@ export function projectionOf(schema: Schema): Projection {
 const LEAF_TYPES = new Set([
   'string',
   'number',
-  'int',
   'boolean',
   'bigint',
   'symbol',
@@ -126,7 +125,7 @@ function objectProjection(schema: z.ZodObject): Projection {
   };
 }
 
-/** The declared keys before `upTo` that `value` has, as they are: those its projection left unchanged. */
+/** The keys before `upTo` that `value` has, as they are: those its projection left unchanged. */
 function copyOf({ value, keys, upTo }: { value: Record<string, unknown>; keys: readonly string[]; upTo: number }): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (let j = 0; j < upTo; j++) {
@@ -159,10 +158,7 @@ function recordProjection(valueProjection: Projection): Projection {
       const key = keys[i] as string;
       const child = value[key];
       const projected = valueProjection(child);
-      if (copy === null && projected !== child) {
-        copy = {};
-        for (let j = 0; j < i; j++) copy[keys[j] as string] = value[keys[j] as string];
-      }
+      if (copy === null && projected !== child) copy = copyOf({ value, keys, upTo: i });
       if (copy !== null) copy[key] = projected;
     }
     return copy ?? value;
