@@ -118,7 +118,7 @@ function vocabulary(taxonomy: Taxonomy): Vocabulary {
     if (parks.length > 0) parksOf.set(district, new Zipf(parks, 1));
   }
   const ofDimension = (dimension: string): string[] => taxonomy.tags.filter((tag) => tag.dimension === dimension).map((tag) => tag.id);
-  const keywordTerms = new Map(KEYWORDS.map((keyword) => [keyword, segmentQuery(keyword)]));
+  const keywordTerms = new Map(KEYWORDS.map((keyword) => [keyword, [...segmentQuery(keyword)]]));
   return {
     taxonomy,
     expandedCache: new Map(),

@@ -90,19 +90,6 @@ export function effectiveKeywordIndexes(keywordTerms: readonly (readonly string[
   return out;
 }
 
-/** compoundParts runs jieba; a subscription's keywords are checked against every policy. */
-const PARTS_CACHE_LIMIT = 50_000;
-const partsCache = new Map<string, readonly string[]>();
-
-function cachedParts(word: string): readonly string[] {
-  const cached = partsCache.get(word);
-  if (cached) return cached;
-  if (partsCache.size >= PARTS_CACHE_LIMIT) partsCache.clear();
-  const parts = compoundParts(word);
-  partsCache.set(word, parts);
-  return parts;
-}
-
 /**
  * A keyword matches when each of its words is among the policy's terms, whole or, for a compound
  * the policy text segmented differently, through all of its parts (as policy search does).
@@ -111,7 +98,7 @@ export function keywordMatches({ words, terms }: { words: readonly string[]; ter
   if (words.length === 0) return false;
   for (const word of words) {
     if (terms.has(word)) continue;
-    const parts = cachedParts(word);
+    const parts = compoundParts(word);
     if (parts.length === 0 || !parts.every((part) => terms.has(part))) return false;
   }
   return true;
@@ -339,7 +326,7 @@ export function buildSubscriptionDoc({ subscription }: { subscription: Subscript
     id: subscription.id,
     subscriberId: subscription.subscriberId,
     criteria: subscription.criteria,
-    keywordTerms: subscription.keywords.map((keyword) => segmentQuery(keyword)),
+    keywordTerms: subscription.keywords.map((keyword) => [...segmentQuery(keyword)]),
     keywords: [...subscription.keywords],
     channels: [...subscription.channels],
     frequency: subscription.frequency,

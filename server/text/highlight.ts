@@ -19,14 +19,48 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 // Tested before replacing: `replace` copies its subject even when nothing matches, and most text
 // has nothing to escape.
 const HTML_SPECIAL = /[&<>"']/;
-const WHITESPACE = /\s/;
 
 export function escapeHtml(text: string): string {
   return HTML_SPECIAL.test(text) ? text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char) : text;
 }
 
+/** The HTML escape of a character `escapeHtml` escapes, by UTF-16 code; undefined for any other. */
+const ESCAPE_BY_CODE: (string | undefined)[] = [];
+for (const [char, escaped] of Object.entries(HTML_ESCAPES)) ESCAPE_BY_CODE[char.charCodeAt(0)] = escaped;
+
+/** Whether a UTF-16 code unit is one `\s` matches in a JavaScript regular expression. */
+function isSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+}
+
+/**
+ * `escapeHtml(text.replace(/\s+/g, ' '))` in one pass over the character codes. A snippet is built
+ * from a dozen short pieces, and two regular expressions per piece cost more than the scan.
+ */
 function displayText(text: string): string {
-  return escapeHtml(WHITESPACE.test(text) ? text.replace(/\s+/g, ' ') : text);
+  let out: string | null = null;
+  let kept = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const escaped = code < 0x40 ? ESCAPE_BY_CODE[code] : undefined;
+    if (escaped !== undefined) {
+      out = (out ?? '') + text.slice(kept, i) + escaped;
+      kept = i + 1;
+      continue;
+    }
+    if (!isSpace(code)) continue;
+    let end = i + 1;
+    while (end < text.length && isSpace(text.charCodeAt(end))) end += 1;
+    // A single plain space is already what the run becomes.
+    if (end > i + 1 || code !== 0x20) {
+      out = (out ?? '') + text.slice(kept, i) + ' ';
+      kept = end;
+    }
+    i = end - 1;
+  }
+  return out === null ? text : out + text.slice(kept);
 }
 
 /** One alternation per set of terms, longest first, kept for the sets asked most recently. */
@@ -197,14 +231,16 @@ export function policySnippet({ body, terms, normalizedBody = normalizeText(body
   let cursor = start;
   for (let i = first; i <= last; i++) {
     const markStart = scratch.starts[i] ?? cursor;
-    const markEnd = scratch.ends[i] ?? markStart;
-    html += displayText(body.slice(cursor, markStart));
-    html += `<mark>${displayText(body.slice(markStart, markEnd))}</mark>`;
+    let markEnd = scratch.ends[i] ?? markStart;
+    // Occurrences that touch are painted as one mark.
+    while (i < last && scratch.starts[i + 1] === markEnd) {
+      i += 1;
+      markEnd = scratch.ends[i] ?? markEnd;
+    }
+    html += `${displayText(body.slice(cursor, markStart))}<mark>${displayText(body.slice(markStart, markEnd))}</mark>`;
     cursor = markEnd;
   }
-  html += displayText(body.slice(cursor, end));
-  html += end < body.length ? '…' : '';
-  return html.includes('</mark><mark>') ? html.replaceAll('</mark><mark>', '') : html;
+  return `${html}${displayText(body.slice(cursor, end))}${end < body.length ? '…' : ''}`;
 }
 
 /** Escapes `text` and wraps every occurrence of a term (found in its folded form) in `<mark>`. */

@@ -25,6 +25,43 @@ const QUERY_STOP_WORDS = new Set([
 
 const MEANINGFUL = /[\p{L}\p{N}]/u;
 
+/**
+ * What jieba answered per text, kept because the same few texts are asked again and again: long
+ * words recur throughout a library, and a query's words come back on every page and filter of a
+ * search and for every policy a subscription keyword is checked against. Bounded, because the texts
+ * come from whatever is indexed or asked; emptied whenever the dictionary changes, since every
+ * answer depends on it.
+ */
+class DictionaryMemo<V> {
+  private readonly kept = new Map<string, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: string, compute: (key: string) => V): V {
+    const known = this.kept.get(key);
+    if (known !== undefined) return known;
+    const value = compute(key);
+    if (this.kept.size >= this.limit) this.kept.clear();
+    this.kept.set(key, value);
+    return value;
+  }
+
+  clear(): void {
+    this.kept.clear();
+  }
+}
+
+/** Words are short; a query may be 200 characters, so fewer of those are kept. */
+const WORD_MEMO_LIMIT = 50_000;
+const QUERY_MEMO_LIMIT = 10_000;
+const NONE: readonly string[] = Object.freeze([]);
+const memos = {
+  longWordTerms: new DictionaryMemo<LongWordTerms | null>(WORD_MEMO_LIMIT),
+  compoundParts: new DictionaryMemo<readonly string[]>(WORD_MEMO_LIMIT),
+  recallGrams: new DictionaryMemo<readonly string[]>(WORD_MEMO_LIMIT),
+  queryWords: new DictionaryMemo<readonly string[]>(QUERY_MEMO_LIMIT),
+};
+
 let jieba: Jieba | null = null;
 const loadedTerms = new Set<string>();
 
@@ -39,8 +76,7 @@ function loadTerms({ instance, terms }: { instance: Jieba; terms: readonly strin
   }
   if (lines.length > 0) {
     instance.loadDict(Buffer.from(lines.join('\n'), 'utf8'));
-    // What a word holds depends on the dictionary.
-    longWordTerms.clear();
+    for (const memo of Object.values(memos)) memo.clear();
   }
 }
 
@@ -98,31 +134,19 @@ interface LongWordTerms {
 }
 
 /**
- * Per word rather than per occurrence: long words recur throughout a library far more often than
- * new ones appear, and working them out again at every occurrence made analysing a text two and a
- * half times slower. Bounded, because the words come from whatever text is indexed.
- */
-const longWordTerms = new Map<string, LongWordTerms | null>();
-const LONG_WORD_MEMO_LIMIT = 50_000;
-
-/**
  * jieba's search mode gives only the two- and three-character words inside a word, so a title
  * holding 专精特新中小企业 (a taxonomy label, hence one word) was never found as 专精特新; the full
  * scan gives them all. Scanning the word alone, not the whole text, keeps out words that straddle
  * two words (高企 is not inside 提高/企业).
  */
 function termsOfLongWord({ instance, token }: { instance: Jieba; token: string }): LongWordTerms | null {
-  const known = longWordTerms.get(token);
-  if (known !== undefined) return known;
-  let terms: LongWordTerms | null = null;
-  if ([...token].length >= 3 && HAN.test(token)) {
+  // Per word rather than per occurrence: working them out at every occurrence made analysing a text two and a half times slower.
+  return memos.longWordTerms.get(token, () => {
+    if ([...token].length < 3 || !HAN.test(token)) return null;
     const inner = instance.cutAll(token).filter((word) => word !== token && [...word].length >= 2 && HAN.test(word) && isMeaningful(word));
     const grams = charBigrams(token);
-    terms = { inner, grams, firstChar: [...(grams[0] ?? '')][0] ?? '', lastChar: [...(grams.at(-1) ?? '')][1] ?? '' };
-  }
-  if (longWordTerms.size >= LONG_WORD_MEMO_LIMIT) longWordTerms.clear();
-  longWordTerms.set(token, terms);
-  return terms;
+    return { inner, grams, firstChar: [...(grams[0] ?? '')][0] ?? '', lastChar: [...(grams.at(-1) ?? '')][1] ?? '' };
+  });
 }
 
 /**
@@ -169,10 +193,12 @@ export function segmentForIndex(text: string): string[] {
  * word, but a word jieba only guessed (张江, when 张江科学城 is a word) or one mixing letters and
  * Chinese is not.
  */
-export function recallGrams(word: string): string[] {
-  if ([...word].length < 2) return [];
-  if (HAN.test(word) && segmenter().cutAll(word).includes(word)) return [];
-  return charBigrams(word);
+export function recallGrams(word: string): readonly string[] {
+  return memos.recallGrams.get(word, () => {
+    if ([...word].length < 2) return NONE;
+    if (HAN.test(word) && segmenter().cutAll(word).includes(word)) return NONE;
+    return Object.freeze(charBigrams(word));
+  });
 }
 
 function withoutStopWords(tokens: string[]): string[] {
@@ -187,12 +213,14 @@ function withoutStopWords(tokens: string[]): string[] {
  * whole or through its {@link compoundParts}, so a compound never demands more than its parts, and
  * a word the dictionary does not know also through its {@link recallGrams}.
  */
-export function segmentQuery(text: string): string[] {
-  const tokens = segmenter()
-    .cut(normalizeText(text), true)
-    .filter(isMeaningful)
-    .map((token) => token.toLowerCase());
-  return [...new Set(withoutStopWords(tokens))];
+export function segmentQuery(text: string): readonly string[] {
+  return memos.queryWords.get(text, () => {
+    const tokens = segmenter()
+      .cut(normalizeText(text), true)
+      .filter(isMeaningful)
+      .map((token) => token.toLowerCase());
+    return Object.freeze([...new Set(withoutStopWords(tokens))]);
+  });
 }
 
 /**
@@ -201,20 +229,21 @@ export function segmentQuery(text: string): string[] {
  * same characters were segmented differently (申请专利/资助 rather than 申请/专利资助). Empty when
  * the word has no smaller words.
  */
-export function compoundParts(word: string): string[] {
-  const chars = [...word];
-  if (chars.length <= 2) return [];
-  const inner = segmenter()
-    .cutForSearch(word, false)
-    .filter((token) => token !== word && token.length < word.length);
-  const parts: string[] = [];
-  let at = 0;
-  while (at < word.length) {
-    const longest = inner.filter((token) => word.startsWith(token, at)).sort((a, b) => b.length - a.length)[0];
-    const next = longest ?? String.fromCodePoint(word.codePointAt(at) ?? 0);
-    parts.push(next);
-    at += next.length;
-  }
-  const meaningful = parts.filter(isMeaningful);
-  return meaningful.length > 1 && meaningful.some((part) => [...part].length > 1) ? meaningful : [];
+export function compoundParts(word: string): readonly string[] {
+  return memos.compoundParts.get(word, () => {
+    if ([...word].length <= 2) return NONE;
+    const inner = segmenter()
+      .cutForSearch(word, false)
+      .filter((token) => token !== word && token.length < word.length);
+    const parts: string[] = [];
+    let at = 0;
+    while (at < word.length) {
+      const longest = inner.filter((token) => word.startsWith(token, at)).sort((a, b) => b.length - a.length)[0];
+      const next = longest ?? String.fromCodePoint(word.codePointAt(at) ?? 0);
+      parts.push(next);
+      at += next.length;
+    }
+    const meaningful = parts.filter(isMeaningful);
+    return meaningful.length > 1 && meaningful.some((part) => [...part].length > 1) ? Object.freeze(meaningful) : NONE;
+  });
 }

@@ -151,7 +151,7 @@ function randomSubscription({ pick, id, subscriberId }: { pick: Picker; id: stri
     subscriberId,
     criteria,
     keywords,
-    keywordTerms: keywords.map((keyword) => segmentQuery(keyword)),
+    keywordTerms: keywords.map((keyword) => [...segmentQuery(keyword)]),
     channels: pick.chance(0.2) ? [...CHANNELS] : [pick.one(CHANNELS)],
     frequency: pick.one(FREQUENCIES),
     eligibleOnly: pick.chance(0.8),

@@ -23,6 +23,21 @@ describe('policy snippets', function () {
     expect(snippet).to.equal('&lt;b&gt;<mark>专利</mark>&lt;/b&gt;<mark>资助</mark> &amp; 奖励');
   });
 
+  it('folds every kind of whitespace run to one space and escapes, as the regular expressions \\s+ and [&<>"\'] would', function () {
+    // Every character JavaScript's \s matches, some that look alike but are not, the five escaped ones, CJK and a surrogate pair.
+    const alphabet = [...'\t\n\v\f\r \u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff', '\u200b', '\u0085', '\u180e', ...'&<>"\'', ...'专利a1。', '\u{20000}'];
+    let seed = 7;
+    const next = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed;
+    };
+    for (let round = 0; round < 2_000; round++) {
+      const body = `甲${Array.from({ length: 1 + (next() % 40) }, () => alphabet[next() % alphabet.length]).join('')}`;
+      const expected = body.replace(/\s+/g, ' ').replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char);
+      expect(policySnippet({ body, terms: ['甲'] }), JSON.stringify(body)).to.equal(`<mark>甲</mark>${expected.slice(1)}`);
+    }
+  });
+
   it('chooses the window holding the most distinct terms over one repeating a single term', function () {
     const filler = '这是一段与检索无关的说明文字，'.repeat(12);
     const body = `专利专利专利专利${filler}商标与专利同时出现${filler}`;

@@ -56,7 +56,7 @@ function subscription(overrides: Partial<MatchSubscription> & { keywordText?: st
     id: 'sub-1',
     criteria: {},
     keywords: keywordText,
-    keywordTerms: keywordText.map((keyword) => segmentQuery(keyword)),
+    keywordTerms: keywordText.map((keyword) => [...segmentQuery(keyword)]),
     channels: ['email'],
     frequency: 'immediate',
     eligibleOnly: true,

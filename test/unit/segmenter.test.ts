@@ -127,5 +127,18 @@ describe('segmenter', function () {
       addUserTerms(['量子點顯示材料', ' ', 'x']);
       expect(segmentQuery('量子点显示材料企业')).to.include('量子点显示材料');
     });
+
+    it('changes what is answered for words and queries asked before it', function () {
+      // Characters no dictionary word holds, so no other test sees the new words.
+      const [first, second] = ['铱钯锇', '铑钌钨'];
+      const word = `${first}${second}`;
+      const before = { parts: compoundParts(word), grams: recallGrams(first), query: segmentQuery(`${word}企业`) };
+      expect(before.parts).to.deep.equal([]);
+      expect(before.grams).to.deep.equal(['铱钯', '钯锇']);
+      addUserTerms([first, second]);
+      expect(compoundParts(word)).to.deep.equal([first, second]);
+      expect(recallGrams(first)).to.deep.equal([]);
+      expect(segmentQuery(`${word}企业`)).to.not.deep.equal(before.query);
+    });
   });
 });

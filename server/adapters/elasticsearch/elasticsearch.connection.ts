@@ -220,7 +220,7 @@ export class ElasticsearchConnection {
   }
 
   /** Every word when some document holds them all, whatever the filters; otherwise any word. */
-  async textMode({ index, words, query }: { index: string; words: string[]; query: estypes.QueryDslQueryContainer }): Promise<TextMode> {
+  async textMode({ index, words, query }: { index: string; words: readonly string[]; query: estypes.QueryDslQueryContainer }): Promise<TextMode> {
     if (words.length <= 1) return 'all';
     const response = await this.call((client) => client.count({ index, query }));
     return response.count > 0 ? 'all' : 'any';

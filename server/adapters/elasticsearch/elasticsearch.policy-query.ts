@@ -136,7 +136,7 @@ export function validityClause({ validity, today }: { validity: Validity; today:
 // Request
 
 export interface PolicyText {
-  words: string[];
+  words: readonly string[];
   mode: TextMode;
 }
 
@@ -238,7 +238,7 @@ export function buildPolicySearchRequest({ request, text, analyzer }: { request:
 }
 
 /** Counts the documents holding every query word, whatever the filters (the AND → OR decision). */
-export function buildPolicyTextCountQuery({ words, analyzer }: { words: string[]; analyzer: AnalyzerChoice }): estypes.QueryDslQueryContainer {
+export function buildPolicyTextCountQuery({ words, analyzer }: { words: readonly string[]; analyzer: AnalyzerChoice }): estypes.QueryDslQueryContainer {
   return policyTextQuery({ text: { words, mode: 'all' }, analyzer });
 }
 

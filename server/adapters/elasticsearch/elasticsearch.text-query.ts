@@ -64,7 +64,7 @@ export function textQuery({ words, fields, mode }: { words: readonly string[]; f
 }
 
 /** The query's words, or null when it has none worth searching (only punctuation, say). */
-export function queryWords(q: string | undefined): string[] | null {
+export function queryWords(q: string | undefined): readonly string[] | null {
   if (q === undefined || q.trim() === '') return null;
   const words = segmentQuery(q);
   return words.length > 0 ? words : null;

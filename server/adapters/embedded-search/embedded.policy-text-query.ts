@@ -11,7 +11,7 @@ export interface WordGroup {
   expression: string;
   phrases: number;
   /** The smaller words the word also matches through, all of them together; empty when none. */
-  parts: string[];
+  parts: readonly string[];
   /** Bigram phrase for the recall table, when the word index alone can miss the word. */
   grams: string | null;
 }
