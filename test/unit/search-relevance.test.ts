@@ -196,6 +196,26 @@ describe('search relevance: judged queries', function () {
     }
   });
 
+  it('ranks the first page of every judged query under filters that leave few of its matches exactly as FTS5 bm25 does', async function () {
+    const [memory, reference] = engines.map(({ index }) => index);
+    if (!memory || !reference) throw new Error('engines missing');
+    const filters: Partial<PolicySearchRequest>[] = [
+      { issuedFrom: '2020-01-01', issuedTo: '2021-12-31' },
+      { issuer: '浦东新区知识产权局', issuedFrom: '2016-01-01', issuedTo: '2019-12-31' },
+    ];
+    for (const { q } of JUDGED) {
+      for (const filter of filters) {
+        const filtered = { ...request(q), ...filter };
+        const fast = await memory.searchPolicies(filtered);
+        const slow = await reference.searchPolicies(filtered);
+        const label = `${q} ${JSON.stringify(filter)}`;
+        expect(fast.total, label).to.equal(slow.total);
+        expect(fast.hits.map((hit) => hit.id), label).to.deep.equal(slow.hits.map((hit) => hit.id));
+        fast.hits.forEach((hit, at) => expect(hit.score, `${label} #${at}`).to.be.closeTo(slow.hits[at]?.score ?? 0, 1e-9));
+      }
+    }
+  });
+
   it('scores a policy whose words outgrow the word table while it is being indexed, as FTS5 does', async function () {
     // Thousands of new words in one body make the index grow its per-word tallies mid-document.
     const words = Array.from({ length: 3_000 }, (_, i) => `term${i.toString(36)}x`);

@@ -348,9 +348,25 @@ export class TextPostings {
       const order = id < 0 ? null : this.impactOrder({ id, fields, avgdl: query.avgdl });
       return { order, at: 0, idf: query.idfs[at] ?? 0 };
     });
+    // A posting outside `final`, or of a document already scored, can neither enter the top nor
+    // bound what an unscored document may still reach: stepping over them at once keeps the
+    // threshold tight, which matters most when filters leave few of a word's documents.
+    const skipSettled = (cursor: (typeof cursors)[number]): void => {
+      const { order } = cursor;
+      if (!order) return;
+      const { slots } = order;
+      let at = cursor.at;
+      while (at < slots.length) {
+        const slot = slots[at] ?? 0;
+        if (scored.seen[slot] !== scored.stamp && hasBit(final, slot)) break;
+        at += 1;
+      }
+      cursor.at = at;
+    };
     const bound = (cursor: (typeof cursors)[number]): number =>
       cursor.order && cursor.at < cursor.order.slots.length ? cursor.idf * (cursor.order.impacts[cursor.at] ?? 0) : 0;
     for (;;) {
+      for (const cursor of cursors) skipSettled(cursor);
       let threshold = 0;
       let best: (typeof cursors)[number] | null = null;
       let bestBound = 0;
