@@ -6,16 +6,18 @@
 const TAGS_PER_SLOT = 24;
 /** Marks a slot holding more tags than fit: while any live slot does, counting falls back to bitsets. */
 const OVERFLOW = 255;
+/** Ordinals are kept in 16 bits: a slot holding a tag past it counts as overflowing. */
+const MAX_ORDINAL = 0xffff;
 
 export class SlotTags {
-  private ordinals = new Int32Array(0);
+  private ordinals = new Uint16Array(0);
   private held = new Uint8Array(0);
   private overflowing = 0;
   private references = 0;
 
   grow(capacity: number): void {
     if (capacity <= this.held.length) return;
-    const ordinals = new Int32Array(capacity * TAGS_PER_SLOT);
+    const ordinals = new Uint16Array(capacity * TAGS_PER_SLOT);
     ordinals.set(this.ordinals);
     this.ordinals = ordinals;
     const held = new Uint8Array(capacity);
@@ -25,7 +27,7 @@ export class SlotTags {
 
   set({ slot, ordinals }: { slot: number; ordinals: readonly number[] }): void {
     this.clear(slot);
-    if (ordinals.length > TAGS_PER_SLOT) {
+    if (ordinals.length > TAGS_PER_SLOT || ordinals.some((ordinal) => ordinal > MAX_ORDINAL)) {
       this.held[slot] = OVERFLOW;
       this.overflowing += 1;
       return;
