@@ -140,7 +140,8 @@ interface LongWordTerms {
  * two words (高企 is not inside 提高/企业).
  */
 function termsOfLongWord({ instance, token }: { instance: Jieba; token: string }): LongWordTerms | null {
-  // Per word rather than per occurrence: working them out at every occurrence made analysing a text two and a half times slower.
+  // Per word rather than per occurrence: working them out at every occurrence made analysing a text
+  // two and a half times slower.
   return memos.longWordTerms.get(token, () => {
     if ([...token].length < 3 || !HAN.test(token)) return null;
     const inner = instance.cutAll(token).filter((word) => word !== token && [...word].length >= 2 && HAN.test(word) && isMeaningful(word));
