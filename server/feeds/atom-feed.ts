@@ -1,4 +1,5 @@
 /** Atom 1.0 (RFC 4287) documents, written by hand: the format is small and every value is escaped here. */
+import { escapeXml } from '../text/markup-escape.js';
 
 export interface AtomEntry {
   id: string;
@@ -21,18 +22,6 @@ export interface AtomFeed {
   entries: AtomEntry[];
 }
 
-// XML 1.0 forbids most control characters even when escaped; user text may contain them.
-const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-
-export function escapeXml(text: string): string {
-  return text
-    .replace(INVALID_XML_CHARS, '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;');
-}
 
 function entryXml(entry: AtomEntry): string {
   return [

@@ -1,4 +1,5 @@
 import { CARD_FONT_FAMILY } from '../ports/image-processor.port.js';
+import { escapeXml } from '../text/markup-escape.js';
 
 /**
  * 政策一图读懂: a one-image summary of a published version (title, 文号, issuer, key points, who it is
@@ -28,10 +29,6 @@ const PANEL = '#fdf3f2';
 
 const NO_LINE_START = new Set([...'，。、；：？！）》」』】〕…—,.;:?!)%']);
 const NO_LINE_END = new Set([...'（《「『【〔(']);
-
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
-}
 
 /** Advance widths in ems, close to the bundled font's: ideographs are square, Latin is narrower. */
 function charWidth(char: string): number {

@@ -17,6 +17,7 @@ import type { DeliveryLogService } from './delivery-log.service.js';
 import type { PushMetrics } from './metrics.js';
 import type { PushControlService } from './push-control.service.js';
 import type { UnsubscribeService } from './unsubscribe.service.js';
+import { escapeHtml } from '../text/markup-escape.js';
 
 const tokenSchema = z.string().min(10).max(300);
 
@@ -99,9 +100,6 @@ function me(subscriber: { id: string } | null): string {
   if (!subscriber) throw new DomainError({ type: 'unauthenticated', code: 'unauthenticated', message: '需要订阅用户令牌' });
   return subscriber.id;
 }
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 function page({ title, body }: { title: string; body: string }): string {
   return `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title></head>

@@ -6,6 +6,7 @@
  * found in the normalised text, which has the original's UTF-16 length character for character,
  * and painted onto the original by offset.
  */
+import { escapeHtml, HTML_ESCAPES } from './markup-escape.js';
 import { compoundParts } from './segmenter.js';
 import { normalizeText } from './text-normalizer.js';
 
@@ -13,16 +14,6 @@ const POLICY_SNIPPET_WIDTH = 120;
 const FAQ_SNIPPET_WIDTH = 100;
 /** Bounds the work on a very long body full of a common query word. */
 const MAX_SNIPPET_OCCURRENCES = 2_000;
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-// Tested before replacing: `replace` copies its subject even when nothing matches, and most text
-// has nothing to escape.
-const HTML_SPECIAL = /[&<>"']/;
-
-export function escapeHtml(text: string): string {
-  return HTML_SPECIAL.test(text) ? text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char) : text;
-}
 
 /** The HTML escape of a character `escapeHtml` escapes, by UTF-16 code; undefined for any other. */
 const ESCAPE_BY_CODE: (string | undefined)[] = [];
@@ -44,7 +35,7 @@ function displayText(text: string): string {
   let kept = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    const escaped = code < 0x40 ? ESCAPE_BY_CODE[code] : undefined;
+    const escaped = code < ESCAPE_BY_CODE.length ? ESCAPE_BY_CODE[code] : undefined;
     if (escaped !== undefined) {
       out = (out ?? '') + text.slice(kept, i) + escaped;
       kept = i + 1;

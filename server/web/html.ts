@@ -3,6 +3,10 @@
  * `SafeHtml` (the result of another `html` call or of `raw`), so user input — profile names,
  * questions, search terms — can never become markup by accident.
  */
+import { escapeHtml, HTML_ESCAPES } from '../text/markup-escape.js';
+
+export { escapeHtml };
+
 export class SafeHtml {
   constructor(readonly value: string) {}
 
@@ -14,12 +18,6 @@ export class SafeHtml {
 /** What a template accepts: `false`, `null` and `undefined` render as nothing so `cond && html`…`` reads naturally. */
 export type Interpolation = SafeHtml | string | number | false | null | undefined | readonly Interpolation[];
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
-
-/** Escapes for both text and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
-}
 
 function render(value: Interpolation): string {
   if (value === false || value === null || value === undefined) return '';
@@ -50,7 +48,7 @@ export function joinHtml(parts: readonly Interpolation[], separator: Interpolati
  */
 export function markedSnippet(snippet: string): SafeHtml {
   const parts = snippet.split(/(<\/?mark>)/);
-  return new SafeHtml(parts.map((part) => (part === '<mark>' || part === '</mark>' ? part : part.replace(/[<>"'`]/g, (c) => ESCAPES[c] ?? c))).join(''));
+  return new SafeHtml(parts.map((part) => (part === '<mark>' || part === '</mark>' ? part : part.replace(/[<>"'`]/g, (c) => HTML_ESCAPES[c] ?? c))).join(''));
 }
 
 /** Only same-site paths and http(s) URLs may become links; anything else (javascript:, data:) becomes `#`. */

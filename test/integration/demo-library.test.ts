@@ -139,14 +139,14 @@ function sorted(ids: Iterable<string>): string[] {
 // ---------------------------------------------------------------------------------------------
 // Snippet checks
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#96;': '`' };
 
 function escapeText(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => Object.entries(ENTITIES).find(([, plain]) => plain === char)?.[0] ?? char);
+  return text.replace(/[&<>"'`]/g, (char) => Object.entries(ENTITIES).find(([, plain]) => plain === char)?.[0] ?? char);
 }
 
 function unescapeHtml(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity);
+  return text.replace(/&(amp|lt|gt|quot|#39|#96);/g, (entity) => ENTITIES[entity] ?? entity);
 }
 
 function marksOf(snippet: string): string[] {

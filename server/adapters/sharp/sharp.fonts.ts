@@ -4,16 +4,13 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { CARD_FONT_FAMILY } from '../../ports/image-processor.port.js';
+import { escapeXml } from '../../text/markup-escape.js';
 
 // The font files come with the project's own dependencies.
 const FONT_PACKAGE = '@expo-google-fonts/noto-sans-sc';
 const WEIGHT_DIRECTORIES = ['400Regular', '700Bold'];
 
 let configured: string | null = null;
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /**
  * Points fontconfig (used by sharp's SVG renderer) at the CJK font shipped in node_modules, so the

@@ -1,5 +1,5 @@
 import type { Consultation } from '../../../schemas/consultation.schema.js';
-import { escapeXml } from '../../feeds/atom-feed.js';
+import { escapeHtml } from '../../text/markup-escape.js';
 import type { RenderedEmail } from '../../push/email/email-templates.js';
 
 export interface NoticeLinks {
@@ -28,14 +28,14 @@ export function renderConsultationEmail({ recipientName, consultation, reasons, 
     `不再接收征求意见通知：${links.turnOffUrl}`,
     `退订全部推送：${links.unsubscribeAllUrl}`,
   ].join('\n');
-  const html = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeXml(consultation.title)}</title></head>
+  const html = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(consultation.title)}</title></head>
 <body style="font-family:'PingFang SC','Microsoft YaHei',sans-serif;color:#1f2329;"><div style="max-width:640px;margin:0 auto;padding:24px;">
-<h1 style="font-size:18px;">征求意见：${escapeXml(consultation.title)}</h1>
-<p style="font-size:14px;line-height:1.8;">${escapeXml(recipientName)}：您好！${escapeXml(lead(consultation))}</p>
-<p><a href="${escapeXml(links.url)}" style="display:inline-block;background:#1d4ed8;color:#ffffff;padding:8px 16px;border-radius:4px;text-decoration:none;">查看草案并提出意见</a></p>
+<h1 style="font-size:18px;">征求意见：${escapeHtml(consultation.title)}</h1>
+<p style="font-size:14px;line-height:1.8;">${escapeHtml(recipientName)}：您好！${escapeHtml(lead(consultation))}</p>
+<p><a href="${escapeHtml(links.url)}" style="display:inline-block;background:#1d4ed8;color:#ffffff;padding:8px 16px;border-radius:4px;text-decoration:none;">查看草案并提出意见</a></p>
 <h2 style="font-size:14px;">为什么收到这条通知</h2>
-<ul style="font-size:13px;line-height:1.8;">${why.map((r) => `<li>${escapeXml(r)}</li>`).join('')}</ul>
-<p style="font-size:12px;color:#86909c;"><a href="${escapeXml(links.turnOffUrl)}">不再接收征求意见通知</a> · <a href="${escapeXml(links.unsubscribeAllUrl)}">退订全部推送</a></p>
+<ul style="font-size:13px;line-height:1.8;">${why.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>
+<p style="font-size:12px;color:#86909c;"><a href="${escapeHtml(links.turnOffUrl)}">不再接收征求意见通知</a> · <a href="${escapeHtml(links.unsubscribeAllUrl)}">退订全部推送</a></p>
 </div></body></html>`;
   return { subject: `【征求意见】${consultation.title}（截至 ${consultation.endDate}）`, text: `${text}\n`, html };
 }

@@ -2,12 +2,9 @@ import type { Logger } from '../../logger.js';
 import type { DisclosureRequestRepository } from '../../ports/disclosure.port.js';
 import { MailSendError, type MailTransport } from '../../ports/mail-transport.port.js';
 import type { DisclosureRequestService } from './request.service.js';
+import { escapeHtml } from '../../text/markup-escape.js';
 
 const MAX_ATTEMPTS = 5;
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
 
 /**
  * Sends what the cases queued (replies and notices to applicants, deadline reminders to staff)

@@ -1,6 +1,7 @@
 import type { PolicyView } from '../content.js';
 import type { DigestGroup } from '../digest-groups.js';
 import { reminderTodo, workingDaysLine } from '../reminder-text.js';
+import { escapeHtml } from '../../text/markup-escape.js';
 
 /** Links every push email carries in its footer. */
 export interface FooterLinks {
@@ -20,9 +21,6 @@ export interface RenderedEmail {
   text: string;
   html: string;
 }
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 function windowText(view: PolicyView): string | null {
   return view.applicationWindow ? `${view.applicationWindow.opensAt} 至 ${view.applicationWindow.closesAt}` : null;
