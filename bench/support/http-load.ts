@@ -55,7 +55,7 @@ function send({ agent, host, port, path, keepBody }: { agent: http.Agent; host: 
   });
 }
 
-export function percentile({ sorted, fraction }: { sorted: number[]; fraction: number }): number {
+export function percentile({ sorted, fraction }: { sorted: readonly number[]; fraction: number }): number {
   if (sorted.length === 0) return 0;
   const index = Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
   return sorted[Math.max(0, index)] ?? 0;
