@@ -22,7 +22,6 @@ export interface AtomFeed {
   entries: AtomEntry[];
 }
 
-
 function entryXml(entry: AtomEntry): string {
   return [
     '  <entry>',
