@@ -5,8 +5,6 @@
  */
 import { escapeHtml, HTML_ESCAPES } from '../text/markup-escape.js';
 
-export { escapeHtml };
-
 export class SafeHtml {
   constructor(readonly value: string) {}
 
@@ -17,7 +15,6 @@ export class SafeHtml {
 
 /** What a template accepts: `false`, `null` and `undefined` render as nothing so `cond && html`…`` reads naturally. */
 export type Interpolation = SafeHtml | string | number | false | null | undefined | readonly Interpolation[];
-
 
 function render(value: Interpolation): string {
   if (value === false || value === null || value === undefined) return '';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { escapeHtml, html, joinHtml, markedSnippet, raw, safeUrl } from '../../server/web/html.js';
+import { html, joinHtml, markedSnippet, raw, safeUrl } from '../../server/web/html.js';
+import { escapeHtml } from '../../server/text/markup-escape.js';
 
 describe('portal templates', () => {
   it('escapes every interpolated value, in text and in attributes', () => {
