@@ -234,6 +234,7 @@ export const searchHitSchema = z.object({
 export type SearchHit = z.infer<typeof searchHitSchema>;
 
 export const facetBucketSchema = z.object({ tagId: z.string(), label: z.string(), count: z.number().int(), parent: z.string().nullable() });
+export type FacetBucket = z.infer<typeof facetBucketSchema>;
 export const policySearchResponseSchema = z
   .object({
     total: z.number().int(),

@@ -1,4 +1,4 @@
-import type { PolicySearchQuery, PolicySearchResponse, SearchHit, Validity } from '../../schemas/policy.schema.js';
+import type { FacetBucket, PolicySearchQuery, PolicySearchResponse, SearchHit, Validity } from '../../schemas/policy.schema.js';
 import { VALIDITY_LABELS } from '../../schemas/policy.schema.js';
 import type { DimensionId } from '../../schemas/taxonomy.schema.js';
 import { invalid } from '../errors.js';
@@ -20,6 +20,9 @@ const IN_PROCESS_SLICE_MS = 5;
 /** Searches that may wait for a slot, and for how long, before the answer is 503 search_busy. */
 const SEARCH_QUEUE = 64;
 const SEARCH_WAIT_MS = 2_000;
+
+type ResponseFacets = NonNullable<PolicySearchResponse['facets']>;
+type IndexFacets = NonNullable<PolicySearchResult['facets']>;
 
 /** The response built from one index result, kept while the result and the taxonomy stay the same. */
 interface BuiltResponse {
@@ -111,24 +114,30 @@ export class PolicySearchService {
       page: query.page,
       pageSize: query.pageSize,
       hits: result.hits.map(labelledHit),
-      facets: result.facets
-        ? {
-            dimensions: taxonomy.dimensions.flatMap((dimension) => {
-              const counts = result.facets?.tags[dimension.id];
-              if (!counts) return [];
-              const buckets = Object.entries(counts)
-                .filter(([, count]) => count > 0)
-                .map(([tagId, count]) => ({ tagId, label: taxonomy.label(tagId), count, parent: taxonomy.get(tagId)?.parent ?? null }))
-                .sort((a, b) => b.count - a.count || a.tagId.localeCompare(b.tagId));
-              return buckets.length > 0 ? [{ dimension: dimension.id, label: dimension.label, buckets }] : [];
-            }),
-            validity: (Object.keys(VALIDITY_LABELS) as Validity[]).map((validity) => ({
-              validity,
-              label: VALIDITY_LABELS[validity],
-              count: result.facets?.validity[validity] ?? 0,
-            })),
-          }
-        : null,
+      facets: result.facets ? this.facets({ taxonomy, facets: result.facets }) : null,
+    };
+  }
+
+  /** Labelled buckets, most documents first; a loop per dimension, as the page asks this on every search. */
+  private facets({ taxonomy, facets }: { taxonomy: Taxonomy; facets: IndexFacets }): ResponseFacets {
+    const dimensions: ResponseFacets['dimensions'] = [];
+    for (const dimension of taxonomy.dimensions) {
+      const counts = facets.tags[dimension.id];
+      if (!counts) continue;
+      const buckets: FacetBucket[] = [];
+      for (const tagId in counts) {
+        const count = counts[tagId] ?? 0;
+        if (count === 0) continue;
+        const tag = taxonomy.get(tagId);
+        buckets.push({ tagId, label: tag?.label ?? tagId, count, parent: tag?.parent ?? null });
+      }
+      if (buckets.length === 0) continue;
+      buckets.sort((a, b) => b.count - a.count || a.tagId.localeCompare(b.tagId));
+      dimensions.push({ dimension: dimension.id, label: dimension.label, buckets });
+    }
+    return {
+      dimensions,
+      validity: (Object.keys(VALIDITY_LABELS) as Validity[]).map((validity) => ({ validity, label: VALIDITY_LABELS[validity], count: facets.validity[validity] ?? 0 })),
     };
   }
 

@@ -23,35 +23,38 @@ for (const [char, escaped] of Object.entries(HTML_ESCAPES)) ESCAPE_BY_CODE[char.
 function isSpace(code: number): boolean {
   if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
   if (code < 0xa0) return false;
-  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+  // Han characters, most of a policy text, are past every other space.
+  if (code > 0x3000) return code === 0xfeff;
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000;
 }
 
 /**
- * `escapeHtml(text.replace(/\s+/g, ' '))` in one pass over the character codes. A snippet is built
- * from a dozen short pieces, and two regular expressions per piece cost more than the scan.
+ * `escapeHtml(text.slice(from, to).replace(/\s+/g, ' '))` appended to `html`, in one pass over the
+ * character codes. A snippet is built from a dozen short pieces of the body, and two regular
+ * expressions (or a slice) per piece cost more than the scan.
  */
-function displayText(text: string): string {
-  let out: string | null = null;
-  let kept = 0;
-  for (let i = 0; i < text.length; i++) {
+function appendDisplayText({ html, text, from, to }: { html: string; text: string; from: number; to: number }): string {
+  let out = html;
+  let kept = from;
+  for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);
     const escaped = code < ESCAPE_BY_CODE.length ? ESCAPE_BY_CODE[code] : undefined;
     if (escaped !== undefined) {
-      out = (out ?? '') + text.slice(kept, i) + escaped;
+      out += text.slice(kept, i) + escaped;
       kept = i + 1;
       continue;
     }
     if (!isSpace(code)) continue;
     let end = i + 1;
-    while (end < text.length && isSpace(text.charCodeAt(end))) end += 1;
+    while (end < to && isSpace(text.charCodeAt(end))) end += 1;
     // A single plain space is already what the run becomes.
     if (end > i + 1 || code !== 0x20) {
-      out = (out ?? '') + text.slice(kept, i) + ' ';
+      out += text.slice(kept, i) + ' ';
       kept = end;
     }
     i = end - 1;
   }
-  return out === null ? text : out + text.slice(kept);
+  return kept < to ? out + text.slice(kept, to) : out;
 }
 
 /** One alternation per set of terms, longest first, kept for the sets asked most recently. */
@@ -204,7 +207,8 @@ function leadingSnippet(body: string): string {
   const text = body.trimStart();
   let end = Math.min(text.length, POLICY_SNIPPET_WIDTH);
   if (end < text.length && isLowSurrogate(text, end)) end += 1;
-  return displayText(text.slice(0, end)) + (end < text.length ? '…' : '');
+  const html = appendDisplayText({ html: '', text, from: 0, to: end });
+  return end < text.length ? `${html}…` : html;
 }
 
 /** An HTML-escaped excerpt of a policy body around the densest window of query terms. */
@@ -228,10 +232,12 @@ export function policySnippet({ body, terms, normalizedBody = normalizeText(body
       i += 1;
       markEnd = scratch.ends[i] ?? markEnd;
     }
-    html += `${displayText(body.slice(cursor, markStart))}<mark>${displayText(body.slice(markStart, markEnd))}</mark>`;
+    html = `${appendDisplayText({ html, text: body, from: cursor, to: markStart })}<mark>`;
+    html = `${appendDisplayText({ html, text: body, from: markStart, to: markEnd })}</mark>`;
     cursor = markEnd;
   }
-  return `${html}${displayText(body.slice(cursor, end))}${end < body.length ? '…' : ''}`;
+  html = appendDisplayText({ html, text: body, from: cursor, to: end });
+  return end < body.length ? `${html}…` : html;
 }
 
 /** Escapes `text` and wraps every occurrence of a term (found in its folded form) in `<mark>`. */

@@ -427,6 +427,22 @@ export function searchIndexContract({ name, create, traits = EMBEDDED_TRAITS }: 
         expect(result.facets?.tags.region?.['reg-pudong'] ?? 0).to.equal(0);
       });
 
+      it('with a tag filter and a validity filter, counts each facet under every filter but its own', async function () {
+        const result = await search({ facets: true, tagFilters: { region: ['reg-pudong'] }, validity: ['expired'] });
+        expect(result.total).to.equal(1);
+        // A region's count is what choosing that region instead would find, still only expired.
+        for (const region of ['reg-pudong', 'reg-xuhui', 'reg-shanghai']) {
+          const alone = await search({ tagFilters: { region: [region] }, validity: ['expired'] });
+          expect(result.facets?.tags.region?.[region] ?? 0, region).to.equal(alone.total);
+        }
+        // A validity's count is what choosing it instead would find, still only in 浦东新区.
+        for (const validity of ['effective', 'revised', 'repealed', 'expired'] as const) {
+          const alone = await search({ tagFilters: { region: ['reg-pudong'] }, validity: [validity] });
+          expect(result.facets?.validity[validity] ?? 0, validity).to.equal(alone.total);
+        }
+        expect(result.facets?.validity).to.deep.equal({ expired: 1, repealed: 1 });
+      });
+
       it('counts facets over a keyword match', async function () {
         const result = await search({ facets: true, q: '专利资助', tagFilters: { need: ['need-funding'] } });
         const total = result.total;

@@ -1,7 +1,7 @@
 /** Disjunctive facet counts over the in-memory bitsets. */
 import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
 import type { PolicySearchFacets, PolicySearchRequest } from '../../ports/search-index.port.js';
-import { andInto, countAnd, forEachBit, popcount } from './embedded.bitset.js';
+import { andInto, countAnd, popcount } from './embedded.bitset.js';
 import { MemoryState, type TagBitset, VALIDITIES } from './embedded.policy-memory.js';
 
 export interface FilterMasks {
@@ -15,38 +15,38 @@ export interface FilterMasks {
 /**
  * Disjunctive counts: a dimension's counts apply every filter except its own, and the validity
  * counts every filter except validity. Tags chosen in the request are listed even at zero.
+ * `final` is the match under every filter, as the search found it.
  */
-export function policyFacets({ memory, masks, request, today }: { memory: MemoryState; masks: FilterMasks; request: PolicySearchRequest; today: string }): PolicySearchFacets {
+export function policyFacets({ memory, masks, final, request, today }: { memory: MemoryState; masks: FilterMasks; final: Uint32Array; request: PolicySearchRequest; today: string }): PolicySearchFacets {
   const words = memory.words;
-  // Without a validity filter this is the final match; every dimension without a tag filter counts within it.
-  const unfiltered = combine({ words, base: masks.base, dimensions: masks.dimensions, skip: null });
-  const withValidity = (scope: Uint32Array): Uint32Array => {
-    if (masks.validity) andInto(scope, masks.validity);
-    return scope;
-  };
-  const shared = withValidity(Uint32Array.from(unfiltered));
-  const sharedCounts = tagCounts({ memory, scope: shared, tags: null });
+  // Every filter but validity: the final match itself when no validity filter was asked for.
+  const unfiltered = masks.validity ? combine({ words, base: masks.base, dimensions: masks.dimensions, skip: null }) : final;
+  // Every dimension without a tag filter counts within the final match.
+  const sharedCounts = tagCounts({ memory, scope: final, tags: null });
   const tags: PolicySearchFacets['tags'] = {};
   for (const [dimension, byTag] of memory.tagBits) {
-    const counted = masks.dimensions.has(dimension)
-      ? tagCounts({ memory, scope: withValidity(combine({ words, base: masks.base, dimensions: masks.dimensions, skip: dimension })), tags: byTag })
-      : sharedCounts;
-    const chosen = new Set(request.tagFilters[dimension] ?? []);
-    const counts: Record<string, number> = {};
+    let counted = sharedCounts;
+    if (masks.dimensions.has(dimension)) {
+      const scope = combine({ words, base: masks.base, dimensions: masks.dimensions, skip: dimension });
+      if (masks.validity) andInto(scope, masks.validity);
+      counted = tagCounts({ memory, scope, tags: byTag });
+    }
+    const chosen = request.tagFilters[dimension] ?? [];
+    let counts: Record<string, number> | null = null;
     for (const [tagId, bits] of byTag) {
       const count = counted[bits.ordinal] ?? 0;
-      if (count > 0 || chosen.has(tagId)) counts[tagId] = count;
+      if (count > 0 || chosen.includes(tagId)) (counts ??= {})[tagId] = count;
     }
-    for (const tagId of chosen) counts[tagId] ??= 0;
-    if (Object.keys(counts).length > 0) tags[dimension] = counts;
+    for (const tagId of chosen) (counts ??= {})[tagId] ??= 0;
+    if (counts) tags[dimension] = counts;
   }
   const validityCounts: PolicySearchFacets['validity'] = {};
   const bySlot = memory.validitySlots(today);
-  const chosenValidity = new Set(request.validity ?? []);
+  const chosenValidity = request.validity ?? [];
   VALIDITIES.forEach((name, code) => {
     const bits = bySlot[code];
     const count = bits ? countAnd(unfiltered, bits) : 0;
-    if (count > 0 || chosenValidity.has(name)) validityCounts[name] = count;
+    if (count > 0 || chosenValidity.includes(name)) validityCounts[name] = count;
   });
   return { tags, validity: validityCounts };
 }
@@ -63,7 +63,7 @@ function tagCounts({ memory, scope, tags }: { memory: MemoryState; scope: Uint32
   const tagCount = tags ? tags.size : memory.tagOrdinalCount;
   const byDocument = slotTags.complete && popcount(scope) * slotTags.perDocument(memory.size) < tagCount * scope.length;
   if (byDocument) {
-    forEachBit(scope, (slot) => slotTags.tally(slot, counts));
+    slotTags.tallyScope(scope, counts);
     return counts;
   }
   for (const byTag of tags ? [tags] : memory.tagBits.values()) {

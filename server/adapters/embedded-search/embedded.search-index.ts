@@ -265,7 +265,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const validity = this.memory.derivedValidity(today);
     const terms = text?.query.highlightTerms ?? [];
     const hits = slots.map((slot) => this.hit({ slot, terms, score: ranked?.scoreOf(slot) ?? 0, validity, statements }));
-    const facets = request.facets ? policyFacets({ memory: this.memory, masks, request, today }) : null;
+    const facets = request.facets ? policyFacets({ memory: this.memory, masks, final, request, today }) : null;
     return { total, hits, facets };
   }
 

@@ -54,13 +54,25 @@ export class SlotTags {
     return documents === 0 ? 0 : this.references / documents;
   }
 
-  /** Adds one to `counts[ordinal]` for every tag of the slot. Positional: runs per matching document. */
-  tally(slot: number, counts: Int32Array): void {
-    const held = this.held[slot] ?? 0;
-    const from = slot * TAGS_PER_SLOT;
-    for (let i = from; i < from + held; i++) {
-      const ordinal = this.ordinals[i] ?? 0;
-      counts[ordinal] = (counts[ordinal] ?? 0) + 1;
+  /**
+   * Adds one to `counts[ordinal]` for every tag of every slot in `scope`. The whole scope in one
+   * loop, the arrays read into locals once: a call per matching document cost more than its tags.
+   */
+  tallyScope(scope: Uint32Array, counts: Int32Array): void {
+    const { ordinals, held } = this;
+    for (let word = 0; word < scope.length; word++) {
+      let bits = scope[word] ?? 0;
+      while (bits !== 0) {
+        const lowest = bits & -bits;
+        bits ^= lowest;
+        const slot = (word << 5) + 31 - Math.clz32(lowest);
+        const from = slot * TAGS_PER_SLOT;
+        const to = from + (held[slot] ?? 0);
+        for (let i = from; i < to; i++) {
+          const ordinal = ordinals[i] ?? 0;
+          counts[ordinal] = (counts[ordinal] ?? 0) + 1;
+        }
+      }
     }
   }
 }
