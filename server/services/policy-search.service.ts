@@ -128,8 +128,7 @@ export class PolicySearchService {
       for (const tagId in counts) {
         const count = counts[tagId] ?? 0;
         if (count === 0) continue;
-        const tag = taxonomy.get(tagId);
-        buckets.push({ tagId, label: tag?.label ?? tagId, count, parent: tag?.parent ?? null });
+        buckets.push({ tagId, label: taxonomy.label(tagId), count, parent: taxonomy.get(tagId)?.parent ?? null });
       }
       if (buckets.length === 0) continue;
       buckets.sort((a, b) => b.count - a.count || a.tagId.localeCompare(b.tagId));

@@ -25,12 +25,7 @@ export function policyFacets({ memory, masks, final, request, today }: { memory:
   const sharedCounts = tagCounts({ memory, scope: final, tags: null });
   const tags: PolicySearchFacets['tags'] = {};
   for (const [dimension, byTag] of memory.tagBits) {
-    let counted = sharedCounts;
-    if (masks.dimensions.has(dimension)) {
-      const scope = combine({ words, base: masks.base, dimensions: masks.dimensions, skip: dimension });
-      if (masks.validity) andInto(scope, masks.validity);
-      counted = tagCounts({ memory, scope, tags: byTag });
-    }
+    const counted = masks.dimensions.has(dimension) ? tagCounts({ memory, scope: matchUnder({ words, masks, skip: dimension }), tags: byTag }) : sharedCounts;
     const chosen = request.tagFilters[dimension] ?? [];
     let counts: Record<string, number> | null = null;
     for (const [tagId, bits] of byTag) {
@@ -72,8 +67,18 @@ function tagCounts({ memory, scope, tags }: { memory: MemoryState; scope: Uint32
   return counts;
 }
 
+/**
+ * The match under every filter but `skip`'s tag filter, validity included: with `skip` null, the
+ * search's final match, which the facet counts then reuse.
+ */
+export function matchUnder({ words, masks, skip }: { words: number; masks: FilterMasks; skip: DimensionId | null }): Uint32Array {
+  const match = combine({ words, base: masks.base, dimensions: masks.dimensions, skip });
+  if (masks.validity) andInto(match, masks.validity);
+  return match;
+}
+
 /** The base mask ANDed with every dimension's tag union except `skip`'s. */
-export function combine({ words, base, dimensions, skip }: { words: number; base: Uint32Array; dimensions: Map<DimensionId, Uint32Array>; skip: DimensionId | null }): Uint32Array {
+function combine({ words, base, dimensions, skip }: { words: number; base: Uint32Array; dimensions: Map<DimensionId, Uint32Array>; skip: DimensionId | null }): Uint32Array {
   const result = new Uint32Array(words);
   result.set(base.subarray(0, words));
   for (const [dimension, union] of dimensions) if (dimension !== skip) andInto(result, union);

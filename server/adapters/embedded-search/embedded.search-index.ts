@@ -35,7 +35,7 @@ import { EmbeddedFaqIndex } from './embedded.faq-index.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from '../sqlite/sqlite.support.js';
 import type { FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
 import { andInto, forEachBit, hasBit, orInto, popcount } from './embedded.bitset.js';
-import { FilterMasks, combine, policyFacets } from './embedded.policy-facets.js';
+import { FilterMasks, matchUnder, policyFacets } from './embedded.policy-facets.js';
 import { EFFECTIVE, MemoryState, StoredFields, VALIDITIES, compareIds, dayNumber, issuerKey, latestById, prepareDoc, tagEntries } from './embedded.policy-memory.js';
 import { SqliteDatabase, Statements, ensureSchema, prepareStatements, writeDoc } from './embedded.policy-tables.js';
 import { type ScoredGroup, TextPostings, unicodeTokens } from './embedded.policy-postings.js';
@@ -257,8 +257,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const today = request.today;
     const text = this.matchText(parseTextQuery(request.q));
     const masks = this.filterMasks({ request, text, today });
-    const final = combine({ words: this.memory.words, base: masks.base, dimensions: masks.dimensions, skip: null });
-    if (masks.validity) andInto(final, masks.validity);
+    const final = matchUnder({ words: this.memory.words, masks, skip: null });
     const total = popcount(final);
     const ranked = text && request.sort === 'relevance' && total > 0 ? this.rank({ text, final, request }) : null;
     const slots = ranked ? ranked.slots : this.orderedPage({ final, scores: null, request });
