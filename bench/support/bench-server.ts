@@ -17,7 +17,7 @@
  * prints its address and serves until interrupted.
  */
 import type { DimensionId } from '../../schemas/taxonomy.schema.js';
-import { EmbeddedSearchIndex } from '../../server/adapters/embedded-search/embedded.search-index.js';
+import { ThreadedSearchIndex } from '../../server/adapters/embedded-search/embedded-thread.search-index.js';
 import { loadConfig } from '../../server/config.js';
 import { applyHeapPolicy } from '../../server/heap-policy.js';
 import { createLogger } from '../../server/logger.js';
@@ -126,7 +126,7 @@ async function serve(): Promise<void> {
   const platform = await startPlatform({ config, logger });
   // The server listens at once; the measured runs start once the index has caught up and the word index is complete.
   while (platform.services.indexCatchUp.catchingUp) await new Promise((resolve) => setTimeout(resolve, 50));
-  if (platform.services.index instanceof EmbeddedSearchIndex) await platform.services.index.wordIndexReady();
+  if (platform.services.index instanceof ThreadedSearchIndex) await platform.services.index.wordIndexReady();
   if (!platform.url) throw new Error('ROLES must include web for the HTTP benchmark');
   const ready: ChildMessage = { type: 'ready', url: platform.url, policies: await platform.services.index.countPolicies(), loadMs: performance.now() - started };
 
@@ -149,7 +149,7 @@ async function serve(): Promise<void> {
     if (message.type === 'stop') void stop();
     if (message.type === 'result-cache') {
       const { index } = platform.services;
-      const applied = index instanceof EmbeddedSearchIndex;
+      const applied = index instanceof ThreadedSearchIndex;
       if (applied) index.setResultCacheSize(message.size);
       const reply: ChildMessage = { type: 'result-cache', size: message.size, applied };
       send(reply);

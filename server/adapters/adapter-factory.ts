@@ -8,7 +8,7 @@ import type { MediaStorage } from '../ports/media-storage.port.js';
 import type { SearchIndex } from '../ports/search-index.port.js';
 import type { Store } from '../ports/store.port.js';
 import type { StoreExport, StoreImport } from '../ports/store-transfer.port.js';
-import { EmbeddedSearchIndex } from './embedded-search/embedded.search-index.js';
+import { ThreadedSearchIndex } from './embedded-search/embedded-thread.search-index.js';
 import { FilesystemMediaStorage } from './filesystem/filesystem.media-storage.js';
 import { createFileTransport, createSmtpTransport } from './nodemailer/nodemailer.mail-transport.js';
 import { SharpImageProcessor } from './sharp/sharp.image-processor.js';
@@ -48,7 +48,7 @@ export async function createStoreImport({ url }: { url: string }): Promise<Store
 }
 
 export async function createSearchIndex({ config }: { config: Config }): Promise<SearchIndex> {
-  if (config.SEARCH === 'embedded') return new EmbeddedSearchIndex({ file: path.join(config.dataDir, 'search.sqlite'), busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS });
+  if (config.SEARCH === 'embedded') return new ThreadedSearchIndex({ file: path.join(config.dataDir, 'search.sqlite'), busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS });
   if (config.SEARCH === 'elasticsearch' && config.ELASTICSEARCH_URL) {
     const { ElasticsearchSearchIndex } = await import('./elasticsearch/elasticsearch.search-index.js');
     return new ElasticsearchSearchIndex({ url: config.ELASTICSEARCH_URL, analyzer: config.ELASTICSEARCH_ANALYZER, indexPrefix: config.ELASTICSEARCH_INDEX_PREFIX });

@@ -75,6 +75,12 @@ export interface PolicySearchResult {
 /** Full-text policy search plus audience matching over subscriber profiles (see AudienceIndex). */
 export interface SearchIndex extends AudienceIndex, FaqIndex {
   readonly kind: string;
+  /**
+   * Whether a search computes on the caller's own event loop: the search service then gives
+   * searches slices of the loop's time, and otherwise (another thread, another server) keeps
+   * several in flight.
+   */
+  readonly searchesOnCallerLoop: boolean;
   open(): Promise<void>;
   close(): Promise<void>;
   ping(): Promise<void>;

@@ -9,7 +9,7 @@ import { SearchGate } from './search-gate.js';
 import type { TaxonomyService } from './taxonomy.service.js';
 import type { Taxonomy } from './taxonomy.js';
 
-/** Searches computed at once: one for an engine on this event loop, several for one across the network. */
+/** Searches computed at once: one for an engine on this event loop, several for one on another thread or across the network. */
 const IN_PROCESS_SEARCHES = 1;
 const REMOTE_SEARCHES = 16;
 /**
@@ -66,7 +66,7 @@ export class PolicySearchService {
     this.gate =
       deps.gate ??
       new SearchGate(
-        deps.index.kind === 'embedded'
+        deps.index.searchesOnCallerLoop
           ? { concurrency: IN_PROCESS_SEARCHES, sliceMs: IN_PROCESS_SLICE_MS, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS }
           : { concurrency: REMOTE_SEARCHES, maxQueue: SEARCH_QUEUE, maxWaitMs: SEARCH_WAIT_MS },
       );

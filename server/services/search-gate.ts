@@ -21,7 +21,7 @@ interface Waiter {
 /**
  * Admission for computed searches, so a burst of searches never starves the rest of the server.
  *
- * The embedded engine computes a search synchronously on the event loop. Run as they arrive, 32
+ * An engine on the caller's event loop computes a search synchronously. Run as they arrive, 32
  * concurrent searches each held the loop in turn and a /healthz or a page request waited behind all
  * of them (p50 496 ms in the issue's measurement). Here searches run in slices of the loop's time:
  * within `sliceMs` of the loop last coming round, the next search starts at once; after that, the
@@ -32,10 +32,10 @@ interface Waiter {
  * slices trade that for a /healthz p99 of 21–30 ms instead of 8–10 ms under the same load
  * (`docs/benchmarks.md`).
  *
- * Why not worker threads: the index lives in process memory (bitsets, word index, bodies) and
- * copying it into workers would double the memory the issue asks to keep under 1 GB; with ranking
- * at a millisecond a search, interleaving is enough. An engine that answers over the network
- * (Elasticsearch) gets several slots, since its searches wait on I/O, not on this loop.
+ * The embedded index as deployed runs on a thread of its own (`embedded-thread.search-index.ts`),
+ * and Elasticsearch answers over the network: their searches wait on a message, not on this loop,
+ * so they get several slots and no slices. Slices are for an index computing on the caller's loop
+ * (`SearchIndex.searchesOnCallerLoop`), as the embedded index does when used directly.
  *
  * A few searches queue (`maxQueue`, each for at most `maxWaitMs`); beyond that the answer is a
  * clear refusal (503, `Retry-After`, code `search_busy`) rather than an ever longer wait.

@@ -88,6 +88,10 @@ function segmenter(): Jieba {
   return instance;
 }
 
+/** Every term taught through `addUserTerms`, in the order first taught. */
+const taughtTerms = new Set<string>();
+const termListeners = new Set<(terms: string[]) => void>();
+
 /**
  * Teaches the segmenter more whole words, typically taxonomy labels and synonyms at start.
  * Documents indexed before the call keep their old tokens; queries still reach them through
@@ -95,6 +99,20 @@ function segmenter(): Jieba {
  */
 export function addUserTerms(terms: string[]): void {
   loadTerms({ instance: segmenter(), terms });
+  for (const term of terms) taughtTerms.add(term);
+  for (const listener of termListeners) listener(terms);
+}
+
+/**
+ * Hands `listener` every term taught so far, then each later batch as it is taught; returns how to
+ * stop. A thread has its own segmenter (module state is per thread), and one that segments for
+ * this one (the search index's) must know the same words, or it would split 专利资助 where this
+ * thread keeps it whole.
+ */
+export function followUserTerms(listener: (terms: string[]) => void): () => void {
+  if (taughtTerms.size > 0) listener([...taughtTerms]);
+  termListeners.add(listener);
+  return () => termListeners.delete(listener);
 }
 
 function isMeaningful(token: string): boolean {

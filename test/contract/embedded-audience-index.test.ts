@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { EmbeddedAudienceIndex } from '../../server/adapters/embedded-search/embedded.audience-index.js';
 import { EmbeddedSearchIndex } from '../../server/adapters/embedded-search/embedded.search-index.js';
+import { ThreadedSearchIndex } from '../../server/adapters/embedded-search/embedded-thread.search-index.js';
 import { audienceIndexContract } from './audience-index.contract.js';
 
 describe('EmbeddedAudienceIndex', function () {
@@ -10,6 +11,16 @@ describe('EmbeddedAudienceIndex', function () {
     name: 'embedded search index (delegating)',
     create: async () => {
       const index = new EmbeddedSearchIndex({ file: ':memory:' });
+      await index.open();
+      return index;
+    },
+    close: (index) => index.close(),
+  });
+
+  audienceIndexContract({
+    name: 'embedded search index on its own thread (delegating)',
+    create: async () => {
+      const index = new ThreadedSearchIndex({ file: ':memory:' });
       await index.open();
       return index;
     },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { EmbeddedSearchIndex } from '../../server/adapters/embedded-search/embedded.search-index.js';
+import { ThreadedSearchIndex } from '../../server/adapters/embedded-search/embedded-thread.search-index.js';
 import type { PolicySearchDoc, PolicySearchRequest } from '../../server/ports/search-index.port.js';
 import { addUserTerms } from '../../server/text/segmenter.js';
 import { CONTRACT_POLICIES, CONTRACT_TODAY, searchIndexContract } from './search-index.contract.js';
@@ -32,6 +33,8 @@ describe('EmbeddedSearchIndex', function () {
   searchIndexContract({ name: 'embedded (temp file)', create: async () => new EmbeddedSearchIndex({ file: nextFile() }) });
 
   searchIndexContract({ name: 'embedded (in memory)', create: async () => new EmbeddedSearchIndex({ file: ':memory:' }) });
+
+  searchIndexContract({ name: 'embedded on its own thread (temp file)', create: async () => new ThreadedSearchIndex({ file: nextFile() }) });
 
   describe('specific behaviour', function () {
     it('has kind "embedded"', function () {

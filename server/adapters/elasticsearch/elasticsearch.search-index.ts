@@ -54,6 +54,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export class ElasticsearchSearchIndex implements SearchIndex {
   readonly kind = 'elasticsearch';
+  readonly searchesOnCallerLoop = false;
   private readonly analyzer: AnalyzerChoice;
   private readonly connection: ElasticsearchConnection;
   private readonly indices: ElasticsearchIndexLifecycle;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
-import { DomainError } from '../../errors.js';
+import { searchIndexClosed } from './embedded.search-errors.js';
 import type { FaqIndex, FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
 import { compoundParts, segmentForIndex, segmentQuery } from '../../text/segmenter.js';
 import { faqSnippet, markTerms } from '../../text/highlight.js';
@@ -123,7 +123,7 @@ export class EmbeddedFaqIndex implements FaqIndex {
 
   private connection(): { db: SqliteDatabase; statements: Statements } {
     if (!this.db || !this.statements) {
-      throw new DomainError({ type: 'unavailable', code: 'search_index_closed', message: '搜索索引尚未打开' });
+      throw searchIndexClosed();
     }
     return { db: this.db, statements: this.statements };
   }

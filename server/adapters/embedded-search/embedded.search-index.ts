@@ -26,7 +26,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DimensionId } from '../../../schemas/taxonomy.schema.js';
 import type { Validity } from '../../../schemas/policy.schema.js';
-import { DomainError } from '../../errors.js';
+import { searchIndexClosed } from './embedded.search-errors.js';
 import type { AudienceMatch, AudiencePolicy, AudienceSummary, ProfileDoc, SubscriptionDoc } from '../../ports/audience-index.port.js';
 import type { PolicySearchDoc, PolicySearchHitDoc, PolicySearchRequest, PolicySearchResult, SearchIndex } from '../../ports/search-index.port.js';
 import { policySnippet } from '../../text/highlight.js';
@@ -99,6 +99,7 @@ export interface EmbeddedSearchIndexOptions {
 
 export class EmbeddedSearchIndex implements SearchIndex {
   readonly kind = 'embedded';
+  readonly searchesOnCallerLoop = true;
   private readonly file: string;
   private db: SqliteDatabase | null = null;
   private statements: Statements | null = null;
@@ -348,7 +349,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   private connection(): { db: SqliteDatabase; statements: Statements } {
     if (!this.db || !this.statements) {
-      throw new DomainError({ type: 'unavailable', code: 'search_index_closed', message: '搜索索引尚未打开' });
+      throw searchIndexClosed();
     }
     return { db: this.db, statements: this.statements };
   }
