@@ -8,9 +8,8 @@
  * as they arrive, as calls were handled on one thread before. Repeated searches are answered here
  * from a result cache without a round trip, emptied by every write sent to the thread.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../../worker-thread.js';
 import type { AudienceMatch, AudiencePolicy, AudienceSummary, ProfileDoc, SubscriptionDoc } from '../../ports/audience-index.port.js';
 import type { FaqSearchDoc, FaqSearchHitDoc, FaqSearchRequest } from '../../ports/faq-index.port.js';
 import type { PolicySearchDoc, PolicySearchRequest, PolicySearchResult, SearchIndex } from '../../ports/search-index.port.js';
@@ -31,21 +30,6 @@ interface Waiter {
 interface Thread {
   worker: Worker;
   waiting: Map<number, Waiter>;
-}
-
-/**
- * The thread's entry beside this file: compiled JavaScript in production; from TypeScript source
- * (tests, `npm run dev`) a thread does not inherit the loader hooks of the thread that started it,
- * so it registers tsx itself before importing the entry.
- */
-function startThread(options: ThreadOptions): Worker {
-  const here = fileURLToPath(import.meta.url);
-  const extension = path.extname(here);
-  const entry = new URL(`./embedded-thread.worker${extension}`, import.meta.url);
-  if (extension !== '.ts') return new Worker(entry, { workerData: options });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: options });
 }
 
 export class ThreadedSearchIndex implements SearchIndex {
@@ -72,7 +56,7 @@ export class ThreadedSearchIndex implements SearchIndex {
   async open(): Promise<void> {
     if (this.thread) return;
     this.forgetResults();
-    const worker = startThread(this.options);
+    const worker = startWorkerThread({ name: 'embedded-thread.worker', from: import.meta.url, workerData: this.options });
     const thread: Thread = { worker, waiting: new Map() };
     this.thread = thread;
     worker.unref();

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../../worker-thread.js';
 import type { ExtractedBlock, ExtractedDocument, IngestWarning } from '../ingest.types.js';
 import { refuse } from '../ingest-errors.js';
 import type { PdfTextReply, PdfTextRequest, PositionedText } from './pdf-text.protocol.js';
@@ -148,10 +149,7 @@ class PdfTextThread {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = fromSource
-      ? // Run from source (tests, `npm run import`), the thread loads the TypeScript loader itself first.
-        new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./pdf-text.worker.ts', import.meta.url).href)}); });`, { eval: true })
-      : new Worker(new URL('./pdf-text.worker.js', import.meta.url));
+    const worker = startWorkerThread({ name: 'pdf-text.worker', from: import.meta.url });
     // An idle reader must not keep a finished import or a stopping server alive.
     worker.unref();
     this.worker = worker;
@@ -163,8 +161,6 @@ class PdfTextThread {
   }
 }
 
-/** Compiled, the worker is a .js file beside this one; run from source, the .ts file. */
-const fromSource = import.meta.url.endsWith('.ts');
 const pdfText = new PdfTextThread();
 
 /**
