@@ -38,11 +38,15 @@ export type ThreadMethod = (typeof THREAD_METHODS)[number];
 /** What the thread is started with: the index's options, its own result cache always off (the asking side keeps results). */
 export type ThreadOptions = Omit<EmbeddedSearchIndexOptions, 'resultCacheSize'>;
 
-export type ThreadRequest =
-  | { op: 'call'; id: number; method: ThreadMethod; args: unknown[] }
+/** A request the thread answers, under the `id` its answer carries. */
+export type ThreadAsk =
+  | { op: 'call'; method: ThreadMethod; args: unknown[] }
   /** Starts `audienceBatches`; answers a cursor for `next` and `return`. */
-  | { op: 'batches'; id: number; input: { policy: AudiencePolicy; batchSize: number } }
-  | { op: 'next' | 'return'; id: number; cursor: number }
+  | { op: 'batches'; input: { policy: AudiencePolicy; batchSize: number } }
+  | { op: 'next' | 'return'; cursor: number };
+
+export type ThreadRequest =
+  | (ThreadAsk & { id: number })
   /** Words the segmenter was taught on the asking side, to be taught here too before anything after them runs. No answer. */
   | { op: 'terms'; terms: string[] };
 

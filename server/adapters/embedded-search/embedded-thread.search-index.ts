@@ -17,9 +17,7 @@ import { followUserTerms } from '../../text/segmenter.js';
 import type { EmbeddedSearchIndex, EmbeddedSearchIndexOptions } from './embedded.search-index.js';
 import { searchIndexClosed } from './embedded.search-errors.js';
 import { DEFAULT_RESULT_CACHE_SIZE, ResultCache, cacheKey } from './embedded.result-cache.js';
-import { type ThreadMethod, type ThreadOptions, type ThreadReply, type ThreadRequest, fromThreadError } from './embedded-thread.protocol.js';
-
-type Outgoing = ThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+import { type ThreadAsk, type ThreadMethod, type ThreadOptions, type ThreadReply, type ThreadRequest, fromThreadError } from './embedded-thread.protocol.js';
 
 interface Waiter {
   resolve: (value: unknown) => void;
@@ -228,7 +226,7 @@ export class ThreadedSearchIndex implements SearchIndex {
     return this.request({ op: 'call', method, args }) as Promise<Awaited<ReturnType<EmbeddedSearchIndex[M]>>>;
   }
 
-  private request(message: Outgoing): Promise<unknown> {
+  private request(message: ThreadAsk): Promise<unknown> {
     const thread = this.thread;
     if (!thread) return Promise.reject(searchIndexClosed());
     const id = this.nextId++;
