@@ -61,6 +61,7 @@ export class PolicySearchService {
    * It goes with its result: when the index drops a result, its response goes too.
    */
   private readonly built = new WeakMap<PolicySearchResult, BuiltResponse>();
+  private readonly requests = new WeakMap<PolicySearchQuery, { taxonomy: Taxonomy; request: PolicySearchRequest }>();
 
   constructor(private readonly deps: { index: SearchIndex; taxonomy: TaxonomyService; now: () => Date; gate?: SearchGate }) {
     this.gate =
@@ -79,8 +80,7 @@ export class PolicySearchService {
    */
   async search(query: PolicySearchQuery): Promise<PolicySearchResponse> {
     const taxonomy = this.deps.taxonomy.current();
-    // Frozen: the index may key it once for the cache lookup and the search that follows a miss.
-    const request = deepFreeze(this.indexRequest({ query, taxonomy }));
+    const request = this.requestFor({ query, taxonomy });
     const result = this.deps.index.peekPolicies(request) ?? (await this.gate.run(() => this.deps.index.searchPolicies(request)));
     // A result the index shares (frozen, from its cache) gets a response shared the same way; any
     // other result is this request's alone, and so is its response.
@@ -92,7 +92,22 @@ export class PolicySearchService {
     return response;
   }
 
-  private indexRequest({ query, taxonomy }: { query: PolicySearchQuery; taxonomy: Taxonomy }): PolicySearchRequest {
+  /**
+   * The index request for a query, frozen so the index keys it once for the cache lookup and the
+   * search that follows a miss. A query the HTTP layer hands over again (it keeps validated queries
+   * frozen, by URL) gets the same request while the taxonomy and the day are the same, and with it
+   * the index's key already made.
+   */
+  private requestFor({ query, taxonomy }: { query: PolicySearchQuery; taxonomy: Taxonomy }): PolicySearchRequest {
+    const today = shanghaiToday(this.deps.now());
+    const kept = this.requests.get(query);
+    if (kept && kept.taxonomy === taxonomy && kept.request.today === today) return kept.request;
+    const request = deepFreeze(this.indexRequest({ query, taxonomy, today }));
+    if (Object.isFrozen(query)) this.requests.set(query, { taxonomy, request });
+    return request;
+  }
+
+  private indexRequest({ query, taxonomy, today }: { query: PolicySearchQuery; taxonomy: Taxonomy; today: string }): PolicySearchRequest {
     return {
       ...(query.q ? { q: query.q } : {}),
       tagFilters: this.tagFilters({ taxonomy, tags: query.tags ?? [], levels: query.level ?? [] }),
@@ -104,7 +119,7 @@ export class PolicySearchService {
       offset: (query.page - 1) * query.pageSize,
       limit: query.pageSize,
       facets: query.facets,
-      today: shanghaiToday(this.deps.now()),
+      today,
     };
   }
 

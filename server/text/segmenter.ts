@@ -2,6 +2,7 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { POLICY_TERMS } from './policy-terms.js';
 import { normalizeText } from './text-normalizer.js';
+import { BoundedMemo } from '../bounded-memo.js';
 
 /**
  * High enough to keep a domain term whole against jieba's own words (申请/专利资助 rather than
@@ -25,41 +26,21 @@ const QUERY_STOP_WORDS = new Set([
 
 const MEANINGFUL = /[\p{L}\p{N}]/u;
 
-/**
- * What jieba answered per text, kept because the same few texts are asked again and again: long
- * words recur throughout a library, and a query's words come back on every page and filter of a
- * search and for every policy a subscription keyword is checked against. Bounded, because the texts
- * come from whatever is indexed or asked; emptied whenever the dictionary changes, since every
- * answer depends on it.
- */
-class DictionaryMemo<V> {
-  private readonly kept = new Map<string, V>();
-
-  constructor(private readonly limit: number) {}
-
-  get(key: string, compute: (key: string) => V): V {
-    const known = this.kept.get(key);
-    if (known !== undefined) return known;
-    const value = compute(key);
-    if (this.kept.size >= this.limit) this.kept.clear();
-    this.kept.set(key, value);
-    return value;
-  }
-
-  clear(): void {
-    this.kept.clear();
-  }
-}
-
 /** Words are short; a query may be 200 characters, so fewer of those are kept. */
 const WORD_MEMO_LIMIT = 50_000;
 const QUERY_MEMO_LIMIT = 10_000;
 const NONE: readonly string[] = Object.freeze([]);
+/**
+ * What jieba answered per text, kept because the same few texts are asked again and again: long
+ * words recur throughout a library, and a query's words come back on every page and filter of a
+ * search and for every policy a subscription keyword is checked against. Emptied whenever the
+ * dictionary changes, since every answer depends on it.
+ */
 const memos = {
-  longWordTerms: new DictionaryMemo<LongWordTerms | null>(WORD_MEMO_LIMIT),
-  compoundParts: new DictionaryMemo<readonly string[]>(WORD_MEMO_LIMIT),
-  recallGrams: new DictionaryMemo<readonly string[]>(WORD_MEMO_LIMIT),
-  queryWords: new DictionaryMemo<readonly string[]>(QUERY_MEMO_LIMIT),
+  longWordTerms: new BoundedMemo<LongWordTerms | null>(WORD_MEMO_LIMIT),
+  compoundParts: new BoundedMemo<readonly string[]>(WORD_MEMO_LIMIT),
+  recallGrams: new BoundedMemo<readonly string[]>(WORD_MEMO_LIMIT),
+  queryWords: new BoundedMemo<readonly string[]>(QUERY_MEMO_LIMIT),
 };
 
 let jieba: Jieba | null = null;

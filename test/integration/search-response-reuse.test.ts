@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { PolicySearchResponse } from '../../schemas/policy.schema.js';
 import { DomainError } from '../../server/errors.js';
+import type { PolicySearchRequest } from '../../server/ports/search-index.port.js';
 import { PolicySearchService } from '../../server/services/policy-search.service.js';
 import { SearchGate } from '../../server/services/search-gate.js';
 import { startTestPlatform, TEST_ADMIN_TOKEN, type TestPlatform } from '../support/test-platform.js';
@@ -62,6 +63,40 @@ describe('repeated searches reuse their response', function () {
     const oneAgain = await t.api<PolicySearchResponse>({ path: `${query}&page=1&pageSize=5` });
     expect([one.body.page, two.body.page, oneAgain.body.page]).to.deep.equal([1, 2, 1]);
     expect(oneAgain.body).to.deep.equal(one.body);
+  });
+
+  it('asks the index once per query, day and taxonomy: a query handed over again after midnight asks for the new day', async function () {
+    const { index, taxonomy } = t.platform.services;
+    const asked: PolicySearchRequest[] = [];
+    const recording = new Proxy(index, {
+      get(target, property) {
+        if (property === 'peekPolicies') {
+          return (request: PolicySearchRequest) => {
+            asked.push(request);
+            return target.peekPolicies(request);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    // 23:59:59 in Shanghai, then a second past midnight.
+    let now = new Date('2026-03-01T15:59:59Z');
+    const search = new PolicySearchService({ index: recording, taxonomy, now: () => now });
+    const query = Object.freeze({ page: 1, pageSize: 10, facets: false, q: '专利' });
+    await search.search(query);
+    await search.search(query);
+    now = new Date('2026-03-01T16:00:01Z');
+    await search.search(query);
+    // Not frozen: the HTTP layer did not keep it, so neither does the service.
+    await search.search({ ...query });
+    await search.search({ ...query });
+    const [first, second, third, fourth, fifth] = asked;
+    expect(second).to.equal(first);
+    expect(first?.today).to.equal('2026-03-01');
+    expect(third?.today).to.equal('2026-03-02');
+    expect(fourth).to.deep.equal(third);
+    expect(fifth).to.not.equal(fourth);
   });
 
   it('answers a repeated search while every computing slot is taken, and refuses a new one', async function () {
