@@ -2,30 +2,22 @@ import { expect } from 'chai';
 import { EmbeddedAudienceIndex } from '../../server/adapters/embedded-search/embedded.audience-index.js';
 import { EmbeddedSearchIndex } from '../../server/adapters/embedded-search/embedded.search-index.js';
 import { ThreadedSearchIndex } from '../../server/adapters/embedded-search/embedded-thread.search-index.js';
+import type { SearchIndex } from '../../server/ports/search-index.port.js';
 import { audienceIndexContract } from './audience-index.contract.js';
 
 describe('EmbeddedAudienceIndex', function () {
   audienceIndexContract({ name: 'embedded (standalone)', create: async () => new EmbeddedAudienceIndex() });
 
-  audienceIndexContract({
-    name: 'embedded search index (delegating)',
-    create: async () => {
-      const index = new EmbeddedSearchIndex({ file: ':memory:' });
-      await index.open();
-      return index;
-    },
-    close: (index) => index.close(),
-  });
+  /** A whole search index, opened, whose audience part is under test. */
+  const opened = (create: () => SearchIndex) => async (): Promise<SearchIndex> => {
+    const index = create();
+    await index.open();
+    return index;
+  };
 
-  audienceIndexContract({
-    name: 'embedded search index on its own thread (delegating)',
-    create: async () => {
-      const index = new ThreadedSearchIndex({ file: ':memory:' });
-      await index.open();
-      return index;
-    },
-    close: (index) => index.close(),
-  });
+  audienceIndexContract({ name: 'embedded search index (delegating)', create: opened(() => new EmbeddedSearchIndex({ file: ':memory:' })), close: (index) => index.close() });
+
+  audienceIndexContract({ name: 'embedded search index on its own thread (delegating)', create: opened(() => new ThreadedSearchIndex({ file: ':memory:' })), close: (index) => index.close() });
 
   describe('specific behaviour', function () {
     it('starts from watermark 0 on every open, since profiles live in memory only', async function () {
