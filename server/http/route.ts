@@ -118,8 +118,9 @@ export function defineRoute<
   const queries = new BoundedMemo<z.output<Q>>(KEPT_QUERIES);
   const validQuery = (req: Request): z.output<Q> => {
     const parse = (): z.output<Q> => deepFreeze(parsePart({ schema: spec.query, value: req.query, part: 'query' }));
+    if (!spec.query) return parse();
     const raw = rawQuery(req);
-    return spec.query && raw.length <= KEPT_QUERY_LENGTH ? queries.get(raw, parse) : parse();
+    return raw.length <= KEPT_QUERY_LENGTH ? queries.get(raw, parse) : parse();
   };
   return {
     ...contract,

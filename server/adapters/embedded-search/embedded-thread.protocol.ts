@@ -4,36 +4,33 @@ import type { AudiencePolicy } from '../../ports/audience-index.port.js';
 import type { EmbeddedSearchIndexOptions } from './embedded.search-index.js';
 
 /** The index's methods the thread answers, each called with its arguments as given. */
-export const THREAD_METHODS = [
-  'open',
-  'close',
-  'ping',
-  'upsertPolicies',
-  'removePolicies',
-  'searchPolicies',
-  'clear',
-  'getWatermark',
-  'setWatermark',
-  'countPolicies',
-  'wordIndexReady',
-  'upsertProfiles',
-  'removeProfiles',
-  'upsertSubscriptions',
-  'removeSubscriptions',
-  'clearAudience',
-  'getAudienceWatermark',
-  'setAudienceWatermark',
-  'audienceSummary',
-  'matchSubscriber',
-  'replaceFaqs',
-  'searchFaqs',
-  'clearFaqs',
-  'getFaqWatermark',
-  'setFaqWatermark',
-  'countFaqs',
-] as const;
-
-export type ThreadMethod = (typeof THREAD_METHODS)[number];
+export type ThreadMethod =
+  | 'open'
+  | 'close'
+  | 'ping'
+  | 'upsertPolicies'
+  | 'removePolicies'
+  | 'searchPolicies'
+  | 'clear'
+  | 'getWatermark'
+  | 'setWatermark'
+  | 'countPolicies'
+  | 'wordIndexReady'
+  | 'upsertProfiles'
+  | 'removeProfiles'
+  | 'upsertSubscriptions'
+  | 'removeSubscriptions'
+  | 'clearAudience'
+  | 'getAudienceWatermark'
+  | 'setAudienceWatermark'
+  | 'audienceSummary'
+  | 'matchSubscriber'
+  | 'replaceFaqs'
+  | 'searchFaqs'
+  | 'clearFaqs'
+  | 'getFaqWatermark'
+  | 'setFaqWatermark'
+  | 'countFaqs';
 
 /** What the thread is started with: the index's options, its own result cache always off (the asking side keeps results). */
 export type ThreadOptions = Omit<EmbeddedSearchIndexOptions, 'resultCacheSize'>;
